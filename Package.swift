@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Warnings are defects in this project.
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "vmig",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vmigd", targets: ["vmigd"]),
+        .executable(name: "vmig", targets: ["vmig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .target(
+            name: "JSON",
+            dependencies: ["CJansson", .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict),
+        .target(
+            name: "QMP",
+            dependencies: [
+                "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(name: "Migration", swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
+        .target(
+            name: "Monitor",
+            dependencies: ["JSON", "QMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "VMigTesting", dependencies: ["JSON"], swiftSettings: strict),
+        .executableTarget(
+            name: "vmigd",
+            dependencies: [
+                "Monitor", "QMP", "JSON", "Migration", "VFIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "vmig",
+            dependencies: [
+                "HMP", "JSON", "QMP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "vmig-bench",
+            dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "QMPTests", dependencies: ["QMP", "JSON", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
+    ]
+)

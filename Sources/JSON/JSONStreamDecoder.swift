@@ -1,0 +1,283 @@
+import CJansson
+
+/// Splits a byte stream into top-level JSON values, as QEMU's JSON streamer does.
+///
+/// Bytes may arrive cut anywhere (inside a token, a string, or a multi-byte UTF-8 character); no newline is
+/// required between values. A small incremental scanner finds where each top-level value ends (tracking
+/// strings, escapes and bracket depth, so each byte is looked at once), then libjansson parses exactly that
+/// span. A malformed value yields one ``JSONParseError`` and decoding resumes after it, so one bad message
+/// never poisons the ones that follow.
+public struct JSONStreamDecoder: Sendable {
+    /// Caps on one message.
+    public struct Limits: Sendable {
+        /// Largest accepted message, in bytes (QEMU: 64 MiB).
+        public var maxMessageBytes: Int
+        /// Deepest accepted nesting of objects and arrays (QEMU: 1024).
+        public var maxDepth: Int
+
+        public init(maxMessageBytes: Int = 64 << 20, maxDepth: Int = 1024) {
+            self.maxMessageBytes = maxMessageBytes
+            self.maxDepth = maxDepth
+        }
+    }
+
+    /// What one step of decoding produced.
+    public enum Item: Sendable, Equatable {
+        case value(JSONValue)
+        case error(JSONParseError)
+    }
+
+    public let limits: Limits
+    private var buffer: [UInt8] = []
+    /// Index of the first byte not yet consumed.
+    private var readIndex = 0
+    /// Index of the next byte the scanner has not looked at.
+    private var scanIndex = 0
+    private var scan = ScanState()
+
+    private struct ScanState: Sendable {
+        var inValue = false
+        var isStructure = false
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var tooDeep = false
+        var oversized = false
+        var discarded = 0
+    }
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Bytes received but not yet returned as values.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Appends received bytes.
+    public mutating func feed<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        if readIndex > 0 && readIndex >= buffer.count / 2 {
+            buffer.removeSubrange(0..<readIndex)
+            scanIndex -= readIndex
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Tells the decoder the stream ended, so a trailing bare token (`42`, `true`) is complete.
+    public mutating func finish() {
+        buffer.append(UInt8(ascii: " "))
+    }
+
+    /// The next complete value or error, or nil when more bytes are needed.
+    public mutating func next() -> Item? {
+        if !scan.inValue {
+            guard startValue() else { return nil }
+        }
+        if scan.isStructure || scan.inString {
+            return scanStructure()
+        }
+        return scanBareToken()
+    }
+
+    /// Decodes everything currently buffered.
+    public mutating func drain() -> [Item] {
+        var items: [Item] = []
+        while let item = next() { items.append(item) }
+        return items
+    }
+
+    // MARK: - Scanning
+
+    /// Skips whitespace and looks at the first byte of the next value. Returns false when the buffer is empty.
+    private mutating func startValue() -> Bool {
+        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+        guard readIndex < buffer.count else {
+            scanIndex = readIndex
+            return false
+        }
+        scan = ScanState()
+        scan.inValue = true
+        scanIndex = readIndex + 1
+        switch buffer[readIndex] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            scan.isStructure = true
+            scan.depth = 1
+        case UInt8(ascii: "\""):
+            scan.inString = true
+        default:
+            scanIndex = readIndex
+        }
+        return true
+    }
+
+    private mutating func scanStructure() -> Item? {
+        let maxDepth = limits.maxDepth
+        var state = scan
+        var index = scanIndex
+        var endIndex: Int? = nil
+        buffer.withUnsafeBufferPointer { bytes in
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if state.inString {
+                    if state.escaped {
+                        state.escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        state.escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        state.inString = false
+                        if !state.isStructure {
+                            endIndex = index
+                            return
+                        }
+                    }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""):
+                    state.inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    state.depth += 1
+                    if state.depth > maxDepth { state.tooDeep = true }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    state.depth -= 1
+                    if state.depth == 0 {
+                        endIndex = index
+                        return
+                    }
+                default:
+                    break
+                }
+            }
+        }
+        scan = state
+        scanIndex = index
+        guard let end = endIndex else {
+            enforceSizeWhileIncomplete()
+            return nil
+        }
+        return completeValue(end: end)
+    }
+
+    /// A message that is still incomplete but already over the cap is dropped as it streams in, so memory
+    /// stays bounded; its end is still tracked so decoding resumes after it.
+    private mutating func enforceSizeWhileIncomplete() {
+        let held = scanIndex - readIndex
+        guard scan.discarded + held > limits.maxMessageBytes else { return }
+        scan.oversized = true
+        scan.discarded += held
+        buffer.removeSubrange(readIndex..<scanIndex)
+        scanIndex = readIndex
+    }
+
+    private mutating func completeValue(end: Int) -> Item {
+        let start = readIndex
+        readIndex = end
+        let state = scan
+        scan = ScanState()
+        if state.oversized || state.discarded + (end - start) > limits.maxMessageBytes {
+            return .error(.messageTooLarge)
+        }
+        if state.tooDeep { return .error(.nestingTooDeep) }
+        return parse(start..<end)
+    }
+
+    /// A top-level token that is not an object, array or string: a number, `true`, `false`, `null`, or garbage.
+    private mutating func scanBareToken() -> Item? {
+        var index = scanIndex
+        while index < buffer.count, !Self.isDelimiter(buffer[index]) { index += 1 }
+        if index == buffer.count {
+            scanIndex = index
+            if index - readIndex > limits.maxMessageBytes {
+                readIndex = index
+                scan = ScanState()
+                return .error(.messageTooLarge)
+            }
+            return nil
+        }
+        let start = readIndex
+        scan = ScanState()
+        if index == start {
+            // A stray structural character at top level: `}`, `]`, `,` or `:`.
+            readIndex = start + 1
+            return .error(.syntax("expecting value"))
+        }
+        readIndex = index
+        switch parse(start..<index) {
+        case .value(let value):
+            return .value(value)
+        case .error:
+            let word = String(decoding: buffer[start..<index], as: UTF8.self)
+            return .error(.syntax("invalid keyword '\(word)'"))
+        }
+    }
+
+    // MARK: - Parsing one span with jansson
+
+    private func parse(_ span: Range<Int>) -> Item {
+        let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES)
+        let first = buffer.withUnsafeBufferPointer { bytes in
+            Self.load(UnsafeBufferPointer(rebasing: bytes[span]), flags: flags, marker: nil, maxDepth: limits.maxDepth)
+        }
+        guard case .failure(let failure) = first, failure.integerOverflow else {
+            return Self.item(first)
+        }
+        // An integer beyond int64: carry the big ones through jansson as marked strings.
+        let marker = BigIntegerMarker.shared
+        let rewritten = BigIntegerRewriter.rewrite(buffer[span], marker: marker)
+        let second = rewritten.withUnsafeBufferPointer {
+            Self.load($0, flags: flags | Int(JSON_ALLOW_NUL), marker: marker, maxDepth: limits.maxDepth)
+        }
+        return Self.item(second)
+    }
+
+    private struct LoadFailure: Error {
+        var error: JSONParseError
+        var integerOverflow: Bool
+    }
+
+    private static func item(_ result: Result<JSONValue, LoadFailure>) -> Item {
+        switch result {
+        case .success(let value): return .value(value)
+        case .failure(let failure): return .error(failure.error)
+        }
+    }
+
+    private static func load(
+        _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int
+    ) -> Result<JSONValue, LoadFailure> {
+        var error = json_error_t()
+        let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+        guard let root else {
+            let text = withUnsafeBytes(of: &error.text) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
+            return .failure(LoadFailure(error: .fromJansson(text), integerOverflow: overflow))
+        }
+        defer { json_decref(root) }
+        do {
+            return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth))
+        } catch {
+            return .failure(LoadFailure(error: error, integerOverflow: false))
+        }
+    }
+
+    // MARK: - Byte classes
+
+    @inline(__always)
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    @inline(__always)
+    static func isDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x0A, 0x0D, 0x09, UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"),
+            UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "\""):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import CJansson
+import Glibc
+
+/// Turns ``JSONValue``s into one-line JSON text with libjansson.
+public enum JSONWriter {
+    /// How separators are written.
+    public enum Style: Sendable {
+        /// No whitespace at all: `{"a":1,"b":[2,3]}`.
+        case compact
+        /// QEMU's QMP output style, one space after `,` and `:`: `{"a": 1, "b": [2, 3]}`.
+        case spaced
+    }
+
+    /// Encodes `value` as one line of UTF-8 JSON text (never containing a newline).
+    public static func encode(_ value: JSONValue, style: Style = .compact) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(value, style: style, to: &bytes)
+        return bytes
+    }
+
+    /// Encodes `value` and returns the text as a `String`.
+    public static func string(_ value: JSONValue, style: Style = .compact) -> String {
+        String(decoding: encode(value, style: style), as: UTF8.self)
+    }
+
+    /// Appends the encoding of `value` to `bytes`.
+    public static func append(_ value: JSONValue, style: Style = .compact, to bytes: inout [UInt8]) {
+        let marker = BigIntegerMarker.shared
+        var sawBigInteger = false
+        let root = JanssonBridge.node(from: value, marker: marker, sawBigInteger: &sawBigInteger)
+        defer { json_decref(root) }
+        var flags = Int(JSON_ENCODE_ANY)
+        if style == .compact { flags |= Int(JSON_COMPACT) }
+        guard let text = json_dumps(root, flags) else { return }
+        defer { free(text) }
+        let length = strlen(text)
+        let start = bytes.count
+        text.withMemoryRebound(to: UInt8.self, capacity: length) {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        }
+        if sawBigInteger { unmarkBigIntegers(in: &bytes, from: start, marker: marker) }
+    }
+
+    /// Replaces every `"<marker>DIGITS"` string in `bytes[from...]` by the bare `DIGITS`.
+    private static func unmarkBigIntegers(in bytes: inout [UInt8], from start: Int, marker: BigIntegerMarker) {
+        let pattern = [UInt8(ascii: "\"")] + marker.escapedPrefix
+        var output: [UInt8] = Array(bytes[..<start])
+        output.reserveCapacity(bytes.count)
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == pattern[0], bytes.count - index >= pattern.count,
+                bytes[index..<(index + pattern.count)].elementsEqual(pattern)
+            {
+                index += pattern.count
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    output.append(bytes[index])
+                    index += 1
+                }
+                index += 1
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        bytes = output
+    }
+}
