@@ -23,10 +23,11 @@ let package = Package(
             name: "JSON",
             dependencies: ["CJansson", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
+        .target(name: "QAPI", dependencies: ["JSON"], swiftSettings: strict),
         .target(
             name: "QMP",
             dependencies: [
-                "JSON",
+                "JSON", "QAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -36,14 +37,14 @@ let package = Package(
         .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
         .target(
             name: "Monitor",
-            dependencies: ["JSON", "QMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "QMP", "QAPI", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "JSON", "Migration", "VFIO",
+                "Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -58,10 +59,15 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(
+            name: "qapi-gen",
+            dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
             name: "vmig-bench",
             dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
