@@ -27,7 +27,7 @@ let package = Package(
         .target(
             name: "QMP",
             dependencies: [
-                "JSON", "QAPI",
+                "JSON", "QAPI", .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,24 @@
+import QMP
+import Synchronization
+
+/// Assembles the daemon's command table from every command group.
+public enum CommandTableBuilder {
+    /// Builds the table; `query-commands` and `query-qmp-schema` report exactly what it holds.
+    public static func build(monitor: MonitorCommands) -> QMPCommandTable {
+        let names = CommandNameList()
+        var table = QMPCommandTable()
+        table.register(monitor.commands(implemented: { names.names }))
+        names.names = ["qmp_capabilities"] + table.names
+        return table
+    }
+}
+
+/// The implemented command names, filled in once the table is complete.
+final class CommandNameList: Sendable {
+    private let storage = Mutex<[String]>([])
+
+    var names: [String] {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,60 @@
+import JSON
+
+/// What a command handler gives back.
+public struct QMPReturn: Sendable {
+    /// The `return` member of the reply.
+    public var value: JSONValue
+    /// Runs on the connection's event loop once the reply has been written (used by `quit`).
+    public var afterReply: (@Sendable () -> Void)?
+
+    public init(_ value: JSONValue = .emptyObject, afterReply: (@Sendable () -> Void)? = nil) {
+        self.value = value
+        self.afterReply = afterReply
+    }
+}
+
+/// A QMP command implementation. Arguments reach it already validated against the schema.
+public struct QMPCommand: Sendable {
+    /// Where a handler runs.
+    public enum Execution: Sendable {
+        /// On the connection's event loop: the handler must be quick and never block.
+        case eventLoop
+        /// On a worker thread: the handler may block (socket connects, waiting on threads).
+        case worker
+    }
+
+    public var name: String
+    public var execution: Execution
+    public var body: @Sendable (JSONObject) throws -> QMPReturn
+
+    /// A handler returning a value; errors thrown that are not ``QMPError`` become `GenericError`.
+    public init(
+        _ name: String, execution: Execution = .eventLoop, _ body: @escaping @Sendable (JSONObject) throws -> JSONValue
+    ) {
+        self.name = name
+        self.execution = execution
+        self.body = { arguments in QMPReturn(try body(arguments)) }
+    }
+
+    /// A handler that also wants an action after its reply is written.
+    public init(
+        _ name: String, execution: Execution = .eventLoop,
+        returning body: @escaping @Sendable (JSONObject) throws -> QMPReturn
+    ) {
+        self.name = name
+        self.execution = execution
+        self.body = body
+    }
+}
+
+/// What the server needs from the command schema: validation before any side effect, and introspection.
+public protocol QMPCommandSchema: Sendable {
+    /// The command names the schema declares.
+    var commandNames: [String] { get }
+    /// Checks `arguments` of `command` and returns them; throws a `GenericError` with QEMU's text otherwise.
+    func validateArguments(command: String, arguments: JSONObject) throws(QMPError) -> JSONObject
+    /// Whether the schema allows `command` with `exec-oob`.
+    func allowsOutOfBand(command: String) -> Bool
+    /// The `query-qmp-schema` reply for the implemented commands.
+    func introspection(implementedCommands: Set<String>) -> JSONValue
+}

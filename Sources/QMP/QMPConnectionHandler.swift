@@ -1,0 +1,187 @@
+import DequeModule
+import JSON
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One client connection: decodes its byte stream, runs its commands strictly in order (`exec-oob` ones may
+/// overtake), writes replies and, once negotiated, events.
+///
+/// Lives on the connection's event loop. Commands marked ``QMPCommand/Execution/worker`` run on the server's
+/// thread pool while later input waits in the queue, so the event loop never blocks.
+final class QMPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let core: QMPServerCore
+    private var session: QMPSession
+    private var decoder = JSONStreamDecoder()
+    private var queue = Deque<JSONStreamDecoder.Item>()
+    private var busy = false
+    private var inputClosed = false
+    private var unsentBytes = 0
+    private var context: ChannelHandlerContext?
+
+    init(core: QMPServerCore) {
+        self.core = core
+        self.session = QMPSession(commands: core.commands, schema: core.schema)
+    }
+
+    private var key: ObjectIdentifier { ObjectIdentifier(self) }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        core.track(context.channel, key: key)
+        write(QMPMessage.greeting(core.version))
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        core.events.unsubscribe(key)
+        core.untrack(key)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { decoder.feed($0) }
+        takeDecodedInput()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // A client that half-closes after writing (socat) still gets every reply before we close.
+            decoder.finish()
+            inputClosed = true
+            takeDecodedInput()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        core.logger.debug("QMP connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: - Input
+
+    private func takeDecodedInput() {
+        while let item = decoder.next() {
+            if case .value(let input) = item, session.isOutOfBand(input) {
+                perform(item)
+            } else {
+                queue.append(item)
+            }
+        }
+        drainQueue()
+    }
+
+    private func drainQueue() {
+        while !busy, let item = queue.popFirst() {
+            perform(item)
+        }
+        if inputClosed && !busy && queue.isEmpty {
+            context?.close(promise: nil)
+        }
+    }
+
+    private func perform(_ item: JSONStreamDecoder.Item) {
+        switch session.step(item) {
+        case .reply(let bytes):
+            write(bytes)
+        case .negotiated(let bytes):
+            write(bytes)
+            subscribeToEvents()
+        case .run(let command, let arguments, let id):
+            run(command, arguments: arguments, id: id)
+        }
+    }
+
+    // MARK: - Commands
+
+    private func run(_ command: QMPCommand, arguments: JSONObject, id: JSONValue?) {
+        switch command.execution {
+        case .eventLoop:
+            finish(Self.execute(command, arguments), id: id)
+        case .worker:
+            guard let context else { return }
+            busy = true
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            core.threadPool.runIfActive(eventLoop: context.eventLoop) {
+                Self.execute(command, arguments)
+            }.whenComplete { outcome in
+                let result: Result<QMPReturn, QMPError>
+                switch outcome {
+                case .success(let value): result = value
+                case .failure(let error): result = .failure(.generic("\(error)"))
+                }
+                handler.value.busy = false
+                handler.value.finish(result, id: id)
+                handler.value.drainQueue()
+            }
+        }
+    }
+
+    private static func execute(_ command: QMPCommand, _ arguments: JSONObject) -> Result<QMPReturn, QMPError> {
+        do {
+            return .success(try command.body(arguments))
+        } catch let error as QMPError {
+            return .failure(error)
+        } catch {
+            return .failure(.generic("\(error)"))
+        }
+    }
+
+    private func finish(_ result: Result<QMPReturn, QMPError>, id: JSONValue?) {
+        switch result {
+        case .success(let value):
+            write(QMPMessage.reply(value.value, id: id), then: value.afterReply)
+        case .failure(let error):
+            write(QMPMessage.error(error, id: id))
+        }
+    }
+
+    // MARK: - Output
+
+    private func subscribeToEvents() {
+        guard let context else { return }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        core.events.subscribe(key) { bytes in
+            loop.execute { handler.value.deliverEvent(bytes) }
+        }
+    }
+
+    private func deliverEvent(_ bytes: [UInt8]) {
+        guard context != nil else { return }
+        if unsentBytes + bytes.count > core.configuration.maxUnsentBytes {
+            // Policy: a client that stops reading is disconnected rather than allowed to grow our memory or
+            // stall the event fan-out for everyone else.
+            core.logger.warning("QMP client not reading: \(unsentBytes) bytes unsent; disconnecting it")
+            core.events.unsubscribe(key)
+            context?.close(promise: nil)
+            return
+        }
+        write(bytes)
+    }
+
+    private func write(_ bytes: [UInt8], then action: (@Sendable () -> Void)? = nil) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        unsentBytes += bytes.count
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let count = bytes.count
+        promise.futureResult.whenComplete { _ in
+            handler.value.unsentBytes -= count
+            action?()
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+    }
+}

@@ -1,0 +1,41 @@
+import JSON
+import Synchronization
+
+/// Fans events out to every negotiated client of every QMP socket.
+///
+/// `emit` may be called from any thread (the migration engine's threads included); it encodes the event once
+/// and hands the bytes to each client's event loop, so it never waits on a client. Each client bounds what it
+/// holds unsent (see ``QMPServer/Configuration/maxUnsentBytes``).
+public final class QMPEventHub: Sendable {
+    /// Delivers the bytes of one event line to one client; must not block.
+    typealias Deliver = @Sendable ([UInt8]) -> Void
+
+    private let subscribers = Mutex<[ObjectIdentifier: Deliver]>([:])
+    private let observers = Mutex<[@Sendable (String, JSONObject?) -> Void]>([])
+
+    public init() {}
+
+    /// Sends `{"event": name, "data": data, "timestamp": …}` to every negotiated client.
+    public func emit(_ name: String, data: JSONObject? = nil) {
+        for observer in observers.withLock({ $0 }) { observer(name, data) }
+        let bytes = QMPMessage.event(name, data: data)
+        let targets = subscribers.withLock { Array($0.values) }
+        for deliver in targets { deliver(bytes) }
+    }
+
+    /// Registers an in-process observer called synchronously for every event (used by tests and the schema check).
+    public func observe(_ observer: @escaping @Sendable (String, JSONObject?) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    /// Number of clients currently receiving events.
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+
+    func subscribe(_ key: ObjectIdentifier, deliver: @escaping Deliver) {
+        subscribers.withLock { $0[key] = deliver }
+    }
+
+    func unsubscribe(_ key: ObjectIdentifier) {
+        _ = subscribers.withLock { $0.removeValue(forKey: key) }
+    }
+}

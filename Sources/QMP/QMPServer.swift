@@ -1,0 +1,138 @@
+import Glibc
+import JSON
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Shared, immutable-after-start state of a server, handed to every connection.
+final class QMPServerCore: Sendable {
+    let configuration: QMPServer.Configuration
+    let commands: QMPCommandTable
+    let schema: any QMPCommandSchema
+    let version: QMPVersion
+    let events: QMPEventHub
+    let threadPool: NIOThreadPool
+    let logger: Logger
+    private let clients = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    init(
+        configuration: QMPServer.Configuration, commands: QMPCommandTable, schema: any QMPCommandSchema,
+        version: QMPVersion, events: QMPEventHub, threadPool: NIOThreadPool, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.commands = commands
+        self.schema = schema
+        self.version = version
+        self.events = events
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    func track(_ channel: any Channel, key: ObjectIdentifier) { clients.withLock { $0[key] = channel } }
+    func untrack(_ key: ObjectIdentifier) { _ = clients.withLock { $0.removeValue(forKey: key) } }
+    var clientChannels: [any Channel] { clients.withLock { Array($0.values) } }
+}
+
+/// A QMP server on one or more Unix domain sockets.
+public final class QMPServer: Sendable {
+    /// Server limits and policies.
+    public struct Configuration: Sendable {
+        /// Bytes a client may leave unread (events and replies) before it is disconnected.
+        public var maxUnsentBytes: Int
+        /// Listen backlog per socket.
+        public var backlog: Int32
+
+        public init(maxUnsentBytes: Int = 16 << 20, backlog: Int32 = 64) {
+            self.maxUnsentBytes = maxUnsentBytes
+            self.backlog = backlog
+        }
+    }
+
+    /// Why a socket could not be opened.
+    public enum BindError: Error, CustomStringConvertible {
+        case inUse(path: String)
+        case notASocket(path: String)
+        case failed(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .inUse(let path):
+                return "QMP socket '\(path)' is in use by another running process"
+            case .notASocket(let path):
+                return "'\(path)' exists and is not a socket; refusing to replace it"
+            case .failed(let path, let reason):
+                return "cannot listen on QMP socket '\(path)': \(reason)"
+            }
+        }
+    }
+
+    private let core: QMPServerCore
+    private let group: any EventLoopGroup
+    private let listeners = Mutex<[(path: String, channel: any Channel)]>([])
+
+    /// The hub that fans events out to this server's clients.
+    public var events: QMPEventHub { core.events }
+
+    public init(
+        commands: QMPCommandTable, schema: any QMPCommandSchema, version: QMPVersion, events: QMPEventHub,
+        group: any EventLoopGroup, threadPool: NIOThreadPool, configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "vmig.qmp")
+    ) {
+        self.core = QMPServerCore(
+            configuration: configuration, commands: commands, schema: schema, version: version, events: events,
+            threadPool: threadPool, logger: logger)
+        self.group = group
+    }
+
+    /// Starts listening on `path`. A stale socket file (nobody listening) is replaced; a live one is refused.
+    /// The socket file is created with mode 0600.
+    public func listen(unixPath path: String) async throws {
+        try Self.clearStaleSocket(at: path)
+        let core = self.core
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: core.configuration.backlog)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(QMPConnectionHandler(core: core))
+                }
+            }
+        let previousMask = umask(0o177)
+        defer { umask(previousMask) }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+        } catch {
+            throw BindError.failed(path: path, reason: "\(error)")
+        }
+        chmod(path, 0o600)
+        listeners.withLock { $0.append((path, channel)) }
+    }
+
+    /// Stops listening, removes the socket files and closes every client connection.
+    public func shutdown() async {
+        let open = listeners.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for listener in open {
+            try? await listener.channel.close()
+            unlink(listener.path)
+        }
+        for client in core.clientChannels {
+            try? await client.close()
+        }
+    }
+
+    /// Paths this server listens on.
+    public var socketPaths: [String] { listeners.withLock { $0.map(\.path) } }
+
+    private static func clearStaleSocket(at path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw BindError.notASocket(path: path) }
+        if UnixSocketProbe.isListening(path) { throw BindError.inUse(path: path) }
+        unlink(path)
+    }
+}

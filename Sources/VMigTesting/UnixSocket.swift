@@ -1,0 +1,80 @@
+import Glibc
+
+/// A blocking Unix stream socket client with read timeouts, for talking to daemons in tests.
+public final class UnixSocket: @unchecked Sendable {
+    public private(set) var fd: Int32
+
+    /// Connects to `path`.
+    public init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestingError("socket: \(String(cString: strerror(errno)))") }
+        guard Self.connect(fd, path) else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw TestingError("connect \(path): \(reason)")
+        }
+    }
+
+    deinit { close() }
+
+    /// True when something accepts connections on `path`.
+    public static func canConnect(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        return connect(fd, path)
+    }
+
+    private static func connect(_ fd: Int32, _ path: String) -> Bool {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        } == 0
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw TestingError("send: \(String(cString: strerror(errno)))")
+            }
+            offset += sent
+        }
+    }
+
+    /// Writes the UTF-8 bytes of `text`.
+    public func write(_ text: String) throws { try write(Array(text.utf8)) }
+
+    /// Reads what is available, waiting up to `timeout` seconds; empty at end of stream; throws on timeout.
+    public func read(timeout: Double, max: Int = 65536) throws -> [UInt8] {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = Glibc.poll(&descriptor, 1, Int32(timeout * 1000))
+        if ready == 0 { throw TestingError("timed out after \(timeout) s waiting for data") }
+        if ready < 0 { throw TestingError("poll: \(String(cString: strerror(errno)))") }
+        var buffer = [UInt8](repeating: 0, count: max)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
+        if count < 0 { throw TestingError("recv: \(String(cString: strerror(errno)))") }
+        return Array(buffer[..<count])
+    }
+
+    /// Half-closes: no more writes from this side, as socat does at end of input.
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes the socket.
+    public func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}

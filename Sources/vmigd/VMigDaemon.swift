@@ -1,0 +1,53 @@
+import ArgumentParser
+import Dispatch
+import Glibc
+import Logging
+import Monitor
+import NIOCore
+import NIOPosix
+import QMP
+
+/// `vmigd`: one process is one simulated VM with its QMP monitors and migration engine.
+@main
+struct VMigDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vmigd",
+        abstract: "A simulated VM with QMP monitors and a live-migration engine.")
+
+    @Option(name: .long, help: "The VM's name, reported by query-name.")
+    var name: String?
+
+    @Option(name: .long, help: "A QMP monitor socket: unix:PATH (may repeat).")
+    var qmp: [String] = []
+
+    @Flag(name: .long, help: "Start with the VM paused (like QEMU's -S).")
+    var paused = false
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "warning"
+
+    func validate() throws {
+        if qmp.isEmpty { throw ValidationError("at least one --qmp unix:PATH is required") }
+        for spec in qmp where !spec.hasPrefix("unix:") || spec.count <= 5 {
+            throw ValidationError("--qmp '\(spec)': expected unix:PATH")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+            return handler
+        }
+        let daemon = Daemon(options: DaemonOptions(name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused))
+        do {
+            try await daemon.start()
+        } catch {
+            fputs("vmigd: \(error)\n", stderr)
+            await daemon.stop()
+            throw ExitCode(1)
+        }
+        await daemon.waitForShutdown()
+        await daemon.stop()
+    }
+}
