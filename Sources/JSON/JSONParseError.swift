@@ -21,7 +21,11 @@ public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible 
         if text.hasPrefix("maximum parsing depth") { return .nestingTooDeep }
         if text.hasPrefix("invalid token") { return .syntax("invalid keyword '\(near ?? "")'") }
         if text.hasPrefix("control character") { return .syntax("stray '\(near ?? "")'") }
-        if text.hasPrefix("string or '}' expected") { return .syntax("key is not a string in object") }
+        if text.hasPrefix("string or '}' expected") {
+            // `{"a":1,}` is a missing value to QEMU; `{1:2}` is a key that is not a string.
+            let structural: Set<String> = ["}", "]", ",", ":", "{", "["]
+            return .syntax(structural.contains(near ?? "") ? "expecting value" : "key is not a string in object")
+        }
         if text.hasPrefix("':' expected") { return .syntax("missing : in object pair") }
         if text.hasPrefix("'}' expected") { return .syntax("expected separator in dict") }
         if text.hasPrefix("']' expected") { return .syntax("expected separator in list") }

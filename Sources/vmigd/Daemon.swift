@@ -13,6 +13,7 @@ struct DaemonOptions: Sendable {
     var name: String?
     var qmpPaths: [String]
     var paused: Bool
+    var qmpMaxUnsent: Int
 }
 
 /// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT) together.
@@ -27,7 +28,7 @@ final class Daemon: Sendable {
     private let vm: VirtualMachine
     private let server: QMPServer
     private let shutdownSignal = ShutdownSignal()
-    private let signalSources = Mutex<[any DispatchSourceSignal]>([])
+    private let signalWatcher = Mutex<SignalWatcher?>(nil)
 
     init(options: DaemonOptions) {
         self.options = options
@@ -45,7 +46,8 @@ final class Daemon: Sendable {
         threadPool.start()
         server = QMPServer(
             commands: table, schema: schema, version: Self.version, events: events, group: group,
-            threadPool: threadPool, logger: Logger(label: "vmig.qmp"))
+            threadPool: threadPool, configuration: QMPServer.Configuration(maxUnsentBytes: options.qmpMaxUnsent),
+            logger: Logger(label: "vmig.qmp"))
     }
 
     /// Opens every monitor socket and installs the signal handlers.
@@ -70,16 +72,24 @@ final class Daemon: Sendable {
     }
 
     private func installSignalHandlers() {
-        let shutdownSignal = self.shutdownSignal
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
+        let watcher = SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
+        signalWatcher.withLock { $0 = watcher }
+    }
+}
+
+/// Turns SIGTERM/SIGINT into a call of `action` on a Dispatch queue (the default handlers are disabled).
+final class SignalWatcher: @unchecked Sendable {
+    /// Only touched in `init`; kept so the sources stay alive.
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
+        sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { shutdownSignal.trigger() }
+            source.setEventHandler(handler: action)
             source.resume()
-            sources.append(source)
+            return source
         }
-        signalSources.withLock { $0 = sources }
     }
 }
 

@@ -23,6 +23,9 @@ struct VMigDaemon: AsyncParsableCommand {
     @Flag(name: .long, help: "Start with the VM paused (like QEMU's -S).")
     var paused = false
 
+    @Option(name: .customLong("x-qmp-max-unsent"), help: ArgumentHelp("Bytes a QMP client may leave unread before it is disconnected.", visibility: .hidden))
+    var qmpMaxUnsent: Int = 16 << 20
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
@@ -39,11 +42,13 @@ struct VMigDaemon: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
             return handler
         }
-        let daemon = Daemon(options: DaemonOptions(name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused))
+        let daemon = Daemon(options: DaemonOptions(
+                name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent))
         do {
             try await daemon.start()
         } catch {
-            fputs("vmigd: \(error)\n", stderr)
+            let message = Array("vmigd: \(error)\n".utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             await daemon.stop()
             throw ExitCode(1)
         }
