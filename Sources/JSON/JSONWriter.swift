@@ -1,5 +1,4 @@
 import CJansson
-import Glibc
 
 /// Turns ``JSONValue``s into one-line JSON text with libjansson.
 public enum JSONWriter {
@@ -31,12 +30,22 @@ public enum JSONWriter {
         defer { json_decref(root) }
         var flags = Int(JSON_ENCODE_ANY)
         if style == .compact { flags |= Int(JSON_COMPACT) }
-        guard let text = json_dumps(root, flags) else { return }
-        defer { free(text) }
-        let length = strlen(text)
         let start = bytes.count
-        text.withMemoryRebound(to: UInt8.self, capacity: length) {
-            bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+        // One pass into a stack buffer for the common small message; a second, exact-size pass otherwise.
+        let fitted = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { scratch -> Bool in
+            let needed = json_dumpb(root, scratch.baseAddress, scratch.count, flags)
+            guard needed <= scratch.count else { return false }
+            scratch.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0.prefix(needed)) }
+            return true
+        }
+        if !fitted {
+            let needed = json_dumpb(root, nil, 0, flags)
+            bytes.append(contentsOf: repeatElement(0, count: needed))
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    _ = json_dumpb(root, $0.baseAddress! + start, needed, flags)
+                }
+            }
         }
         if sawBigInteger { unmarkBigIntegers(in: &bytes, from: start, marker: marker) }
     }

@@ -19,7 +19,6 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private var queue = Deque<JSONStreamDecoder.Item>()
     private var busy = false
     private var inputClosed = false
-    private var unsentBytes = 0
     private var context: ChannelHandlerContext?
 
     init(core: QMPServerCore) {
@@ -85,8 +84,10 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         while !busy, let item = queue.popFirst() {
             perform(item)
         }
-        if inputClosed && !busy && queue.isEmpty {
-            context?.close(promise: nil)
+        if inputClosed && !busy && queue.isEmpty, let context {
+            // Closing from a fresh loop task lets events already handed to this loop go out first.
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { handler.value.context?.close(promise: nil) }
         }
     }
 
@@ -153,18 +154,22 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         core.events.subscribe(key) { bytes in
-            loop.execute { handler.value.deliverEvent(bytes) }
+            if loop.inEventLoop {
+                handler.value.deliverEvent(bytes)
+            } else {
+                loop.execute { handler.value.deliverEvent(bytes) }
+            }
         }
     }
 
     private func deliverEvent(_ bytes: [UInt8]) {
-        guard context != nil else { return }
-        if unsentBytes + bytes.count > core.configuration.maxUnsentBytes {
-            // Policy: a client that stops reading is disconnected rather than allowed to grow our memory or
-            // stall the event fan-out for everyone else.
-            core.logger.warning("QMP client not reading: \(unsentBytes) bytes unsent; disconnecting it")
+        guard let context else { return }
+        if !context.channel.isWritable {
+            // Policy: a client that leaves more than the configured bytes unread is disconnected rather than
+            // allowed to grow our memory or stall the event fan-out for everyone else.
+            core.logger.warning("QMP client is not reading its output; disconnecting it")
             core.events.unsubscribe(key)
-            context?.close(promise: nil)
+            context.close(promise: nil)
             return
         }
         write(bytes)
@@ -174,14 +179,12 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        unsentBytes += bytes.count
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let count = bytes.count
-        promise.futureResult.whenComplete { _ in
-            handler.value.unsentBytes -= count
-            action?()
+        guard let action else {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            return
         }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in action() }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
 }

@@ -38,7 +38,7 @@ final class QMPServerCore: Sendable {
 public final class QMPServer: Sendable {
     /// Server limits and policies.
     public struct Configuration: Sendable {
-        /// Bytes a client may leave unread (events and replies) before it is disconnected.
+        /// Bytes queued for a client beyond the socket buffers (events and replies) before it is disconnected.
         public var maxUnsentBytes: Int
         /// Listen backlog per socket.
         public var backlog: Int32
@@ -93,6 +93,10 @@ public final class QMPServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: core.configuration.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: core.configuration.maxUnsentBytes / 2, high: core.configuration.maxUnsentBytes))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(QMPConnectionHandler(core: core))

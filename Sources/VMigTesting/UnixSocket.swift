@@ -69,6 +69,28 @@ public final class UnixSocket: @unchecked Sendable {
         return Array(buffer[..<count])
     }
 
+    /// Blocking receive into `buffer` without polling first (for benchmarks); waits at most `timeout` seconds.
+    /// Returns the byte count, 0 at end of stream.
+    public func receive(into buffer: inout [UInt8], timeout: Double) throws -> Int {
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 { throw TestingError("recv: \(String(cString: strerror(errno)))") }
+        return count
+    }
+
+    /// Receives without sleeping: retries a non-blocking `recv` until data arrives (for latency benchmarks,
+    /// where a sleeping reader adds a scheduler wake-up to every round trip). Returns 0 at end of stream.
+    public func receiveSpinning(into buffer: inout [UInt8], timeout: Double) throws -> Int {
+        let deadline = Clock.now + timeout
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count >= 0 { return count }
+            guard errno == EAGAIN || errno == EINTR else { throw TestingError("recv: \(String(cString: strerror(errno)))") }
+            if Clock.now > deadline { throw TestingError("timed out after \(timeout) s waiting for data") }
+        }
+    }
+
     /// Half-closes: no more writes from this side, as socat does at end of input.
     public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 

@@ -64,13 +64,16 @@ struct QMPProtocolTests {
     @Test func halfClosedClientStillGetsEveryReply() throws {
         let vm = try DaemonFixture()
         let raw = try RawExchange(path: vm.daemon.socketPath)
-        try raw.socket.write(#"{"execute":"qmp_capabilities"}{"execute":"query-status","id":"a"}{"execute":"query-name","id":"b"}"#)
+        try raw.socket.write(#"{"execute":"qmp_capabilities"}{"execute":"query-status","id":"a"}{"execute":"query-name","id":"b"}{"execute":"stop","id":"c"}"#)
         raw.socket.shutdownWrite()
         let lines = try raw.readUntilClosed()
-        #expect(lines.count == 4)
+        #expect(lines.count == 6)
         #expect(lines[1] == #"{"return": {}}"#)
         #expect(lines[2] == #"{"return": {"status": "running", "running": true}, "id": "a"}"#)
         #expect(lines[3] == #"{"return": {"name": "vm"}, "id": "b"}"#)
+        // The event emitted by the last command still reaches a client that half-closed.
+        #expect(lines[4].hasPrefix(#"{"event": "STOP", "timestamp": "#))
+        #expect(lines[5] == #"{"return": {}, "id": "c"}"#)
     }
 
     /// Every malformed input of QEMU 7.2's transcript, each answered, then a valid command still works.

@@ -1,0 +1,43 @@
+# vmig — quick start: `make demo` (the main job) and `make test`.
+# Both install what is missing first (libjansson-dev, socat, python qemu.qmp + jsonschema).
+
+SWIFT      ?= swift
+PYTHON     ?= python3
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBUG_BIN  := .build/debug
+RELEASE_BIN := .build/release
+
+.PHONY: all deps build release test demo bench docs schema-embed clean
+
+all: build
+
+## deps: install the system and Python packages vmig needs (idempotent, quiet when present)
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## test: every test, against real spawned vmigd processes
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test --disable-xctest
+
+## demo: the main job, run end to end
+demo: release
+	scripts/demo.sh $(RELEASE_BIN)
+
+## bench: the figures for docs/benchmarks.md (not a test: nothing asserts a speed)
+bench: release
+	scripts/bench.sh $(RELEASE_BIN)
+
+## docs: regenerate docs/qmp-reference.md and the embedded schema from schema/
+docs: deps
+	$(SWIFT) run qapi-gen embed --schema-dir schema --output Sources/QAPI/EmbeddedSchema.swift
+	$(SWIFT) run qapi-gen docs --schema-dir schema --output docs/qmp-reference.md
+
+clean:
+	rm -rf .build

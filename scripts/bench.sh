@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Prints the figures recorded in docs/benchmarks.md. Usage: scripts/bench.sh BIN_DIR
+set -euo pipefail
+bin=${1:-.build/release}
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+
+echo "== JSON codec (parse + encode, streaming decoder, 1M messages)"
+"$bin/vmig-bench" json --count 1000000
+
+echo "== QMP sequential round trips, one client, one connection"
+"$bin/vmig-bench" qmp --count 200000
+"$bin/vmig-bench" qmp --count 200000 --spin
+echo "-- both processes pinned to one vCPU (no cross-CPU wake-ups):"
+taskset -c 0 "$bin/vmig-bench" qmp --count 200000
+
+echo "== the same sequential Python raw-socket client QEMU 7.2 was measured with"
+dir=$(mktemp -d /tmp/vmig-bench.XXXXXX)
+"$bin/vmigd" --name bench --qmp "unix:$dir/qmp.sock" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do [ -S "$dir/qmp.sock" ] && break; sleep 0.05; done
+python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
