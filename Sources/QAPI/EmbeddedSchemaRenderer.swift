@@ -24,7 +24,7 @@ public enum EmbeddedSchemaRenderer {
     }
 
     private static func literal(for file: (name: String, text: String)) throws(QAPISchemaError) -> String {
-        if file.text.contains("\r") {
+        if file.text.utf8.contains(UInt8(ascii: "\r")) {
             throw QAPISchemaError(file: file.name, entry: nil, message: "contains a carriage return (use LF line ends)")
         }
         if file.name.contains(where: { $0 == "\"" || $0 == "\\" || $0.isNewline }) {
