@@ -755,7 +755,7 @@ public enum EmbeddedSchema {
     "alternate": "StrOrNull",
     "data": {
       "s": { "type": "str", "doc": "A string." },
-      "n": { "type": "null", "doc": "null, which resets the parameter to the empty string." }
+      "n": { "type": "null", "doc": "null (for the TLS parameters the same as the empty string: unset)." }
     },
     "since": "2.10",
     "doc": "A string, or null."
