@@ -99,7 +99,7 @@ public enum EmbeddedSchema {
     "command": "human-monitor-command",
     "data": {
       "command-line": { "type": "str", "doc": "The HMP command line to run, e.g. 'info migrate'." },
-      "*cpu-index": { "type": "int", "doc": "The CPU the command runs in the context of (accepted and ignored: the simulated guest has no CPUs)." }
+      "*cpu-index": { "type": "int", "doc": "The CPU to run the command in the context of." }
     },
     "returns": "str",
     "since": "0.14",
@@ -322,12 +322,12 @@ public enum EmbeddedSchema {
   {
     "command": "stop",
     "since": "0.14",
-    "doc": "Stops the guest. Emits STOP when it was running."
+    "doc": "Stops the guest and emits STOP. During an incoming migration it only cancels the automatic start at the end."
   },
   {
     "command": "cont",
     "since": "0.14",
-    "doc": "Resumes the guest. Emits RESUME. Fails while an incoming migration has not completed."
+    "doc": "Resumes the guest and emits RESUME. During an incoming migration it only arranges for the guest to start when the migration completes."
   },
   {
     "event": "STOP",
@@ -340,7 +340,7 @@ public enum EmbeddedSchema {
   {
     "event": "RESUME",
     "since": "0.12",
-    "doc": "The guest resumed (on 'cont', and on the destination when an incoming migration completed)."
+    "doc": "The guest resumed (on 'cont', and on the destination when an incoming migration completed and the guest starts)."
   },
   {
     "enum": "ShutdownCause",

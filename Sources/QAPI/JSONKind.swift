@@ -3,7 +3,7 @@ import JSON
 /// The JSON type of a value as QEMU's QObject sees it; integers and reals are both numbers.
 ///
 /// Alternates pick their branch by this kind, as QEMU's generated visitors switch on the QObject type.
-enum JSONKind: String, Sendable, Hashable, CaseIterable {
+enum JSONKind: String, Sendable, Hashable {
     case null, boolean, number, string, array, object
 
     /// The kind of `value`.

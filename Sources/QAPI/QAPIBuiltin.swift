@@ -12,14 +12,6 @@ enum QAPIBuiltin: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether QEMU reads the type with its uint64 reader (uint8…uint64 and size).
-    var isUnsigned: Bool {
-        switch self {
-        case .uint8, .uint16, .uint32, .uint64, .size: return true
-        default: return false
-        }
-    }
-
     /// The name introspection reports: QEMU folds every integer type into `int`.
     var introspectionName: String { isInteger ? "int" : rawValue }
 

@@ -195,6 +195,12 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
     @Test func returnValues() throws {
         try Self.schema.validateReturnValue(command: "query-migrate", value: [:])
         try Self.schema.validateReturnValue(command: "query-status", value: ["running": false, "status": "prelaunch"])
+        // query-migrate replies observed from QEMU 7.2 (qemu72-observed.md).
+        try Self.schema.validateReturnValue(
+            command: "query-migrate", value: TestSupport.json(#"{"socket-address": [{"path": "/tmp/peer-mig.sock", "type": "unix"}]}"#))
+        try Self.schema.validateReturnValue(
+            command: "query-migrate",
+            value: TestSupport.json(#"{"status": "failed", "error-desc": "Failed to connect to '/tmp/x.sock': No such file or directory"}"#))
         #expect(throws: QAPIValidationError(message: "Parameter 'status' does not accept value 'walking'")) {
             try Self.schema.validateReturnValue(command: "query-status", value: ["running": true, "status": "walking"])
         }
