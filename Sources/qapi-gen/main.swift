@@ -1,1 +1,1 @@
-print("qapi-gen")
+QAPIGen.main()

@@ -1,1 +1,0 @@
-// QAPI schema module.

@@ -1,0 +1,24 @@
+/// A schema file that cannot be loaded: bad JSON, an unknown key or type, a clash between definitions.
+///
+/// The description names the file and the entry, e.g.
+/// `migration.json: command 'migrate': member 'uri': unknown type 'Foo'`.
+public struct QAPISchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The schema file's name, e.g. `migration.json`.
+    public let file: String
+    /// The entry, e.g. `command 'migrate'` or `entry #3`; nil when the problem is with the whole file.
+    public let entry: String?
+    /// What is wrong.
+    public let message: String
+
+    /// Describes a problem in `file`, optionally in one of its entries.
+    public init(file: String, entry: String?, message: String) {
+        self.file = file
+        self.entry = entry
+        self.message = message
+    }
+
+    public var description: String {
+        guard let entry else { return "\(file): \(message)" }
+        return "\(file): \(entry): \(message)"
+    }
+}
