@@ -7,7 +7,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN  := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: all deps build release test demo bench docs schema-embed clean
+.PHONY: all deps build release test demo bench docs clean
 
 all: build
 
@@ -34,10 +34,9 @@ demo: release
 bench: release
 	scripts/bench.sh $(RELEASE_BIN)
 
-## docs: regenerate docs/qmp-reference.md and the embedded schema from schema/
+## docs: regenerate the embedded schema and docs/qmp-reference.md after editing schema/
 docs: deps
-	$(SWIFT) run qapi-gen embed --schema-dir schema --output Sources/QAPI/EmbeddedSchema.swift
-	$(SWIFT) run qapi-gen docs --schema-dir schema --output docs/qmp-reference.md
+	scripts/regen-qapi.sh
 
 clean:
 	rm -rf .build
