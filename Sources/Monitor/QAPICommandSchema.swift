@@ -24,6 +24,19 @@ public struct QAPICommandSchema: QMPCommandSchema {
         schema.command(command)?.allowOOB ?? false
     }
 
+    /// The event checker for ``QMPEventHub``: nil when `name` with `data` conforms to the schema.
+    public var eventValidator: QMPEventHub.Validator {
+        let schema = self.schema
+        return { name, data in
+            do throws(QAPIValidationError) {
+                try schema.validateEventData(event: name, data: data ?? [:])
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+    }
+
     public func introspection(implementedCommands: Set<String>) -> JSONValue {
         schema.introspection(implementedCommands: implementedCommands)
     }

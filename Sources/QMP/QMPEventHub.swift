@@ -1,3 +1,4 @@
+import Glibc
 import JSON
 import Synchronization
 
@@ -10,13 +11,24 @@ public final class QMPEventHub: Sendable {
     /// Delivers the bytes of one event line to one client; must not block.
     typealias Deliver = @Sendable ([UInt8]) -> Void
 
+    /// Checks an event against the schema; returns why it does not conform, or nil.
+    public typealias Validator = @Sendable (String, JSONObject?) -> String?
+
     private let subscribers = Mutex<[ObjectIdentifier: Deliver]>([:])
     private let observers = Mutex<[@Sendable (String, JSONObject?) -> Void]>([])
+    private let validator: Validator?
 
-    public init() {}
+    /// Creates a hub; with a `validator`, every emitted event is checked against the schema. A violation is a
+    /// programming error: debug builds stop on it (so tests catch it), release builds report it on stderr.
+    public init(validator: Validator? = nil) {
+        self.validator = validator
+    }
 
     /// Sends `{"event": name, "data": data, "timestamp": …}` to every negotiated client.
     public func emit(_ name: String, data: JSONObject? = nil) {
+        if let validator, let problem = validator(name, data) {
+            Self.reportSchemaViolation("event \(name) violates the schema: \(problem)")
+        }
         for observer in observers.withLock({ $0 }) { observer(name, data) }
         let bytes = QMPMessage.event(name, data: data)
         let targets = subscribers.withLock { Array($0.values) }
@@ -30,6 +42,15 @@ public final class QMPEventHub: Sendable {
 
     /// Number of clients currently receiving events.
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
+
+    private static func reportSchemaViolation(_ message: String) {
+        #if DEBUG
+            preconditionFailure(message)
+        #else
+            let line = Array("vmigd: BUG: \(message)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        #endif
+    }
 
     func subscribe(_ key: ObjectIdentifier, deliver: @escaping Deliver) {
         subscribers.withLock { $0[key] = deliver }

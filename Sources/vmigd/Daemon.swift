@@ -23,7 +23,7 @@ final class Daemon: Sendable {
     private let options: DaemonOptions
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let threadPool = NIOThreadPool(numberOfThreads: 2)
-    private let events = QMPEventHub()
+    private let events: QMPEventHub
     private let logger = Logger(label: "vmigd")
     private let vm: VirtualMachine
     private let server: QMPServer
@@ -32,11 +32,12 @@ final class Daemon: Sendable {
 
     init(options: DaemonOptions) {
         self.options = options
-        let events = self.events
+        let schema = QAPICommandSchema()
+        let events = QMPEventHub(validator: schema.eventValidator)
+        self.events = events
         vm = VirtualMachine(name: options.name, initialState: options.paused ? .prelaunch : .running) { name in
             events.emit(name)
         }
-        let schema = QAPICommandSchema()
         let shutdownSignal = self.shutdownSignal
         let monitor = MonitorCommands(vm: vm, version: Self.version, schema: schema) {
             events.emit("SHUTDOWN", data: ["guest": false, "reason": "host-qmp-quit"])
