@@ -9,10 +9,17 @@ public final class VirtualMachine: Sendable {
     private let state: Mutex<RunState>
     private let autostartFlag: Atomic<Bool>
     private let emit: @Sendable (String) -> Void
+    private let guestRunning: @Sendable (Bool) -> Void
 
     /// Creates a VM in `initialState` (`running`, `prelaunch` for `--paused`, `inmigrate` for `--incoming`).
-    public init(name: String?, initialState: RunState, emit: @escaping @Sendable (String) -> Void) {
+    /// `guestRunning` starts or stops what the guest does (its workload) and returns once that took effect;
+    /// it is called before `RESUME` and before `STOP` are announced.
+    public init(
+        name: String?, initialState: RunState, guestRunning: @escaping @Sendable (Bool) -> Void = { _ in },
+        emit: @escaping @Sendable (String) -> Void
+    ) {
         self.name = name
+        self.guestRunning = guestRunning
         self.state = Mutex(initialState)
         self.autostartFlag = Atomic(initialState != .prelaunch)
         self.emit = emit
@@ -38,7 +45,10 @@ public final class VirtualMachine: Sendable {
             current = target
             return true
         }
-        if stopped { emit("STOP") }
+        if stopped {
+            guestRunning(false)
+            emit("STOP")
+        }
     }
 
     /// `cont`: a stopped VM runs again (event `RESUME`).
@@ -48,7 +58,10 @@ public final class VirtualMachine: Sendable {
             current = .running
             return true
         }
-        if resumed { emit("RESUME") }
+        if resumed {
+            guestRunning(true)
+            emit("RESUME")
+        }
     }
 
     /// Sets a state without an event (e.g. `postmigrate` after a completed outgoing migration).
