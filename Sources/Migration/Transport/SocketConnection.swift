@@ -18,6 +18,11 @@ public final class SocketConnection: Sendable {
         close()
     }
 
+    /// Takes ownership of a connected stream socket descriptor (tests and tools).
+    public static func adopt(fd: Int32) -> SocketConnection {
+        SocketConnection(fd: fd)
+    }
+
     /// A connected pair of Unix sockets (tests and in-process plumbing).
     public static func pair() throws -> (SocketConnection, SocketConnection) {
         var fds: [Int32] = [0, 0]
