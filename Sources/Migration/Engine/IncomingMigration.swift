@@ -1,0 +1,210 @@
+import Synchronization
+
+/// One incoming migration (the destination role): the listener, channel identification (QEMU peeks the first
+/// four bytes: "QEVM" is the main channel, 0x11223344 a multifd channel), status, errors and the return path.
+/// The main stream itself is parsed by `IncomingLoader` on the main channel's thread.
+final class IncomingMigration: Sendable {
+    let listener: SocketListener
+    let host: any MigrationHost
+    let status: StatusCell
+    let settings: @Sendable () -> (MigrationCapabilities, MigrationParameters)
+    let errors = ErrorSlot()
+    let cpuTime = CPUTimeAccumulator()
+    let pool: ThreadPool
+
+    private let finishedFlag = Atomic<Bool>(false)
+    private let mainClaimed = Atomic<Bool>(false)
+    private let mainConnection = Mutex<SocketConnection?>(nil)
+    private let connections = Mutex<[SocketConnection]>([])
+    private let receiverSlot = Mutex<MultiFDReceiver?>(nil)
+    /// 0 = configuration not read yet, 1 = checked and accepted, 2 = failed.
+    private let configurationState = Atomic<UInt8>(0)
+    private let failure = Mutex<MigrationError?>(nil)
+    private let returnPathLock = Mutex(())
+    private let acksPending = Mutex(0)
+
+    init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
+         settings: @escaping @Sendable () -> (MigrationCapabilities, MigrationParameters)) {
+        self.listener = listener
+        self.host = host
+        self.settings = settings
+        status = StatusCell(.none, events: events)
+        pool = ThreadPool(maxThreads: 1, name: "load-thread", cpuTime: cpuTime)
+    }
+
+    /// Starts accepting connections.
+    func start() {
+        NativeThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+            acceptLoop()
+        }.detach()
+    }
+
+    var isFinished: Bool {
+        finishedFlag.load(ordering: .acquiring)
+    }
+
+    /// True when loading must stop.
+    var shouldStop: Bool {
+        isFinished || errors.hasError || pool.errors.hasError
+    }
+
+    // MARK: Connections
+
+    private func acceptLoop() {
+        while let connection = try? listener.accept() {
+            guard !isFinished else {
+                connection.shutdown()
+                continue
+            }
+            connections.withLock { $0.append(connection) }
+            NativeThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                identify(connection)
+            }.detach()
+        }
+    }
+
+    /// Reads the first four bytes and hands the connection to the main loader or the multifd receiver.
+    private func identify(_ connection: SocketConnection) {
+        guard let magic = try? connection.read(count: 4) else { return }
+        let value = magic.withUnsafeBytes { $0.baseAddress!.loadBE32(at: 0) }
+        switch value {
+        case QEVM.magic:
+            guard !mainClaimed.exchange(true, ordering: .acquiringAndReleasing) else {
+                fail(MigrationError("Received a second main migration channel"))
+                return
+            }
+            mainConnection.withLock { $0 = connection }
+            IncomingLoader(session: self, connection: connection, prefix: magic).run()
+        case MultiFDWire.magic:
+            runMultifd(connection, prefix: magic)
+        default:
+            fail(MigrationError("unknown channel magic: \(hex(value))"))
+        }
+    }
+
+    private func runMultifd(_ connection: SocketConnection, prefix: [UInt8]) {
+        do {
+            let hello = try MultiFDHello.decode(prefix + connection.read(count: MultiFDWire.helloSize - 4))
+            while configurationState.load(ordering: .acquiring) == 0 && !isFinished {
+                Clock.sleep(milliseconds: 5)
+            }
+            guard configurationState.load(ordering: .acquiring) == 1, !isFinished else { return }
+            guard let receiver = receiverSlot.withLock({ $0 }) else {
+                throw MigrationError("Received a multifd channel but the multifd capability is off")
+            }
+            let channel = try receiver.register(hello: hello, connection: connection)
+            receiver.run(channel)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Accepts the source's configuration: creates the multifd receiver and releases waiting channels.
+    func configurationAccepted(receiver: MultiFDReceiver?) {
+        receiverSlot.withLock { $0 = receiver }
+        configurationState.store(1, ordering: .releasing)
+    }
+
+    var receiver: MultiFDReceiver? {
+        receiverSlot.withLock { $0 }
+    }
+
+    /// True when the source closed the main channel (used while waiting on multifd barriers).
+    var mainPeerClosed: Bool {
+        mainConnection.withLock { $0 }?.peerHasClosed() ?? false
+    }
+
+    // MARK: Return path
+
+    /// Writes one return-path message; failures are ignored (the source may be gone).
+    func sendReturnPath(_ message: ReturnPathMessage) {
+        guard let connection = mainConnection.withLock({ $0 }) else { return }
+        returnPathLock.withLock { _ in
+            try? connection.writeAll(message.encode())
+        }
+    }
+
+    /// Sets how many handlers must approve before `SWITCHOVER_ACK` is sent; sends it at once when none.
+    func expectSwitchoverAcks(_ count: Int) {
+        acksPending.withLock { $0 = count }
+        if count == 0 {
+            sendReturnPath(.switchoverAck)
+        }
+    }
+
+    /// One handler approved switchover; the last one sends `SWITCHOVER_ACK`.
+    func approveSwitchover() {
+        let send = acksPending.withLock { pending -> Bool in
+            guard pending > 0 else { return false }
+            pending -= 1
+            return pending == 0
+        }
+        if send {
+            sendReturnPath(.switchoverAck)
+        }
+    }
+
+    // MARK: End
+
+    /// Success: marks the session finished (later channel errors are ignored), resumes the VM through the host,
+    /// reports `completed` and the resume time to the source, and stops the channels.
+    func complete() {
+        finishedFlag.store(true, ordering: .releasing)
+        host.incomingCompleted()
+        let resume = Clock.realtimeNanoseconds()
+        status.transition(from: .active, to: .completed)
+        sendReturnPath(.result(completed: true, resumeRealtimeNanoseconds: resume, message: ""))
+        closeChannels()
+    }
+
+    /// Failure from any thread (first error wins): `failed`, the reason to the source, channels stopped.
+    func fail(_ error: any Error) {
+        guard !isFinished, errors.record(error) else { return }
+        let wrapped = MigrationError.wrap(error)
+        failure.withLock { $0 = wrapped }
+        finishedFlag.store(true, ordering: .releasing)
+        configurationState.store(2, ordering: .releasing)
+        pool.abort()
+        status.transition(from: [.none, .setup, .active], to: .failed)
+        sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
+        closeChannels()
+        host.incomingFailed(wrapped)
+    }
+
+    /// `migrate_cancel` on the destination: a session still waiting for its source just stops listening;
+    /// one that is loading fails.
+    func cancel() {
+        if mainClaimed.load(ordering: .acquiring) {
+            fail(MigrationError("Migration cancelled"))
+        } else if !finishedFlag.exchange(true, ordering: .acquiringAndReleasing) {
+            configurationState.store(2, ordering: .releasing)
+            closeChannels()
+        }
+    }
+
+    private func closeChannels() {
+        listener.close()
+        receiver?.terminate()
+        for connection in connections.withLock({ $0 }) {
+            connection.shutdown()
+        }
+    }
+
+    // MARK: query-migrate
+
+    /// The destination part of `query-migrate` (QEMU's `fill_destination_migration_info`).
+    func info() -> MigrationInfo {
+        var info = MigrationInfo()
+        if !isFinished {
+            info.socketAddress = [listener.address]
+        }
+        let current = status.current
+        if current != .none {
+            info.status = current
+        }
+        if current == .failed {
+            info.errorDesc = failure.withLock { $0 }?.message
+        }
+        return info
+    }
+}

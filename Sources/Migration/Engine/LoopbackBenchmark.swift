@@ -1,0 +1,81 @@
+import Glibc
+import Synchronization
+
+/// An in-process benchmark: two engines, two paused VMs with random RAM, one migration over a Unix socket.
+/// Callable from tests and tools (the daemon-level benchmark spawns two `vmigd`s instead).
+public enum LoopbackBenchmark {
+    /// What one run measured.
+    public struct Result: Sendable {
+        public var ramBytes: UInt64
+        public var totalTimeMilliseconds: UInt64
+        public var downtimeMilliseconds: UInt64
+        public var sourceCPUSeconds: Double
+        public var destinationCPUSeconds: Double
+        public var digestsEqual: Bool
+        public var multifd: Bool
+        public var channels: UInt8
+
+        /// GiB/s = ram.total / total-time.
+        public var gibPerSecond: Double {
+            Double(ramBytes) / Double(1 << 30) / (Double(max(totalTimeMilliseconds, 1)) / 1000)
+        }
+
+        /// One line for logs.
+        public var summary: String {
+            let mode = multifd ? "multifd x\(channels)" : "plain"
+            let rate = (gibPerSecond * 100).rounded() / 100
+            return "vmig bench \(mode): \(ramBytes >> 20) MiB in \(totalTimeMilliseconds) ms = \(rate) GiB/s, "
+                + "downtime \(downtimeMilliseconds) ms, CPU src \(cpuText(sourceCPUSeconds)) s / "
+                + "dst \(cpuText(destinationCPUSeconds)) s, digests \(digestsEqual ? "equal" : "DIFFER")"
+        }
+
+        private func cpuText(_ seconds: Double) -> String {
+            String((seconds * 100).rounded() / 100)
+        }
+    }
+
+    /// Migrates `size` bytes of random RAM from a paused VM, `max-bandwidth` set to 1 TiB/s.
+    public static func run(size: Int, multifd: Bool, channels: UInt8) throws -> Result {
+        let source = try BenchmarkHost(size: size, fill: .random(seed: 0xB16))
+        let destination = try BenchmarkHost(size: size, fill: .zero)
+        let sourceEngine = MigrationEngine(host: source)
+        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        for engine in [sourceEngine, destinationEngine] {
+            try engine.setCapabilities([(.multifd, multifd)])
+            var update = MigrationParameterUpdate()
+            update.multifdChannels = channels
+            update.maxBandwidth = 1 << 40
+            try engine.setParameters(update)
+        }
+        let path = "/tmp/vmig-bench-\(getpid()).sock"
+        try destinationEngine.migrateIncoming(uri: "unix:\(path)")
+        try sourceEngine.startOutgoing(uri: "unix:\(path)")
+        sourceEngine.waitForOutgoing()
+        let info = sourceEngine.info()
+        guard info.status == .completed else {
+            throw MigrationError("benchmark migration ended \(info.status?.name ?? "?"): \(info.errorDesc ?? "")")
+        }
+        while destinationEngine.info().status != .completed {
+            Clock.sleep(milliseconds: 1)
+        }
+        return Result(ramBytes: info.ram?.total ?? 0, totalTimeMilliseconds: info.totalTime ?? 0,
+                      downtimeMilliseconds: info.downtime ?? 0, sourceCPUSeconds: sourceEngine.cpuSeconds.outgoing,
+                      destinationCPUSeconds: destinationEngine.cpuSeconds.incoming,
+                      digestsEqual: source.memory.digest() == destination.memory.digest(),
+                      multifd: multifd, channels: channels)
+    }
+}
+
+/// A paused VM for the benchmark.
+private final class BenchmarkHost: MigrationHost {
+    let memory: GuestMemory
+
+    init(size: Int, fill: MemoryFill) throws {
+        memory = try GuestMemory(size: size, fill: fill)
+    }
+
+    func stopForSwitchover() {}
+    func resumeAfterFailedOutgoing() {}
+    func outgoingCompleted() {}
+    func incomingCompleted() {}
+}

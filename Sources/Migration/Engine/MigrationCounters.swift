@@ -1,0 +1,67 @@
+import Synchronization
+
+/// Live statistics of one outgoing migration, updated by the migration and multifd threads and read by `info()`.
+final class MigrationCounters: Sendable {
+    /// Bytes put on the main stream.
+    let mainBytes = ByteCounter()
+    /// Bytes written on multifd channels (hello, headers, page data, device state).
+    let multifdBytes = ByteCounter()
+    let normalPages = Atomic<UInt64>(0)
+    let zeroPages = Atomic<UInt64>(0)
+    let dirtySyncCount = Atomic<UInt64>(0)
+    /// Dirty pages not yet sent (RAM's migration bitmap).
+    let remainingPages = Atomic<UInt64>(0)
+    let dirtyPagesRate = Atomic<UInt64>(0)
+    /// Dirty bytes found by the last sync (for the expected downtime).
+    let dirtyBytesLastSync = Atomic<UInt64>(0)
+    /// Values derived once per 100 ms window and at the end.
+    let derived = Mutex(Derived())
+
+    /// Window-derived and lifecycle values.
+    struct Derived {
+        var mbps: Double = 0
+        var pagesPerSecond: UInt64 = 0
+        var expectedDowntime: UInt64 = 0
+        var setupTime: UInt64 = 0
+        var totalTime: UInt64?
+        var downtime: UInt64?
+        /// Transferred bytes when the VM stopped (precopy bytes); nil while running.
+        var transferredAtStop: UInt64?
+    }
+
+    /// Bytes sent on all channels.
+    var transferred: UInt64 {
+        mainBytes.value &+ multifdBytes.value
+    }
+
+    func addPages(normal: Int, zero: Int) {
+        if normal > 0 { normalPages.wrappingAdd(UInt64(normal), ordering: .relaxed) }
+        if zero > 0 { zeroPages.wrappingAdd(UInt64(zero), ordering: .relaxed) }
+    }
+
+    /// The `ram` member of `query-migrate`.
+    func ramStatistics(total: Int, completed: Bool) -> RAMStatistics {
+        let values = derived.withLock { $0 }
+        var ram = RAMStatistics()
+        ram.transferred = transferred
+        ram.total = UInt64(total)
+        ram.duplicate = zeroPages.load(ordering: .relaxed)
+        ram.normal = normalPages.load(ordering: .relaxed)
+        ram.normalBytes = ram.normal &* UInt64(GuestMemory.pageSize)
+        ram.mbps = values.mbps
+        ram.dirtySyncCount = dirtySyncCount.load(ordering: .relaxed)
+        ram.multifdBytes = multifdBytes.value
+        ram.pagesPerSecond = values.pagesPerSecond
+        if let atStop = values.transferredAtStop {
+            ram.precopyBytes = atStop
+            ram.downtimeBytes = ram.transferred &- atStop
+        } else {
+            ram.precopyBytes = ram.transferred
+        }
+        if !completed {
+            ram.remaining = remainingPages.load(ordering: .relaxed) &* UInt64(GuestMemory.pageSize)
+            ram.dirtyPagesRate = dirtyPagesRate.load(ordering: .relaxed)
+        }
+        return ram
+    }
+}

@@ -1,0 +1,184 @@
+import Synchronization
+
+/// The migration engine of one VM, in both roles: QEMU's migration commands as a Swift API (no JSON).
+///
+/// Thread-safe. Commands return quickly: the work runs on the engine's own threads, which call the
+/// `MigrationHost` at run-state changes and the event handler on status changes and dirty syncs.
+public final class MigrationEngine: Sendable {
+    private weak let hostReference: (any MigrationHost)?
+    private let incomingMode: IncomingMode
+    private let capabilitiesState = Mutex(MigrationCapabilities())
+    private let parametersState = Mutex(MigrationParameters())
+    private let events = EventDispatcher()
+    private let outgoing = Mutex<OutgoingMigration?>(nil)
+    private let incoming = Mutex<IncomingMigration?>(nil)
+
+    /// Creates the engine of `host` (held weakly: the host owns the engine); `incoming` is the `--incoming` mode.
+    public init(host: any MigrationHost, incoming: IncomingMode = .none) {
+        hostReference = host
+        incomingMode = incoming
+    }
+
+    private var host: any MigrationHost {
+        get throws {
+            guard let host = hostReference else { throw MigrationError("The VM is gone") }
+            return host
+        }
+    }
+
+    // MARK: Events
+
+    /// Sets the callback for `MIGRATION` and `MIGRATION_PASS` events (called on engine threads, in order, only
+    /// while the `events` capability is on). Hop to your own event loop inside it.
+    public func setEventHandler(_ handler: (@Sendable (MigrationEvent) -> Void)?) {
+        events.setHandler(handler)
+    }
+
+    // MARK: Capabilities and parameters
+
+    /// `query-migrate-capabilities`.
+    public var capabilities: MigrationCapabilities {
+        capabilitiesState.withLock { $0 }
+    }
+
+    /// `migrate-set-capabilities`: applies all changes or none; refused while a migration runs
+    /// (`There's a migration process in progress`) and for capabilities vmig cannot honour.
+    public func setCapabilities(_ changes: [(MigrationCapability, Bool)]) throws {
+        guard !isMigrationRunning else { throw Self.inProgress }
+        try capabilitiesState.withLock { current in
+            var next = current
+            for (capability, state) in changes {
+                next[capability] = state
+            }
+            try next.validate()
+            current = next
+            events.enabled.store(next[.events], ordering: .relaxed)
+        }
+    }
+
+    /// `query-migrate-parameters`.
+    public var parameters: MigrationParameters {
+        parametersState.withLock { $0 }
+    }
+
+    /// `migrate-set-parameters`: validates the merged result with QEMU's texts and applies it. Allowed while a
+    /// migration runs, as in QEMU: `max-bandwidth`, `downtime-limit` and `avail-switchover-bandwidth` take effect
+    /// at the next 100 ms window; the others at the next migration.
+    public func setParameters(_ update: MigrationParameterUpdate) throws {
+        try parametersState.withLock { current in
+            current = try current.applying(update)
+        }
+    }
+
+    // MARK: Outgoing
+
+    /// `migrate uri`: checks what QEMU checks synchronously, enters `setup` and returns; connection and transfer
+    /// errors make the migration `failed` with `error-desc`.
+    public func startOutgoing(uri: String) throws {
+        let parsed = try MigrationURI(parsing: uri)
+        let host = try host
+        if incomingMode != .none && incoming.withLock({ $0 })?.status.current != .completed {
+            throw MigrationError("Guest is waiting for an incoming migration")
+        }
+        let parameters = self.parameters
+        if !parameters.tlsCreds.isEmpty {
+            throw MigrationError("No TLS credentials with id '\(parameters.tlsCreds)'")
+        }
+        let session = OutgoingMigration(uri: parsed, capabilities: capabilities, parameters: parameters,
+                                        liveParameters: { [weak self] in self?.parameters ?? parameters },
+                                        host: host, events: events)
+        try outgoing.withLock { current in
+            if let current, current.status.current.isRunning {
+                throw Self.inProgress
+            }
+            current = session
+        }
+        session.start()
+    }
+
+    /// `migrate-continue state`: leaves `pre-switchover`; QEMU's error when the status differs.
+    public func continueMigration(from state: MigrationStatus) throws {
+        guard let session = outgoing.withLock({ $0 }) else {
+            throw MigrationError("Migration not in expected state: \(MigrationStatus.none.name)")
+        }
+        try session.continueFromPause(expected: state)
+    }
+
+    /// `migrate_cancel`: always succeeds. A running outgoing migration goes to `cancelling` then `cancelled`
+    /// (the VM runs again); an incoming one fails; otherwise nothing happens.
+    public func cancel() {
+        outgoing.withLock { $0 }?.cancel()
+        incoming.withLock { $0 }?.cancel()
+    }
+
+    // MARK: Incoming
+
+    /// `--incoming URI` at startup: listen now.
+    public func listenFromCommandLine() throws {
+        guard case .uri(let uri) = incomingMode else {
+            throw MigrationError("'-incoming' was not specified on the command line")
+        }
+        try listen(uri: uri)
+    }
+
+    /// `migrate-incoming uri` (needs `--incoming defer`). vmig allows it again after a failed or cancelled
+    /// incoming migration; while one is listening or loading, or after one completed, QEMU's error.
+    public func migrateIncoming(uri: String) throws {
+        guard incomingMode == .deferred else {
+            throw MigrationError("'-incoming' was not specified on the command line")
+        }
+        try listen(uri: uri)
+    }
+
+    private func listen(uri: String) throws {
+        let parsed = try MigrationURI(parsing: uri)
+        let host = try host
+        try incoming.withLock { current in
+            if let current, !current.isFinished || current.status.current == .completed {
+                throw MigrationError("The incoming migration has already been started")
+            }
+            let listener = try SocketListener.listen(on: parsed)
+            let fallback = (capabilities, parameters)
+            let session = IncomingMigration(listener: listener, host: host, events: events) { [weak self] in
+                guard let self else { return fallback }
+                return (self.capabilities, self.parameters)
+            }
+            current = session
+            session.start()
+        }
+    }
+
+    // MARK: Queries
+
+    /// `query-migrate`: the destination part first, then the source part when an outgoing migration exists
+    /// (QEMU's order); `{}` before any migration.
+    public func info() -> MigrationInfo {
+        var info = incoming.withLock { $0 }?.info() ?? MigrationInfo()
+        if let source = outgoing.withLock({ $0 })?.info(), source.status != MigrationStatus.none {
+            let socketAddress = info.socketAddress
+            info = source
+            info.socketAddress = socketAddress
+        }
+        return info
+    }
+
+    /// CPU seconds used by the threads of the latest outgoing and incoming migrations (benchmarks).
+    public var cpuSeconds: (outgoing: Double, incoming: Double) {
+        (outgoing.withLock { $0 }?.cpuTime.seconds ?? 0, incoming.withLock { $0 }?.cpuTime.seconds ?? 0)
+    }
+
+    /// Blocks until the migration thread of the latest outgoing migration has ended (tests, benchmarks).
+    public func waitForOutgoing() {
+        outgoing.withLock { $0 }?.join()
+    }
+
+    private var isMigrationRunning: Bool {
+        if outgoing.withLock({ $0 })?.status.current.isRunning == true { return true }
+        if let session = incoming.withLock({ $0 }), !session.isFinished, session.status.current != .none {
+            return true
+        }
+        return false
+    }
+
+    private static let inProgress = MigrationError("There's a migration process in progress")
+}

@@ -1,0 +1,36 @@
+/// The VM side of the engine, implemented by the daemon: it owns the run state (running, paused, postmigrate,
+/// inmigrate) and emits `STOP`/`RESUME`. The engine calls these methods from its own threads (migration thread,
+/// main load thread) at the moments QEMU changes the run state; implementations must be thread-safe and must not
+/// call back into the engine synchronously from them.
+public protocol MigrationHost: AnyObject, Sendable {
+    /// Guest RAM.
+    var memory: GuestMemory { get }
+    /// Device handlers to migrate besides RAM (none in this issue; VFIO devices next). Read once per migration.
+    var saveHandlers: [any SaveStateHandler] { get }
+    /// The VM's UUID (QEMU `-uuid`, 16 bytes; all zero when unset), sent in every multifd hello and checked by
+    /// the destination against its own.
+    var uuid: [UInt8] { get }
+
+    /// Source, at switchover: stop the VM (pause the guest workload, `STOP` if it was running). Returns once no
+    /// guest write can happen any more.
+    func stopForSwitchover()
+    /// Source, after `stopForSwitchover`, when the migration failed or was cancelled: run the VM again if it ran
+    /// before (QEMU restarts it when its old state was running).
+    func resumeAfterFailedOutgoing()
+    /// Source, after success: the VM is now `postmigrate`.
+    func outgoingCompleted()
+    /// Destination: the main channel arrived; loading starts (the VM stays `inmigrate`).
+    func incomingStarted()
+    /// Destination: everything is loaded; start the VM (`RESUME`) unless it was started paused. The engine takes
+    /// the end of the downtime when this returns.
+    func incomingCompleted()
+    /// Destination: loading failed (the VM stays stopped; the daemon keeps serving).
+    func incomingFailed(_ error: MigrationError)
+}
+
+extension MigrationHost {
+    public var saveHandlers: [any SaveStateHandler] { [] }
+    public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
+    public func incomingStarted() {}
+    public func incomingFailed(_ error: MigrationError) {}
+}

@@ -1,0 +1,159 @@
+import Synchronization
+
+/// One outgoing migration (the source role): the state other threads see (status, counters, errors) and the
+/// controls (`cancel`, `continue`). The migration thread itself is `OutgoingRunner`.
+final class OutgoingMigration: Sendable {
+    let uri: MigrationURI
+    let capabilities: MigrationCapabilities
+    /// Parameters at `migrate` time (channels, zero-page detection); live ones come from `liveParameters`.
+    let parameters: MigrationParameters
+    let liveParameters: @Sendable () -> MigrationParameters
+    let host: any MigrationHost
+    let status: StatusCell
+    let events: EventDispatcher
+    let counters = MigrationCounters()
+    let errors = ErrorSlot()
+    let cpuTime = CPUTimeAccumulator()
+    let startTime = Clock.monotonicMilliseconds()
+
+    private let cancelFlag = Atomic<Bool>(false)
+    private let destinationFailure = Mutex<MigrationError?>(nil)
+    private let connections = Mutex<[SocketConnection]>([])
+    private let sender = Mutex<MultiFDSender?>(nil)
+    let continueSignal = Semaphore()
+    let resultSignal = Semaphore()
+    let returnPathDone = Semaphore()
+    let switchoverAcked = Atomic<Bool>(false)
+    let result = Mutex<ReturnPathMessage?>(nil)
+    private let thread = Mutex<NativeThread?>(nil)
+    private let failure = Mutex<MigrationError?>(nil)
+
+    init(uri: MigrationURI, capabilities: MigrationCapabilities, parameters: MigrationParameters,
+         liveParameters: @escaping @Sendable () -> MigrationParameters, host: any MigrationHost,
+         events: EventDispatcher) {
+        self.uri = uri
+        self.capabilities = capabilities
+        self.parameters = parameters
+        self.liveParameters = liveParameters
+        self.host = host
+        self.events = events
+        status = StatusCell(.none, events: events)
+        counters.derived.withLock { $0.expectedDowntime = parameters.downtimeLimit }
+    }
+
+    /// Enters `setup` and starts the migration thread.
+    func start() {
+        status.transition(from: .none, to: .setup)
+        let spawned = NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
+            OutgoingRunner(session: self).run()
+        }
+        thread.withLock { $0 = spawned }
+    }
+
+    /// Waits for the migration thread to end.
+    func join() {
+        thread.withLock { $0 }?.join()
+    }
+
+    // MARK: Controls
+
+    /// `migrate_cancel`: moves a running migration to `cancelling` and unblocks every thread; the migration
+    /// thread then restarts the VM if it stopped it, and ends in `cancelled`.
+    func cancel() {
+        let running: Set<MigrationStatus> = [.setup, .active, .preSwitchover, .device, .waitUnplug]
+        guard status.transition(from: running, to: .cancelling) else { return }
+        cancelFlag.store(true, ordering: .releasing)
+        abortTransfers()
+        continueSignal.post()
+    }
+
+    /// `migrate-continue`: leaves `pre-switchover`.
+    func continueFromPause(expected: MigrationStatus) throws {
+        let current = status.current
+        guard current == expected else {
+            throw MigrationError("Migration not in expected state: \(current.name)")
+        }
+        continueSignal.post()
+    }
+
+    var isCancelled: Bool {
+        cancelFlag.load(ordering: .acquiring)
+    }
+
+    /// True when the migration thread must give up.
+    var shouldStop: Bool {
+        isCancelled || errors.hasError || destinationError != nil
+    }
+
+    // MARK: Plumbing shared with the runner and the return path
+
+    func register(_ connection: SocketConnection) {
+        connections.withLock { $0.append(connection) }
+        if shouldStop {
+            connection.shutdown()
+        }
+    }
+
+    func register(_ multifd: MultiFDSender) {
+        sender.withLock { $0 = multifd }
+    }
+
+    /// Shuts every socket down and stops multifd so that blocked threads return.
+    func abortTransfers() {
+        sender.withLock { $0 }?.terminate()
+        for connection in connections.withLock({ $0 }) {
+            connection.shutdown()
+        }
+    }
+
+    /// Closes every socket (after all threads using them have ended).
+    func closeConnections() {
+        for connection in connections.withLock({ $0 }) {
+            connection.close()
+        }
+    }
+
+    var destinationError: MigrationError? {
+        destinationFailure.withLock { $0 }
+    }
+
+    func recordDestinationFailure(_ error: MigrationError) {
+        destinationFailure.withLock { if $0 == nil { $0 = error } }
+        abortTransfers()
+    }
+
+    func setFailure(_ error: MigrationError) {
+        failure.withLock { $0 = error }
+    }
+
+    // MARK: query-migrate
+
+    /// The source part of `query-migrate` (QEMU's `fill_source_migration_info`).
+    func info() -> MigrationInfo {
+        var info = MigrationInfo()
+        let current = status.current
+        info.status = current
+        switch current {
+        case .active, .cancelling, .preSwitchover, .device, .waitUnplug, .completed:
+            fillTimes(&info, completed: current == .completed)
+            info.ram = counters.ramStatistics(total: host.memory.size, completed: current == .completed)
+        case .failed:
+            info.errorDesc = failure.withLock { $0 }?.message
+        default:
+            break
+        }
+        return info
+    }
+
+    private func fillTimes(_ info: inout MigrationInfo, completed: Bool) {
+        let derived = counters.derived.withLock { $0 }
+        info.setupTime = derived.setupTime
+        if completed {
+            info.totalTime = derived.totalTime ?? 0
+            info.downtime = derived.downtime ?? 0
+        } else {
+            info.totalTime = Clock.monotonicMilliseconds() - startTime
+            info.expectedDowntime = derived.expectedDowntime
+        }
+    }
+}

@@ -1,0 +1,344 @@
+/// The migration thread of one outgoing migration: connect, setup, precopy passes until the remaining dirty
+/// bytes fit in `downtime-limit`, switchover, completion handshake on the return path, cleanup.
+final class OutgoingRunner {
+    private let session: OutgoingMigration
+    private let counters: MigrationCounters
+    private var writer: MainStreamWriter?
+    private var sender: MultiFDSender?
+    private var returnPath: NativeThread?
+    private var sections: [(id: UInt32, handler: any SaveStateHandler)] = []
+    private let pool: ThreadPool
+    private var stopped = false
+    private var completed = false
+    private var stopRealtime: UInt64 = 0
+    private var stopMonotonic: UInt64 = 0
+    private var window = BandwidthWindow()
+    private var rateLimited = true
+
+    init(session: OutgoingMigration) {
+        self.session = session
+        counters = session.counters
+        pool = ThreadPool(maxThreads: 1, name: "save-thread", cpuTime: session.cpuTime)
+    }
+
+    /// The whole migration; never throws (failures end in `failed` / `cancelled`).
+    func run() {
+        do {
+            try connect()
+            try setup()
+            try iterate()
+            try complete()
+        } catch {
+            handleFailure(error)
+        }
+        teardown()
+        finishStatus()
+    }
+
+    // MARK: Phases
+
+    private func connect() throws {
+        let main = try SocketAddressing.connect(to: session.uri)
+        session.register(main)
+        let writer = MainStreamWriter(connection: main, counter: counters.mainBytes)
+        self.writer = writer
+        try writer.writeFileHeader()
+        try writer.putBytes(StreamConfiguration(capabilities: session.capabilities,
+                                                parameters: session.parameters).encode())
+        if session.capabilities[.returnPath] {
+            try writer.writeCommand(.openReturnPath)
+        }
+        try writer.flush()
+        startReturnPath(main)
+        if session.capabilities[.multifd] {
+            try connectMultifd()
+        }
+    }
+
+    private func connectMultifd() throws {
+        var connections: [SocketConnection] = []
+        for _ in 0..<Int(session.parameters.multifdChannels) {
+            let connection = try SocketAddressing.connect(to: session.uri)
+            session.register(connection)
+            connections.append(connection)
+        }
+        let multifd = MultiFDSender(connections: connections, memory: session.host.memory,
+                                    uuid: session.host.uuid, detectZeroPages: session.parameters.zeroPageDetection == .multifd,
+                                    errors: session.errors, counters: counters, cpuTime: session.cpuTime)
+        session.register(multifd)
+        sender = multifd
+        multifd.start()
+    }
+
+    private func setup() throws {
+        let ram = RAMSaveState(memory: session.host.memory, counters: counters,
+                               zeroDetection: session.parameters.zeroPageDetection) { [session] pass in
+            session.events.emit(.pass(pass))
+        }
+        let handlers: [any SaveStateHandler] = [ram] + session.host.saveHandlers
+        sections = handlers.enumerated().map { (UInt32($0.offset), $0.element) }
+        let context = makeContext()
+        for (id, handler) in sections where handler.isIterable {
+            try writer!.writeSection(.start, id: id, handler: handler) { try handler.saveSetup(context) }
+        }
+        try writer!.flush()
+        try checkStop()
+        counters.derived.withLock { $0.setupTime = Clock.monotonicMilliseconds() - session.startTime }
+        guard session.status.transition(from: .setup, to: .active) else { throw cancelledError }
+    }
+
+    private func iterate() throws {
+        window.reset(transferred: counters.transferred, pages: pagesSent)
+        window.configure(parameters: session.liveParameters())
+        let context = makeContext()
+        while true {
+            try checkStop()
+            if try readyForSwitchover() {
+                return
+            }
+            if iterablePending(exact: false) == 0 {
+                Clock.sleep(milliseconds: 10)
+            } else {
+                for (id, handler) in sections where handler.isIterable {
+                    try writer!.writeSection(.part, id: id, handler: handler) { try handler.saveIterate(context) }
+                }
+                try writer!.flush()
+            }
+            updateWindow()
+            waitForRateWindow()
+        }
+    }
+
+    /// QEMU's `migration_iteration_run` decision: exact pending (which syncs RAM) once the estimate is below the
+    /// threshold; switch over when it fits (and `switchover-ack` arrived when required).
+    private func readyForSwitchover() throws -> Bool {
+        var pending = iterablePending(exact: false)
+        if pending < window.thresholdBytes {
+            pending = iterablePending(exact: true)
+        }
+        let acked = !session.capabilities[.switchoverAck] || session.switchoverAcked.load(ordering: .acquiring)
+        return (pending == 0 || pending < window.thresholdBytes) && acked
+    }
+
+    private func complete() throws {
+        stopVM()
+        try enterDevicePhase()
+        rateLimited = false
+        try writer!.writeCommand(.switchoverStart)
+        startSaveThreads()
+        let context = makeContext()
+        for (id, handler) in sections where handler.isIterable {
+            try writer!.writeSection(.end, id: id, handler: handler) { try handler.saveComplete(context) }
+        }
+        try writer!.flush()
+        try joinSaveThreads()
+        for (id, handler) in sections where !handler.isIterable {
+            try writer!.writeSection(.full, id: id, handler: handler) { try handler.saveState(context) }
+        }
+        try writer!.writeEOF()
+        try writer!.flush()
+        let resume = try waitForResult()
+        finishCompletion(resumeRealtime: resume)
+    }
+
+    private func stopVM() {
+        session.host.stopForSwitchover()
+        stopped = true
+        stopRealtime = Clock.realtimeNanoseconds()
+        stopMonotonic = Clock.monotonicNanoseconds()
+        let transferred = counters.transferred
+        counters.derived.withLock { $0.transferredAtStop = transferred }
+    }
+
+    /// `active` → (`pre-switchover`, wait for `migrate-continue`) → `device`.
+    private func enterDevicePhase() throws {
+        if session.capabilities[.pauseBeforeSwitchover] {
+            guard session.status.transition(from: .active, to: .preSwitchover) else { throw cancelledError }
+            let resumed = session.continueSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+            guard resumed, !session.shouldStop else { try checkStop(); throw cancelledError }
+            guard session.status.transition(from: .preSwitchover, to: .device) else { throw cancelledError }
+        } else {
+            guard session.status.transition(from: .active, to: .device) else { throw cancelledError }
+        }
+    }
+
+    /// One pool thread per handler with a `saveCompleteThread`, all started at once (`submit_immediate`).
+    private func startSaveThreads() {
+        let context = SaveThreadContext(pool: pool, multifd: sender)
+        for (_, handler) in sections where handler.hasSaveCompleteThread {
+            pool.submitImmediate { try handler.saveCompleteThread(context) }
+        }
+    }
+
+    private func joinSaveThreads() throws {
+        if session.shouldStop {
+            pool.abort()
+        }
+        pool.wait()
+        try pool.errors.check()
+        try checkStop()
+    }
+
+    /// Waits for the destination's result record; returns its resume time.
+    private func waitForResult() throws -> UInt64 {
+        _ = session.resultSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+        try checkStop()
+        guard case .result(true, let resume, _)? = session.result.withLock({ $0 }) else {
+            throw MigrationError("The destination closed the return path without reporting a result")
+        }
+        return resume
+    }
+
+    private func finishCompletion(resumeRealtime: UInt64) {
+        let localEnd = Clock.monotonicNanoseconds()
+        let upperBound = localEnd - stopMonotonic
+        let reported = resumeRealtime &- stopRealtime
+        let downtime = resumeRealtime >= stopRealtime && reported <= upperBound ? reported : upperBound
+        let total = Clock.monotonicMilliseconds() - session.startTime
+        let transferred = counters.transferred
+        counters.derived.withLock {
+            $0.downtime = downtime / 1_000_000
+            $0.totalTime = total
+            $0.mbps = total > 0 ? Double(transferred) * 8 / Double(total) / 1000 : 0
+        }
+        sender?.finish()
+        completed = true
+        session.status.transition(from: .device, to: .completed)
+        session.host.outgoingCompleted()
+    }
+
+    // MARK: Rate, bandwidth, pending
+
+    private var pagesSent: UInt64 {
+        counters.normalPages.load(ordering: .relaxed) &+ counters.zeroPages.load(ordering: .relaxed)
+    }
+
+    private func iterablePending(exact: Bool) -> UInt64 {
+        sections.filter { $0.handler.isIterable }.reduce(0) {
+            $0 &+ (exact ? $1.handler.pendingExact() : $1.handler.pendingEstimate())
+        }
+    }
+
+    private func updateWindow() {
+        let parameters = session.liveParameters()
+        guard let derived = window.update(transferred: counters.transferred, pages: pagesSent,
+                                          parameters: parameters,
+                                          dirtyBytesLastSync: counters.dirtyBytesLastSync.load(ordering: .relaxed),
+                                          dirtyRate: counters.dirtyPagesRate.load(ordering: .relaxed))
+        else { return }
+        counters.derived.withLock {
+            $0.mbps = derived.mbps
+            $0.pagesPerSecond = derived.pagesPerSecond
+            if let expected = derived.expectedDowntime {
+                $0.expectedDowntime = expected
+            }
+        }
+    }
+
+    private func rateLimitExceeded() -> Bool {
+        rateLimited && window.rateLimitExceeded(transferred: counters.transferred)
+    }
+
+    /// Sleeps until the end of the 100 ms window when its budget is used up (QEMU's `migration_rate_limit`).
+    private func waitForRateWindow() {
+        guard rateLimitExceeded() else { return }
+        while window.millisecondsLeft > 0 && !session.shouldStop {
+            Clock.sleep(milliseconds: min(window.millisecondsLeft, 20))
+        }
+        updateWindow()
+    }
+
+    private func makeContext() -> SaveContext {
+        SaveContext(writer: writer!, multifd: sender) { [unowned self] in rateLimitExceeded() }
+    }
+
+    // MARK: Return path
+
+    private func startReturnPath(_ main: SocketConnection) {
+        returnPath = NativeThread.spawn(name: "return_path", cpuTime: session.cpuTime) { [session] in
+            OutgoingRunner.readReturnPath(main, session: session)
+        }
+    }
+
+    private static func readReturnPath(_ connection: SocketConnection, session: OutgoingMigration) {
+        defer {
+            session.returnPathDone.post()
+            session.resultSignal.post()
+        }
+        while true {
+            let message: ReturnPathMessage
+            do {
+                message = try ReturnPathMessage.read(from: connection)
+            } catch {
+                if MigrationError.wrap(error) != SocketConnection.endOfFile && !session.shouldStop {
+                    session.errors.record(error)
+                    session.abortTransfers()
+                }
+                return
+            }
+            switch message {
+            case .switchoverAck:
+                session.switchoverAcked.store(true, ordering: .releasing)
+            case .shut:
+                continue
+            case .result(let completed, _, let text):
+                session.result.withLock { $0 = message }
+                if !completed {
+                    session.recordDestinationFailure(MigrationError("The destination failed: \(text)"))
+                }
+                return
+            }
+        }
+    }
+
+    // MARK: Failure and cleanup
+
+    private var cancelledError: MigrationError {
+        MigrationError("Migration cancelled")
+    }
+
+    private func checkStop() throws {
+        if session.isCancelled { throw cancelledError }
+        if let error = session.destinationError { throw error }
+        try session.errors.check()
+    }
+
+    private func handleFailure(_ error: any Error) {
+        guard !session.isCancelled else { return }
+        if session.destinationError == nil && returnPath != nil {
+            // The destination usually explains why our socket broke; give its message a moment to arrive.
+            _ = session.returnPathDone.wait(milliseconds: 300)
+            session.returnPathDone.post()
+        }
+        let chosen = session.destinationError ?? session.errors.error ?? MigrationError.wrap(error)
+        session.errors.record(chosen)
+        session.setFailure(chosen)
+    }
+
+    private func teardown() {
+        if !completed {
+            pool.abort()
+            session.abortTransfers()
+        }
+        pool.wait()
+        sender?.join()
+        session.abortTransfers()
+        returnPath?.join()
+        session.closeConnections()
+        for (_, handler) in sections {
+            handler.saveCleanup()
+        }
+        if stopped && !completed {
+            session.host.resumeAfterFailedOutgoing()
+        }
+    }
+
+    private func finishStatus() {
+        guard !completed else { return }
+        if session.isCancelled {
+            session.status.transition(from: [.cancelling], to: .cancelled)
+        } else {
+            session.status.transition(from: [.setup, .active, .preSwitchover, .device, .waitUnplug], to: .failed)
+        }
+    }
+}

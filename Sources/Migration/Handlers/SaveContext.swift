@@ -1,0 +1,103 @@
+/// What a handler's source methods may use on the migration thread: the main stream (section payload), the
+/// multifd send path, and the rate limit.
+public final class SaveContext {
+    let writer: MainStreamWriter
+    private let rateCheck: () -> Bool
+
+    /// The multifd send path, nil when the `multifd` capability is off.
+    public let multifd: MultiFDSender?
+
+    init(writer: MainStreamWriter, multifd: MultiFDSender?, rateLimitExceeded: @escaping () -> Bool) {
+        self.writer = writer
+        self.multifd = multifd
+        rateCheck = rateLimitExceeded
+    }
+
+    /// True when this 100 ms window's `max-bandwidth` budget is used up: stop iterating and return.
+    public var rateLimitExceeded: Bool { rateCheck() }
+
+    /// Appends a byte to the section payload.
+    public func put8(_ value: UInt8) throws { try writer.put8(value) }
+    /// Appends a big-endian 16-bit integer.
+    public func put16(_ value: UInt16) throws { try writer.put16(value) }
+    /// Appends a big-endian 32-bit integer.
+    public func put32(_ value: UInt32) throws { try writer.put32(value) }
+    /// Appends a big-endian 64-bit integer.
+    public func put64(_ value: UInt64) throws { try writer.put64(value) }
+    /// Appends bytes.
+    public func putBytes(_ bytes: [UInt8]) throws { try writer.putBytes(bytes) }
+    /// Appends bytes.
+    public func putBytes(_ bytes: UnsafeRawBufferPointer) throws { try writer.putBytes(bytes) }
+}
+
+/// What `saveCompleteThread` may use on its pool thread.
+public struct SaveThreadContext: Sendable {
+    private let pool: ThreadPool
+
+    /// The multifd send path (shared, thread-safe), nil when `multifd` is off.
+    public let multifd: MultiFDSender?
+
+    init(pool: ThreadPool, multifd: MultiFDSender?) {
+        self.pool = pool
+        self.multifd = multifd
+    }
+
+    /// True once the migration thread gave up (another thread failed or the migration was cancelled).
+    public var isAborted: Bool { pool.isAborted || (multifd?.hasFailed ?? false) }
+}
+
+/// Reads one section payload on the destination; every variable-length read is bounded by the caller.
+public final class LoadStream {
+    let reader: MainStreamReader
+
+    init(reader: MainStreamReader) {
+        self.reader = reader
+    }
+
+    /// Reads a byte.
+    public func get8() throws -> UInt8 { try reader.get8() }
+    /// Reads a big-endian 16-bit integer.
+    public func get16() throws -> UInt16 { try reader.get16() }
+    /// Reads a big-endian 32-bit integer.
+    public func get32() throws -> UInt32 { try reader.get32() }
+    /// Reads a big-endian 64-bit integer.
+    public func get64() throws -> UInt64 { try reader.get64() }
+    /// Reads `count` bytes after checking `count <= limit`.
+    public func getBytes(_ count: Int, limit: Int) throws -> [UInt8] {
+        try reader.getBytes(count, limit: limit, what: "section payload")
+    }
+}
+
+/// What a handler's destination methods may use.
+public final class LoadContext: Sendable {
+    private let pool: ThreadPool
+    private let approve: @Sendable () -> Void
+
+    /// True when the `multifd` capability is on (device state may arrive through `loadStateBuffer`).
+    public let multifdEnabled: Bool
+
+    init(pool: ThreadPool, multifdEnabled: Bool, approve: @escaping @Sendable () -> Void) {
+        self.pool = pool
+        self.multifdEnabled = multifdEnabled
+        self.approve = approve
+    }
+
+    /// Starts a load thread on the incoming pool at once; the engine waits for all of them after EOF, before the
+    /// VM resumes. A thrown error fails the migration.
+    public func submitLoadThread(_ job: @escaping ThreadPool.Job) {
+        pool.submitImmediate(job)
+    }
+
+    /// True once the load is failing or finished: load threads must stop.
+    public var isAborted: Bool { pool.isAborted }
+
+    /// Records a failure from any thread (first error wins); it fails the migration.
+    public func fail(_ error: MigrationError) {
+        pool.errors.record(error)
+    }
+
+    /// Tells the source this handler is ready for switchover (`switchover-ack`); call once.
+    public func approveSwitchover() {
+        approve()
+    }
+}

@@ -1,0 +1,94 @@
+/// Kind of a section record on the main stream.
+public enum SectionKind: UInt8, Sendable {
+    /// `QEMU_VM_SECTION_START`: setup data of an iterable handler.
+    case start = 0x01
+    /// `QEMU_VM_SECTION_PART`: one precopy iteration.
+    case part = 0x02
+    /// `QEMU_VM_SECTION_END`: completion data (VM stopped).
+    case end = 0x03
+    /// `QEMU_VM_SECTION_FULL`: the whole state of a non-iterable handler.
+    case full = 0x04
+}
+
+/// A participant in migration, modelled on QEMU's `SaveVMHandlers`: guest RAM is one (built in), each device of
+/// the next issue (VFIO) is another. The engine calls the source methods on the migration thread, except
+/// `saveCompleteThread`, which runs on a pool thread of its own at switchover; it calls the destination methods on
+/// the main load thread, except `loadStateBuffer`, which multifd receive threads call.
+///
+/// Every method has a default (do nothing / nothing pending), so a handler implements only what it needs.
+/// Section payloads carry no length: a handler must read back exactly what it wrote, and must bound every length
+/// it reads before allocating.
+public protocol SaveStateHandler: AnyObject, Sendable {
+    /// Section name, e.g. `ram` or `0000:00:05.0/vfio` (at most 255 bytes).
+    var idstr: String { get }
+    /// Instance id (0 unless several instances share an idstr).
+    var instanceID: UInt32 { get }
+    /// Section version; the destination refuses a higher one than its own.
+    var versionID: UInt32 { get }
+    /// Iterable handlers get START/PART/END sections; the others one FULL section after the END sections.
+    var isIterable: Bool { get }
+
+    // MARK: Source
+
+    /// Writes the START section payload (migration setup).
+    func saveSetup(_ context: SaveContext) throws
+    /// Cheap estimate of the bytes still to send (QEMU's `state_pending_estimate`).
+    func pendingEstimate() -> UInt64
+    /// Exact bytes still to send; may sync dirty state (QEMU's `state_pending_exact`).
+    func pendingExact() -> UInt64
+    /// Writes one PART section payload; should respect `context.rateLimitExceeded`.
+    func saveIterate(_ context: SaveContext) throws
+    /// True if `saveCompleteThread` must run at switchover.
+    var hasSaveCompleteThread: Bool { get }
+    /// Runs on its own pool thread at switchover, in parallel with the END sections; typically queues
+    /// device state with `context.multifd?.queueDeviceState(...)`. Must poll `context.isAborted`.
+    func saveCompleteThread(_ context: SaveThreadContext) throws
+    /// Writes the END section payload (VM stopped).
+    func saveComplete(_ context: SaveContext) throws
+    /// Writes the FULL section payload of a non-iterable handler (VM stopped).
+    func saveState(_ context: SaveContext) throws
+    /// Releases source resources (success, failure or cancel).
+    func saveCleanup()
+
+    // MARK: Destination
+
+    /// Prepares for loading (before the first section is read).
+    func loadSetup(_ context: LoadContext) throws
+    /// Reads one section payload of `kind` written by a source of section version `version`.
+    func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws
+    /// True if the handler accepts multifd device-state packets.
+    var hasLoadStateBuffer: Bool { get }
+    /// Takes one device-state packet payload (called concurrently from multifd receive threads).
+    func loadStateBuffer(_ data: [UInt8]) throws
+    /// True if the source must wait for this handler's `LoadContext.approveSwitchover()` (`switchover-ack`).
+    var switchoverAckNeeded: Bool { get }
+    /// Called when `MIG_CMD_SWITCHOVER_START` arrives (source VM stopped); may start load threads.
+    func switchoverStart() throws
+    /// Called after EOF; blocks until everything of this handler is loaded.
+    func loadComplete() throws
+    /// Releases destination resources (success or failure).
+    func loadCleanup()
+}
+
+extension SaveStateHandler {
+    public var instanceID: UInt32 { 0 }
+    public var versionID: UInt32 { 1 }
+    public var isIterable: Bool { false }
+    public func saveSetup(_ context: SaveContext) throws {}
+    public func pendingEstimate() -> UInt64 { 0 }
+    public func pendingExact() -> UInt64 { pendingEstimate() }
+    public func saveIterate(_ context: SaveContext) throws {}
+    public var hasSaveCompleteThread: Bool { false }
+    public func saveCompleteThread(_ context: SaveThreadContext) throws {}
+    public func saveComplete(_ context: SaveContext) throws {}
+    public func saveState(_ context: SaveContext) throws {}
+    public func saveCleanup() {}
+    public func loadSetup(_ context: LoadContext) throws {}
+    public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
+    public var hasLoadStateBuffer: Bool { false }
+    public func loadStateBuffer(_ data: [UInt8]) throws {}
+    public var switchoverAckNeeded: Bool { false }
+    public func switchoverStart() throws {}
+    public func loadComplete() throws {}
+    public func loadCleanup() {}
+}

@@ -1,0 +1,134 @@
+import Synchronization
+
+/// A guest "vCPU" thread that dirties random pages of guest RAM at a fixed rate (`--dirty-rate BYTES/s`).
+///
+/// Each dirtied page counts as one page size of dirty bytes: the thread writes a fresh 64-bit word at a random
+/// position of a random page, then marks the page in the dirty log. `pause()` returns only once the thread is
+/// parked, so no guest write happens after it (the VM is stopped); `resume()` lets it go on.
+public final class GuestWorkload: Sendable {
+    private struct State {
+        var paused = false
+        var stopping = false
+        var started = false
+        var parked = false
+    }
+
+    private let memory: GuestMemory
+    private let bytesPerSecond: UInt64
+    private let seed: UInt64
+    private let state = Mutex(State())
+    private let parkedSignal = Semaphore()
+    private let resumeSignal = Semaphore()
+    private let thread = Mutex<NativeThread?>(nil)
+    private let dirtiedPages = Atomic<UInt64>(0)
+
+    /// Creates a workload for `memory` at `bytesPerSecond` (0 = idle guest).
+    public init(memory: GuestMemory, bytesPerSecond: UInt64, seed: UInt64 = 0x5EED) {
+        self.memory = memory
+        self.bytesPerSecond = bytesPerSecond
+        self.seed = seed
+    }
+
+    /// Starts the thread (running unless `pause()` was called before). Does nothing when already started.
+    public func start() {
+        let first = state.withLock { s -> Bool in
+            defer { s.started = true }
+            return !s.started
+        }
+        guard first else { return }
+        let spawned = NativeThread.spawn(name: "vcpu-workload") { [self] in run() }
+        thread.withLock { $0 = spawned }
+    }
+
+    /// Stops guest writes; returns when the thread is parked.
+    public func pause() {
+        let mustWait = state.withLock { s -> Bool in
+            let wasRunning = !s.paused && s.started && !s.stopping
+            s.paused = true
+            return wasRunning
+        }
+        if mustWait {
+            parkedSignal.wait()
+        }
+    }
+
+    /// Lets guest writes go on after `pause()`.
+    public func resume() {
+        let wake = state.withLock { s -> Bool in
+            guard s.paused else { return false }
+            s.paused = false
+            defer { s.parked = false }
+            return s.parked
+        }
+        if wake {
+            resumeSignal.post()
+        }
+    }
+
+    /// Ends the thread and waits for it.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        resumeSignal.post()
+        let running = thread.withLock { $0 }
+        running?.join()
+    }
+
+    /// True while paused.
+    public var isPaused: Bool {
+        state.withLock { $0.paused }
+    }
+
+    /// Pages dirtied so far.
+    public var pagesDirtied: UInt64 {
+        dirtiedPages.load(ordering: .relaxed)
+    }
+
+    private enum Step { case stop, park, work }
+
+    private func nextStep() -> Step {
+        state.withLock { s -> Step in
+            if s.stopping { return .stop }
+            if s.paused {
+                s.parked = true
+                return .park
+            }
+            return .work
+        }
+    }
+
+    private func run() {
+        var generator = seed | 1
+        var last = Clock.monotonicNanoseconds()
+        var carry: UInt64 = 0
+        while true {
+            switch nextStep() {
+            case .stop:
+                return
+            case .park:
+                parkedSignal.post()
+                resumeSignal.wait()
+                last = Clock.monotonicNanoseconds()
+            case .work:
+                Clock.sleep(milliseconds: 2)
+                let now = Clock.monotonicNanoseconds()
+                let elapsed = min(now - last, 1_000_000_000)
+                carry += (1_000_000_000 as UInt64).dividingFullWidth(bytesPerSecond.multipliedFullWidth(by: elapsed)).quotient
+                last = now
+                let pages = carry / UInt64(GuestMemory.pageSize)
+                carry -= pages * UInt64(GuestMemory.pageSize)
+                dirty(pages: Int(min(pages, UInt64(memory.pageCount))), generator: &generator)
+            }
+        }
+    }
+
+    private func dirty(pages: Int, generator: inout UInt64) {
+        for _ in 0..<pages {
+            generator ^= generator << 13
+            generator ^= generator >> 7
+            generator ^= generator << 17
+            let page = Int(generator % UInt64(memory.pageCount))
+            memory.write(word: generator, page: page, wordIndex: Int(generator >> 55))
+        }
+        dirtiedPages.wrappingAdd(UInt64(pages), ordering: .relaxed)
+    }
+}

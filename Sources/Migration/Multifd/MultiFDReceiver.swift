@@ -1,0 +1,167 @@
+import Glibc
+import Synchronization
+
+/// The destination's multifd channels: hello checks and registration, the per-channel receive loop (RAM straight
+/// into guest memory, device state to its handler) and the SYNC barrier paired with the main stream's
+/// `MULTIFD_FLUSH` (QEMU's `multifd_recv_sync_main`).
+final class MultiFDReceiver: Sendable {
+    /// One registered channel.
+    final class Channel: Sendable {
+        let id: UInt8
+        let connection: SocketConnection
+        /// Posted by the main load thread to let the channel go on after a SYNC packet.
+        let release = Semaphore()
+
+        init(id: UInt8, connection: SocketConnection) {
+            self.id = id
+            self.connection = connection
+        }
+    }
+
+    let channelCount: Int
+    private let memory: GuestMemory
+    private let uuid: [UInt8]
+    private let registry: DeviceStateRegistry
+    private let onFailure: @Sendable (MigrationError) -> Void
+    private let channels: Mutex<[Channel?]>
+    private let syncArrived = Semaphore()
+    private let exiting = Atomic<Bool>(false)
+
+    init(channelCount: Int, memory: GuestMemory, uuid: [UInt8], registry: DeviceStateRegistry,
+         onFailure: @escaping @Sendable (MigrationError) -> Void) {
+        self.channelCount = channelCount
+        self.memory = memory
+        self.uuid = uuid
+        self.registry = registry
+        self.onFailure = onFailure
+        channels = Mutex([Channel?](repeating: nil, count: channelCount))
+    }
+
+    /// Checks a hello and registers its channel (uuid, id range, duplicate id).
+    func register(hello: MultiFDHello, connection: SocketConnection) throws -> Channel {
+        try hello.validate(expectedUUID: uuid, channels: channelCount)
+        return try channels.withLock { table in
+            guard table[Int(hello.id)] == nil else { throw MultiFDHello.duplicateError(id: hello.id) }
+            let channel = Channel(id: hello.id, connection: connection)
+            table[Int(hello.id)] = channel
+            return channel
+        }
+    }
+
+    /// Number of channels registered so far.
+    var connectedCount: Int {
+        channels.withLock { $0.compactMap { $0 }.count }
+    }
+
+    /// Receives packets until the channel closes or the receiver is terminated; failures go to `onFailure`.
+    func run(_ channel: Channel) {
+        let buffers = ReceiveBuffers()
+        do {
+            while !isExiting {
+                guard try receivePacket(on: channel, buffers: buffers) else { break }
+            }
+        } catch {
+            if !isExiting {
+                onFailure(MigrationError.wrap(error))
+            }
+        }
+    }
+
+    /// Waits until every channel delivered a SYNC packet, then releases them all. Gives up (throws) when
+    /// `shouldAbort` returns true.
+    func syncMain(shouldAbort: () -> Bool) throws {
+        for _ in 0..<channelCount {
+            guard syncArrived.wait(pollMilliseconds: 20, giveUpWhen: { shouldAbort() || isExiting }) else {
+                throw MigrationError("multifd: channels did not synchronise (migration aborted)")
+            }
+        }
+        for channel in channels.withLock({ $0 }) {
+            channel?.release.post()
+        }
+    }
+
+    /// Stops every channel (they exit quietly) and wakes any waiting one.
+    func terminate() {
+        exiting.store(true, ordering: .releasing)
+        for channel in channels.withLock({ $0 }) {
+            channel?.connection.shutdown()
+            channel?.release.post()
+        }
+    }
+
+    private var isExiting: Bool {
+        exiting.load(ordering: .acquiring)
+    }
+
+    /// Reads one packet; returns false on a clean end of file at a packet boundary.
+    private func receivePacket(on channel: Channel, buffers: ReceiveBuffers) throws -> Bool {
+        let header = buffers.header
+        let got = try channel.connection.readSome(into: header, capacity: MultiFDWire.headerSize)
+        if got == 0 {
+            if isExiting { return false }
+            throw MigrationError("multifd: channel \(channel.id): connection closed before the migration ended")
+        }
+        if got < MultiFDWire.headerSize {
+            try channel.connection.readExactly(into: header + got, count: MultiFDWire.headerSize - got)
+        }
+        let packetHeader = try MultiFDPacketHeader.load(from: header)
+        if packetHeader.isDeviceState {
+            try receiveDeviceState(on: channel, buffers: buffers)
+        } else {
+            try receiveRAM(on: channel, buffers: buffers, flags: packetHeader.flags)
+        }
+        return true
+    }
+
+    private func receiveDeviceState(on channel: Channel, buffers: ReceiveBuffers) throws {
+        let header = buffers.header
+        try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
+                                           count: MultiFDWire.deviceStateHeaderSize - MultiFDWire.headerSize)
+        let packet = try MultiFDDeviceStateHeader.load(from: header, maxPayload: MultiFDWire.maxDeviceStatePayload)
+        let payload = try channel.connection.read(count: Int(packet.payloadSize))
+        let handler = try registry.handler(idstr: packet.idstr, instanceID: packet.instanceID)
+        try handler.loadStateBuffer(payload)
+    }
+
+    private func receiveRAM(on channel: Channel, buffers: ReceiveBuffers, flags: UInt32) throws {
+        let header = buffers.header
+        try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
+                                           count: MultiFDWire.ramHeaderSize - MultiFDWire.headerSize)
+        let view = try MultiFDRAMHeaderView(fixedPart: header, flags: flags)
+        try view.validateOffsets(header, ramSize: memory.size)
+        if view.normalPages > 0 {
+            for index in 0..<view.normalPages {
+                let offset = Int(UnsafeRawPointer(header).loadBE64(at: MultiFDWire.ramFixedSize + 8 * index))
+                buffers.vector[index] = iovec(iov_base: memory.base + offset, iov_len: GuestMemory.pageSize)
+            }
+            try channel.connection.readvAll(buffers.vector, count: view.normalPages)
+        }
+        for index in view.normalPages..<(view.normalPages + view.zeroPages) {
+            let offset = Int(UnsafeRawPointer(header).loadBE64(at: MultiFDWire.ramFixedSize + 8 * index))
+            let page = memory.base + offset
+            if !GuestMemory.isZero(UnsafeRawPointer(page)) {
+                page.initializeMemory(as: UInt8.self, repeating: 0, count: GuestMemory.pageSize)
+            }
+        }
+        if flags & MultiFDWire.flagSync != 0 {
+            syncArrived.post()
+            _ = channel.release.wait(pollMilliseconds: 20) { isExiting }
+        }
+    }
+}
+
+/// Per-thread receive buffers (allocated once per channel).
+private final class ReceiveBuffers {
+    let header: UnsafeMutableRawPointer
+    let vector: UnsafeMutablePointer<iovec>
+
+    init() {
+        header = .allocate(byteCount: MultiFDWire.ramHeaderSize, alignment: 16)
+        vector = .allocate(capacity: MultiFDWire.pagesPerPacket)
+    }
+
+    deinit {
+        header.deallocate()
+        vector.deallocate()
+    }
+}

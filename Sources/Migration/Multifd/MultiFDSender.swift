@@ -1,0 +1,202 @@
+import Synchronization
+
+/// The multifd send path shared by RAM (migration thread) and device state (save threads), after QEMU's
+/// `multifd_send()`: a producer hands a filled slot to an idle channel by swapping it for the channel's empty
+/// one. When every channel is busy the producer blocks (the only back-pressure); once any channel has failed
+/// every call fails fast.
+public final class MultiFDSender: Sendable {
+    let channels: [MultiFDSendChannel]
+    private let channelsReady = Semaphore()
+    private let sendLock = Mutex<Int>(0)
+    private let deviceSlot = Mutex(MultiFDSendSlot())
+    private let exiting = Atomic<Bool>(false)
+    private let packetNumber = Atomic<UInt64>(0)
+    private let threads = Mutex<[NativeThread]>([])
+    private let errors: ErrorSlot
+    private let counters: MigrationCounters
+    private let memory: GuestMemory
+    private let uuid: [UInt8]
+    private let detectZeroPages: Bool
+    private let cpuTime: CPUTimeAccumulator?
+
+    /// Largest device-state payload accepted by `queueDeviceState` (the destination's limit).
+    public static let maxDeviceStatePayload = MultiFDWire.maxDeviceStatePayload
+
+    init(connections: [SocketConnection], memory: GuestMemory, uuid: [UInt8], detectZeroPages: Bool,
+         errors: ErrorSlot, counters: MigrationCounters, cpuTime: CPUTimeAccumulator?) {
+        channels = connections.enumerated().map { MultiFDSendChannel(id: UInt8($0.offset), connection: $0.element) }
+        self.memory = memory
+        self.uuid = uuid
+        self.detectZeroPages = detectZeroPages
+        self.errors = errors
+        self.counters = counters
+        self.cpuTime = cpuTime
+    }
+
+    /// Starts one thread per channel; each sends its hello first.
+    func start() {
+        let started = channels.map { channel in
+            NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
+                run(channel)
+            }
+        }
+        threads.withLock { $0 = started }
+    }
+
+    /// True once a channel failed or the send path was shut down.
+    public var hasFailed: Bool {
+        exiting.load(ordering: .acquiring)
+    }
+
+    /// Queues one device-state packet (QEMU's `multifd_queue_device_state`): the payload is sent after a 276-byte
+    /// header naming `idstr`/`instanceID`, on whichever channel is idle. Thread-safe; blocks while every channel is
+    /// busy; throws once the send path has failed.
+    public func queueDeviceState(idstr: String, instanceID: UInt32, payload: [UInt8]) throws {
+        guard idstr.utf8.count < MultiFDWire.nameFieldSize else {
+            throw MigrationError("multifd: device state idstr '\(idstr)' is longer than 255 bytes")
+        }
+        guard !payload.isEmpty, payload.count <= Self.maxDeviceStatePayload else {
+            throw MigrationError("multifd: device state payload of \(payload.count) bytes is out of range "
+                + "(1...\(Self.maxDeviceStatePayload))")
+        }
+        try deviceSlot.withLock { slot in
+            slot.setDeviceState(idstr: idstr, instanceID: instanceID, payload: payload)
+            do {
+                try send(&slot)
+            } catch {
+                slot.clear()
+                throw error
+            }
+        }
+    }
+
+    /// Hands `slot` to an idle channel and gives back that channel's empty slot.
+    func send(_ slot: inout MultiFDSendSlot) throws {
+        try sendLock.withLock { next in
+            try checkNotExiting()
+            let acquired = channelsReady.wait(pollMilliseconds: 50) { hasFailed }
+            guard acquired else { throw failure }
+            var index = next % channels.count
+            while channels[index].pendingJob.load(ordering: .acquiring) {
+                index = (index + 1) % channels.count
+            }
+            next = index + 1
+            let channel = channels[index]
+            channel.slot.withLock { swap(&$0, &slot) }
+            channel.pendingJob.store(true, ordering: .releasing)
+            channel.wake.post()
+        }
+    }
+
+    /// Sends a SYNC packet on every channel after what each has queued, and waits until all are written
+    /// (QEMU's `multifd_send_sync_main`).
+    func sync() throws {
+        try sendLock.withLock { _ in
+            for channel in channels {
+                try checkNotExiting()
+                channel.pendingSync.store(true, ordering: .releasing)
+                channel.wake.post()
+            }
+            for channel in channels {
+                guard channelsReady.wait(pollMilliseconds: 50, giveUpWhen: { hasFailed }),
+                      channel.syncDone.wait(pollMilliseconds: 50, giveUpWhen: { hasFailed }) else {
+                    throw failure
+                }
+            }
+        }
+    }
+
+    /// Records `error` (first wins), stops every channel and wakes blocked producers.
+    func fail(_ error: any Error) {
+        errors.record(error)
+        terminate()
+    }
+
+    /// Stops the channels: raises the exit flag, wakes the threads and shuts the sockets down.
+    func terminate() {
+        exiting.store(true, ordering: .releasing)
+        for channel in channels {
+            channel.wake.post()
+            channel.connection.shutdown()
+        }
+        channelsReady.post(count: channels.count)
+    }
+
+    /// Lets every channel finish its queued job, then ends the threads (successful completion).
+    func finish() {
+        for channel in channels {
+            while channel.pendingJob.load(ordering: .acquiring) && !hasFailed {
+                Clock.sleep(milliseconds: 1)
+            }
+        }
+        exiting.store(true, ordering: .releasing)
+        for channel in channels {
+            channel.wake.post()
+        }
+        join()
+    }
+
+    /// Waits for the channel threads.
+    func join() {
+        for thread in threads.withLock({ $0 }) {
+            thread.join()
+        }
+    }
+
+    private var failure: MigrationError {
+        errors.error ?? MigrationError("multifd: send channels are shutting down")
+    }
+
+    private func checkNotExiting() throws {
+        if hasFailed {
+            throw failure
+        }
+    }
+
+    private func run(_ channel: MultiFDSendChannel) {
+        let worker = MultiFDSendWorker(memory: memory, detectZeroPages: detectZeroPages)
+        do {
+            let sent = try worker.sendHello(MultiFDHello(uuid: uuid, id: channel.id), on: channel.connection)
+            counters.multifdBytes.add(sent)
+            try serve(channel, worker: worker)
+        } catch {
+            if !hasFailed {
+                fail(error)
+            }
+            channel.syncDone.post()
+        }
+    }
+
+    private func serve(_ channel: MultiFDSendChannel, worker: MultiFDSendWorker) throws {
+        while true {
+            channelsReady.post()
+            channel.wake.wait()
+            if hasFailed {
+                return
+            }
+            if channel.pendingJob.load(ordering: .acquiring) {
+                try channel.slot.withLock { try transmit($0, channel: channel, worker: worker) }
+                channel.pendingJob.store(false, ordering: .releasing)
+            } else if channel.pendingSync.exchange(false, ordering: .acquiringAndReleasing) {
+                let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+                counters.multifdBytes.add(try worker.sendSync(packetNumber: number, on: channel.connection))
+                channel.syncDone.post()
+            }
+        }
+    }
+
+    private func transmit(_ slot: MultiFDSendSlot, channel: MultiFDSendChannel, worker: MultiFDSendWorker) throws {
+        defer { slot.clear() }
+        switch slot.kind {
+        case .ram:
+            let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+            let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
+            counters.multifdBytes.add(result.bytes)
+            counters.addPages(normal: result.normal, zero: result.zero)
+        case .deviceState:
+            counters.multifdBytes.add(try worker.sendDeviceState(slot, on: channel.connection))
+        case .empty:
+            break
+        }
+    }
+}

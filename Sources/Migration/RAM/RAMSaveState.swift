@@ -1,0 +1,219 @@
+/// Source side of guest RAM, a `SaveStateHandler` like QEMU's "ram" section (version 4).
+///
+/// It keeps the migration bitmap (pages still to send), merges the guest's dirty log into it at every sync
+/// (`MIGRATION_PASS`), and sends dirty pages either through multifd (128-page slots, SYNC + `MULTIFD_FLUSH` at the
+/// end of every round over the bitmap) or on the main stream (`RAM_SAVE_FLAG_PAGE`/`ZERO` records).
+final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
+    // @unchecked: the mutable fields are used only by the migration thread; what other threads read lives in
+    // `MigrationCounters` (atomics).
+
+    let idstr = RAMSection.idstr
+    let versionID = RAMSection.version
+    let isIterable = true
+
+    private let memory: GuestMemory
+    private let counters: MigrationCounters
+    private let zeroDetection: ZeroPageDetection
+    private let onPass: (Int) -> Void
+    private let bitmap: UnsafeMutablePointer<UInt64>
+    private let wordCount: Int
+    private var dirtyPages = 0
+    private var cursor = 0
+    private var sentSinceFlush = false
+    private var sectionHasBlock = false
+    private var slot = MultiFDSendSlot()
+    private var multifd: MultiFDSender?
+    private var syncCount = 0
+    private var rateWindowStart = Clock.monotonicMilliseconds()
+    private var pagesDirtiedInWindow = 0
+
+    init(memory: GuestMemory, counters: MigrationCounters, zeroDetection: ZeroPageDetection,
+         onPass: @escaping (Int) -> Void) {
+        self.memory = memory
+        self.counters = counters
+        self.zeroDetection = zeroDetection
+        self.onPass = onPass
+        wordCount = memory.dirtyLog.wordCount
+        bitmap = .allocate(capacity: max(wordCount, 1))
+        bitmap.initialize(repeating: 0, count: max(wordCount, 1))
+    }
+
+    deinit {
+        bitmap.deallocate()
+    }
+
+    // MARK: Setup
+
+    func saveSetup(_ context: SaveContext) throws {
+        multifd = context.multifd
+        markAllDirty()
+        memory.dirtyLog.clearAll()
+        completeSync()
+        try context.put64(UInt64(memory.size) | RAMFlag.memSize)
+        try context.writer.putString8(GuestMemory.blockName)
+        try context.put64(UInt64(memory.size))
+        try context.put64(RAMFlag.eos)
+    }
+
+    private func markAllDirty() {
+        for index in 0..<wordCount {
+            let first = index * 64
+            let bits = min(64, memory.pageCount - first)
+            bitmap[index] = bits == 64 ? ~0 : (1 << UInt64(bits)) - 1
+        }
+        dirtyPages = memory.pageCount
+        counters.remainingPages.store(UInt64(dirtyPages), ordering: .relaxed)
+    }
+
+    // MARK: Pending and sync
+
+    func pendingEstimate() -> UInt64 {
+        UInt64(dirtyPages) * UInt64(GuestMemory.pageSize)
+    }
+
+    func pendingExact() -> UInt64 {
+        syncDirtyLog()
+        return pendingEstimate()
+    }
+
+    /// Merges the guest's dirty log into the migration bitmap (a "pass").
+    private func syncDirtyLog() {
+        var added = 0
+        for index in 0..<wordCount {
+            let word = memory.dirtyLog.take(word: index)
+            guard word != 0 else { continue }
+            added += (word & ~bitmap[index]).nonzeroBitCount
+            pagesDirtiedInWindow += word.nonzeroBitCount
+            bitmap[index] |= word
+        }
+        dirtyPages += added
+        counters.remainingPages.store(UInt64(dirtyPages), ordering: .relaxed)
+        completeSync()
+    }
+
+    private func completeSync() {
+        syncCount += 1
+        counters.dirtySyncCount.store(UInt64(syncCount), ordering: .relaxed)
+        counters.dirtyBytesLastSync.store(UInt64(dirtyPages) * UInt64(GuestMemory.pageSize), ordering: .relaxed)
+        let now = Clock.monotonicMilliseconds()
+        if now - rateWindowStart >= 1000 {
+            counters.dirtyPagesRate.store(UInt64(pagesDirtiedInWindow) * 1000 / (now - rateWindowStart),
+                                          ordering: .relaxed)
+            rateWindowStart = now
+            pagesDirtiedInWindow = 0
+        }
+        onPass(syncCount)
+    }
+
+    // MARK: Iteration
+
+    func saveIterate(_ context: SaveContext) throws {
+        sectionHasBlock = false
+        let deadline = Clock.monotonicMilliseconds() + 50
+        var words = 0
+        while dirtyPages > 0 {
+            try sendNextWord(context)
+            words += 1
+            if context.rateLimitExceeded || (words % 16 == 0 && Clock.monotonicMilliseconds() >= deadline) {
+                break
+            }
+        }
+        try flushSlot()
+        try context.put64(RAMFlag.eos)
+    }
+
+    func saveComplete(_ context: SaveContext) throws {
+        sectionHasBlock = false
+        syncDirtyLog()
+        while dirtyPages > 0 {
+            try sendNextWord(context)
+        }
+        try flushSlot()
+        if let multifd {
+            try multifd.sync()
+            try context.put64(RAMFlag.multifdFlush)
+            sentSinceFlush = false
+        }
+        try context.put64(RAMFlag.eos)
+    }
+
+    func saveCleanup() {
+        multifd = nil
+    }
+
+    /// Sends the dirty pages of the word at the cursor, wrapping (and flushing multifd) at the end of the bitmap.
+    private func sendNextWord(_ context: SaveContext) throws {
+        if cursor >= wordCount {
+            try wrap(context)
+        }
+        var word = bitmap[cursor]
+        if word != 0 {
+            bitmap[cursor] = 0
+            dirtyPages -= word.nonzeroBitCount
+            counters.remainingPages.store(UInt64(dirtyPages), ordering: .relaxed)
+            let firstPage = cursor * 64
+            while word != 0 {
+                let page = firstPage + word.trailingZeroBitCount
+                word &= word - 1
+                try send(page: page, context)
+            }
+        }
+        cursor += 1
+    }
+
+    /// End of a round over the bitmap: a multifd SYNC barrier before any page can be sent a second time.
+    private func wrap(_ context: SaveContext) throws {
+        cursor = 0
+        guard let multifd, sentSinceFlush else { return }
+        try flushSlot()
+        try multifd.sync()
+        try context.put64(RAMFlag.multifdFlush)
+        sentSinceFlush = false
+    }
+
+    private func send(page: Int, _ context: SaveContext) throws {
+        let offset = UInt64(page * GuestMemory.pageSize)
+        sentSinceFlush = true
+        if let multifd {
+            if zeroDetection == .legacy && memory.isZeroPage(page) {
+                try writeZeroRecord(offset: offset, context)
+                return
+            }
+            slot.addPage(offset: offset)
+            if slot.isFull {
+                try multifd.send(&slot)
+            }
+            return
+        }
+        if zeroDetection != .none && memory.isZeroPage(page) {
+            try writeZeroRecord(offset: offset, context)
+        } else {
+            try writePageHeader(offset: offset, flag: RAMFlag.page, context)
+            try context.writer.putPage(memory.pointer(toPage: page))
+            counters.addPages(normal: 1, zero: 0)
+        }
+    }
+
+    private func writeZeroRecord(offset: UInt64, _ context: SaveContext) throws {
+        try writePageHeader(offset: offset, flag: RAMFlag.zero, context)
+        try context.put8(0)
+        counters.addPages(normal: 0, zero: 1)
+    }
+
+    /// `offset | flag`, with CONTINUE when the block was already named in this section (else the block name).
+    private func writePageHeader(offset: UInt64, flag: UInt64, _ context: SaveContext) throws {
+        if sectionHasBlock {
+            try context.put64(offset | flag | RAMFlag.continue)
+        } else {
+            try context.put64(offset | flag)
+            try context.writer.putString8(GuestMemory.blockName)
+            sectionHasBlock = true
+        }
+    }
+
+    private func flushSlot() throws {
+        if let multifd, !slot.isEmpty {
+            try multifd.send(&slot)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Synchronization
+
+/// A generic pool of OS threads, modelled on QEMU's generic `ThreadPool` (util/thread-pool.c).
+///
+/// - `submit` queues a job; at most `maxThreads` jobs run at once (default 1).
+/// - `submitImmediate` queues a job and raises the thread limit to the outstanding work count, so every queued job
+///   runs in parallel on its own thread (QEMU's `thread_pool_submit_immediate`).
+/// - `wait` is a barrier: it returns when no job is queued or running; the pool stays usable afterwards.
+/// - A job that throws records its error in `errors` (first error wins); return values are otherwise ignored.
+/// - `abort` raises a flag that long-running jobs poll through `isAborted`; it does not interrupt them.
+public final class ThreadPool: Sendable {
+    /// A unit of work.
+    public typealias Job = @Sendable () throws -> Void
+
+    private struct State {
+        var queue: [Job] = []
+        var head = 0
+        var running = 0
+        var executing = 0
+        var work = 0
+        var maxThreads: Int
+        var waiters = 0
+    }
+
+    private let state: Mutex<State>
+    private let idle = Semaphore()
+    private let abortFlag = Atomic<Bool>(false)
+    private let name: String
+    private let cpuTime: CPUTimeAccumulator?
+
+    /// The first error thrown by a job (or recorded by anyone sharing the slot).
+    public let errors: ErrorSlot
+
+    /// Creates a pool with a thread limit (at least 1), an optional shared error slot and a thread name prefix.
+    public init(maxThreads: Int = 1, errors: ErrorSlot = ErrorSlot(), name: String = "pool",
+                cpuTime: CPUTimeAccumulator? = nil) {
+        state = Mutex(State(maxThreads: max(1, maxThreads)))
+        self.errors = errors
+        self.name = name
+        self.cpuTime = cpuTime
+    }
+
+    /// Queues `job`; a worker thread starts if fewer than `maxThreads` run.
+    public func submit(_ job: @escaping Job) {
+        let spawn = state.withLock { s -> Bool in
+            s.queue.append(job)
+            s.work += 1
+            return reserveWorker(&s)
+        }
+        if spawn {
+            startWorker()
+        }
+    }
+
+    /// Queues `job` and raises the thread limit to the outstanding work count, so it starts at once.
+    public func submitImmediate(_ job: @escaping Job) {
+        let spawn = state.withLock { s -> Int in
+            s.queue.append(job)
+            s.work += 1
+            s.maxThreads = max(s.maxThreads, s.work)
+            var count = 0
+            while reserveWorker(&s) {
+                count += 1
+            }
+            return count
+        }
+        for _ in 0..<spawn {
+            startWorker()
+        }
+    }
+
+    /// Changes the thread limit (values below 1 mean 1).
+    public func setMaxThreads(_ count: Int) {
+        let spawn = state.withLock { s -> Int in
+            s.maxThreads = max(1, count)
+            var started = 0
+            while reserveWorker(&s) {
+                started += 1
+            }
+            return started
+        }
+        for _ in 0..<spawn {
+            startWorker()
+        }
+    }
+
+    /// Blocks until every submitted job has finished.
+    public func wait() {
+        let mustWait = state.withLock { s -> Bool in
+            guard s.work > 0 else { return false }
+            s.waiters += 1
+            return true
+        }
+        if mustWait {
+            idle.wait()
+        }
+    }
+
+    /// Raises the abort flag that jobs poll.
+    public func abort() {
+        abortFlag.store(true, ordering: .releasing)
+    }
+
+    /// True once `abort` was called.
+    public var isAborted: Bool {
+        abortFlag.load(ordering: .acquiring)
+    }
+
+    /// Number of jobs queued or running.
+    public var outstandingWork: Int {
+        state.withLock { $0.work }
+    }
+
+    /// Reserves a new worker when queued jobs outnumber the workers about to take one and the limit allows.
+    private func reserveWorker(_ s: inout State) -> Bool {
+        let queued = s.queue.count - s.head
+        let takingSoon = s.running - s.executing
+        guard queued > takingSoon, s.running < s.maxThreads else { return false }
+        s.running += 1
+        return true
+    }
+
+    private func startWorker() {
+        NativeThread.spawn(name: name, cpuTime: cpuTime) { [self] in
+            workerLoop()
+        }.detach()
+    }
+
+    private func workerLoop() {
+        while let job = nextJob() {
+            do {
+                try job()
+            } catch {
+                errors.record(error)
+            }
+            finishJob()
+        }
+    }
+
+    private func nextJob() -> Job? {
+        state.withLock { s -> Job? in
+            guard s.head < s.queue.count else {
+                s.running -= 1
+                return nil
+            }
+            let job = s.queue[s.head]
+            s.head += 1
+            s.executing += 1
+            if s.head == s.queue.count {
+                s.queue.removeAll(keepingCapacity: true)
+                s.head = 0
+            }
+            return job
+        }
+    }
+
+    private func finishJob() {
+        let wake = state.withLock { s -> Int in
+            s.work -= 1
+            s.executing -= 1
+            guard s.work == 0 else { return 0 }
+            defer { s.waiters = 0 }
+            return s.waiters
+        }
+        idle.post(count: wake)
+    }
+}

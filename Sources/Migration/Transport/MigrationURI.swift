@@ -1,0 +1,59 @@
+/// A migration URI: `unix:PATH` or `tcp:HOST:PORT` (HOST may be `[IPv6]`; PORT 0 lets a listener pick one).
+public enum MigrationURI: Sendable, Equatable, CustomStringConvertible {
+    /// A Unix stream socket at `path`.
+    case unix(path: String)
+    /// A TCP socket; `host` is without brackets.
+    case tcp(host: String, port: UInt16)
+
+    /// URI schemes QEMU knows but vmig does not implement.
+    private static let knownUnsupported = ["exec", "fd", "file", "rdma", "vsock"]
+
+    /// Parses `uri`; throws QEMU's `Parameter 'uri' expects a valid migration protocol` for unknown schemes.
+    public init(parsing uri: String) throws {
+        if uri.hasPrefix("unix:") {
+            let path = String(uri.dropFirst(5))
+            guard !path.isEmpty else { throw MigrationError("error parsing address '\(uri)'") }
+            self = .unix(path: path)
+        } else if uri.hasPrefix("tcp:") {
+            self = try MigrationURI.parseInet(String(uri.dropFirst(4)))
+        } else if let scheme = uri.split(separator: ":").first.map(String.init),
+                  MigrationURI.knownUnsupported.contains(scheme) {
+            throw MigrationError("Migration protocol '\(scheme)' is not supported by vmig (use unix: or tcp:)")
+        } else {
+            throw MigrationError("Parameter 'uri' expects a valid migration protocol")
+        }
+    }
+
+    /// Parses `HOST:PORT` or `[V6]:PORT` (options after a comma are ignored, as vmig has none).
+    private static func parseInet(_ text: String) throws -> MigrationURI {
+        let address = text.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let host: String
+        let portText: Substring
+        if address.hasPrefix("[") {
+            guard let close = address.firstIndex(of: "]"),
+                  address[address.index(after: close)...].hasPrefix(":") else {
+                throw MigrationError("error parsing IPv6 address '\(address)'")
+            }
+            host = String(address[address.index(after: address.startIndex)..<close])
+            portText = address[address.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = address.lastIndex(of: ":") else {
+                throw MigrationError("error parsing address '\(address)'")
+            }
+            host = String(address[..<colon])
+            portText = address[address.index(after: colon)...]
+        }
+        guard let port = UInt16(portText) else {
+            throw MigrationError("error parsing address '\(address)'")
+        }
+        return .tcp(host: host, port: port)
+    }
+
+    /// The URI text.
+    public var description: String {
+        switch self {
+        case .unix(let path): return "unix:\(path)"
+        case .tcp(let host, let port): return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        }
+    }
+}

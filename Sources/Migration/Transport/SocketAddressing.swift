@@ -1,0 +1,129 @@
+import Glibc
+
+/// Address resolution, connecting, and socket options shared by listeners and outgoing connections.
+enum SocketAddressing {
+    /// Kernel buffer size requested for every migration socket (bulk transfer wants a few MiB).
+    static let bufferSize: Int32 = 4 << 20
+
+    /// A resolved socket address.
+    struct Candidate {
+        var family: Int32
+        var storage: sockaddr_storage
+        var length: socklen_t
+
+        func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+            withUnsafePointer(to: storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+            }
+        }
+    }
+
+    /// Connects to `uri`, with QEMU's error texts (`Failed to connect to '…': …`).
+    static func connect(to uri: MigrationURI) throws -> SocketConnection {
+        let connection: SocketConnection
+        switch uri {
+        case .unix(let path):
+            connection = try connectUnix(path: path)
+        case .tcp(let host, let port):
+            connection = try connectTCP(host: host, port: port)
+        }
+        connection.setBufferSizes(bufferSize)
+        return connection
+    }
+
+    private static func connectUnix(path: String) throws -> SocketConnection {
+        var address = try unixAddress(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw MigrationError("Failed to create socket: \(Errno.text())") }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let text = Errno.text()
+            Glibc.close(fd)
+            throw MigrationError("Failed to connect to '\(path)': \(text)")
+        }
+        return SocketConnection(fd: fd)
+    }
+
+    private static func connectTCP(host: String, port: UInt16) throws -> SocketConnection {
+        let candidates = try resolve(host: host, port: port, passive: false)
+        var lastError = ECONNREFUSED
+        for candidate in candidates {
+            let fd = socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { lastError = errno; continue }
+            if candidate.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 {
+                setNoDelay(fd)
+                return SocketConnection(fd: fd)
+            }
+            lastError = errno
+            Glibc.close(fd)
+        }
+        throw MigrationError("Failed to connect to '\(host):\(port)': \(Errno.text(lastError))")
+    }
+
+    /// Resolves `host`/`port` (an empty host means any address when `passive`).
+    static func resolve(host: String, port: UInt16, passive: Bool) throws -> [Candidate] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = passive ? AI_PASSIVE : 0
+        var list: UnsafeMutablePointer<addrinfo>?
+        let node = host.isEmpty ? nil : host
+        let status = getaddrinfo(node, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw MigrationError("address resolution failed for \(host):\(port): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(list) }
+        var result: [Candidate] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            var storage = sockaddr_storage()
+            memcpy(&storage, entry.pointee.ai_addr, Int(entry.pointee.ai_addrlen))
+            result.append(Candidate(family: entry.pointee.ai_family, storage: storage, length: entry.pointee.ai_addrlen))
+            cursor = entry.pointee.ai_next
+        }
+        return result
+    }
+
+    /// A `sockaddr_un` for `path`, or QEMU's "too long" error.
+    static func unixAddress(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else {
+            throw MigrationError("UNIX socket path '\(path)' is too long")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        return address
+    }
+
+    /// The numeric local address of a bound TCP socket.
+    static func localAddress(of fd: Int32) -> MigrationSocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                _ = getsockname(fd, address, &length)
+                _ = getnameinfo(address, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
+                                NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let serviceText = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return .inet(host: hostText, port: UInt16(serviceText) ?? 0, ipv6: Int32(storage.ss_family) == AF_INET6)
+    }
+
+    /// Disables Nagle's algorithm (small main-stream records must not wait).
+    static func setNoDelay(_ fd: Int32) {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+}

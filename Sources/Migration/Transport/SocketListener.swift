@@ -1,0 +1,103 @@
+import Glibc
+import Synchronization
+
+/// A listening socket for a migration URI; reports the address it is bound to (with the real port for `tcp:…:0`).
+public final class SocketListener: Sendable {
+    private let fd: Int32
+    private let unixPath: String?
+    private let isClosed = Atomic<Bool>(false)
+
+    /// The bound address, as `socket-address` reports it.
+    public let address: MigrationSocketAddress
+
+    private init(fd: Int32, address: MigrationSocketAddress, unixPath: String?) {
+        self.fd = fd
+        self.address = address
+        self.unixPath = unixPath
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Binds and listens on `uri`.
+    public static func listen(on uri: MigrationURI) throws -> SocketListener {
+        switch uri {
+        case .unix(let path):
+            return try listenUnix(path: path)
+        case .tcp(let host, let port):
+            return try listenTCP(host: host, port: port)
+        }
+    }
+
+    /// Waits for the next connection; returns nil once the listener is closed.
+    public func accept() throws -> SocketConnection? {
+        while true {
+            let client = Glibc.accept(fd, nil, nil)
+            if client >= 0 {
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                let connection = SocketConnection(fd: client)
+                connection.setBufferSizes(SocketAddressing.bufferSize)
+                if case .inet = address {
+                    SocketAddressing.setNoDelay(client)
+                }
+                return connection
+            }
+            if isClosed.load(ordering: .acquiring) { return nil }
+            if errno == EINTR || errno == ECONNABORTED { continue }
+            if errno == EINVAL { return nil }
+            throw MigrationError("Unable to accept connection: \(Errno.text())")
+        }
+    }
+
+    /// Wakes a blocked `accept`, closes the socket and removes a Unix socket file. Idempotent.
+    public func close() {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        _ = Glibc.close(fd)
+        if let unixPath {
+            _ = unlink(unixPath)
+        }
+    }
+
+    private static func listenUnix(path: String) throws -> SocketListener {
+        var address = try SocketAddressing.unixAddress(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw MigrationError("Failed to create Unix socket: \(Errno.text())") }
+        if unlink(path) != 0 && errno != ENOENT {
+            let text = Errno.text()
+            Glibc.close(fd)
+            throw MigrationError("Failed to unlink socket \(path): \(text)")
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0, Glibc.listen(fd, 64) == 0 else {
+            let text = Errno.text()
+            Glibc.close(fd)
+            throw MigrationError("Failed to bind socket to \(path): \(text)")
+        }
+        return SocketListener(fd: fd, address: .unix(path: path), unixPath: path)
+    }
+
+    private static func listenTCP(host: String, port: UInt16) throws -> SocketListener {
+        let candidates = try SocketAddressing.resolve(host: host, port: port, passive: true)
+        var lastError = EADDRNOTAVAIL
+        for candidate in candidates {
+            let fd = socket(candidate.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { lastError = errno; continue }
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            let bound = candidate.withSockaddr { bind(fd, $0, $1) }
+            if bound == 0 && Glibc.listen(fd, 64) == 0 {
+                let address = SocketAddressing.localAddress(of: fd)
+                return SocketListener(fd: fd, address: address, unixPath: nil)
+            }
+            lastError = errno
+            Glibc.close(fd)
+        }
+        throw MigrationError("Failed to find an available port: \(Errno.text(lastError))")
+    }
+}

@@ -1,0 +1,105 @@
+/// The configuration record sent right after the QEVM header, so that mismatched ends fail early and clearly.
+///
+/// Wire: `0x07`, be32 name length, machine name ("vmig"), then one subsection `0x05`, u8 18,
+/// "configuration/vmig", be32 version 1, be32 page size, be64 capability mask (bit i = i-th capability in QEMU
+/// order), u8 multifd-channels, u8 multifd-compression (index in QEMU order), be16 reserved 0.
+public struct StreamConfiguration: Sendable, Equatable {
+    /// Subsection name of vmig's fields.
+    static let subsectionName = "configuration/vmig"
+    static let subsectionVersion: UInt32 = 1
+    static let maxNameLength = 256
+
+    public var machine: String
+    public var pageSize: UInt32
+    public var capabilities: MigrationCapabilities
+    public var multifdChannels: UInt8
+    public var multifdCompression: MultiFDCompression
+
+    /// The configuration an engine with these settings sends (or expects).
+    public init(capabilities: MigrationCapabilities, parameters: MigrationParameters) {
+        machine = QEVM.machineName
+        pageSize = UInt32(GuestMemory.pageSize)
+        self.capabilities = capabilities
+        multifdChannels = parameters.multifdChannels
+        multifdCompression = parameters.multifdCompression
+    }
+
+    /// The record's bytes, type byte included.
+    public func encode() -> [UInt8] {
+        var builder = ByteBuilder()
+        builder.put8(StreamRecord.configuration.rawValue)
+        builder.put32(UInt32(machine.utf8.count))
+        builder.putBytes(machine.utf8)
+        builder.put8(StreamRecord.subsection.rawValue)
+        builder.put8(UInt8(Self.subsectionName.utf8.count))
+        builder.putBytes(Self.subsectionName.utf8)
+        builder.put32(Self.subsectionVersion)
+        builder.put32(pageSize)
+        builder.put64(capabilities.mask)
+        builder.put8(multifdChannels)
+        builder.put8(UInt8(MultiFDCompression.allCases.firstIndex(of: multifdCompression)!))
+        builder.put16(0)
+        return builder.bytes
+    }
+
+    /// Reads the record (type byte included) with QEMU's "Configuration section missing" when absent.
+    static func read(from reader: MainStreamReader) throws -> StreamConfiguration {
+        guard try reader.get8() == StreamRecord.configuration.rawValue else {
+            throw MigrationError("Configuration section missing")
+        }
+        let nameLength = Int(try reader.get32())
+        let name = String(decoding: try reader.getBytes(nameLength, limit: maxNameLength, what: "machine name"),
+                          as: UTF8.self)
+        guard try reader.get8() == StreamRecord.subsection.rawValue,
+              try reader.getString8() == subsectionName else {
+            throw MigrationError("Configuration section missing the '\(subsectionName)' subsection")
+        }
+        let version = try reader.get32()
+        guard version == subsectionVersion else {
+            throw MigrationError("savevm: unsupported version \(version) for '\(subsectionName)' v\(subsectionVersion)")
+        }
+        return try decodeFields(machine: name, reader: reader)
+    }
+
+    private static func decodeFields(machine: String, reader: MainStreamReader) throws -> StreamConfiguration {
+        let pageSize = try reader.get32()
+        let mask = try reader.get64()
+        let channels = try reader.get8()
+        let compressionIndex = Int(try reader.get8())
+        _ = try reader.get16()
+        guard compressionIndex < MultiFDCompression.allCases.count else {
+            throw MigrationError("Configuration: invalid multifd-compression \(compressionIndex)")
+        }
+        var parameters = MigrationParameters()
+        parameters.multifdChannels = channels
+        parameters.multifdCompression = MultiFDCompression.allCases[compressionIndex]
+        var configuration = StreamConfiguration(capabilities: MigrationCapabilities(mask: mask), parameters: parameters)
+        configuration.machine = machine
+        configuration.pageSize = pageSize
+        return configuration
+    }
+
+    /// Checks a received (source) configuration against this local (destination) one.
+    func checkCompatible(source: StreamConfiguration) throws {
+        if source.machine != machine {
+            throw MigrationError("Machine type received is '\(source.machine)' and local is '\(machine)'")
+        }
+        if source.pageSize != pageSize {
+            throw MigrationError("Received page size is \(source.pageSize) but local is \(pageSize)")
+        }
+        for capability in MigrationCapabilities.mustMatch where source.capabilities[capability] != capabilities[capability] {
+            throw MigrationError("Migration capability mismatch: '\(capability.name)' is "
+                + "\(source.capabilities[capability] ? "on" : "off") on the source and "
+                + "\(capabilities[capability] ? "on" : "off") on the destination")
+        }
+        guard capabilities[.multifd] else { return }
+        if source.multifdChannels != multifdChannels {
+            throw MigrationError("Migration parameter mismatch: 'multifd-channels' is \(source.multifdChannels) "
+                + "on the source and \(multifdChannels) on the destination")
+        }
+        if source.multifdCompression != multifdCompression {
+            throw MigrationError("Migration parameter mismatch: 'multifd-compression' is "
+                + "'\(source.multifdCompression.name)' on the source and '\(multifdCompression.name)' on the destination")
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Migration
+import Testing
+
+/// Engine behaviour across two engines: switchover pause, cancel, failures, mismatches, device-state seam.
+@Suite(.serialized)
+struct EngineBehaviourTests {
+    /// Two engines and hosts, configured alike, destination listening on a fresh unix socket.
+    struct Pair {
+        let source: TestHost
+        let destination: TestHost
+        let sourceEngine: MigrationEngine
+        let destinationEngine: MigrationEngine
+        let sourceEvents = EventLog()
+        let uri: String
+
+        init(multifd: Bool = true, channels: UInt8 = 2, bandwidth: UInt64 = 8 << 30, dirtyRate: UInt64 = 0,
+             extra: [MigrationCapability] = [], sourceDevices: [any SaveStateHandler] = [],
+             destinationDevices: [any SaveStateHandler] = [], listen: Bool = true) throws {
+            source = try TestHost(size: 32 << 20, dirtyRate: dirtyRate, handlers: sourceDevices)
+            destination = try TestHost.destination(size: 32 << 20, handlers: destinationDevices)
+            sourceEngine = MigrationEngine(host: source)
+            destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+            let events = sourceEvents
+            sourceEngine.setEventHandler { events.record($0) }
+            try Harness.configure([sourceEngine, destinationEngine], multifd: multifd, channels: channels,
+                                  extra: extra, bandwidth: bandwidth)
+            uri = "unix:\(Harness.socketPath("pair"))"
+            if listen {
+                try destinationEngine.migrateIncoming(uri: uri)
+            }
+        }
+
+        func start() throws {
+            try sourceEngine.startOutgoing(uri: uri)
+        }
+
+        func expectCompleted() {
+            #expect(Harness.waitForStatus(sourceEngine, [.completed, .failed, .cancelled]))
+            #expect(sourceEngine.info().status == .completed, "\(sourceEngine.info().errorDesc ?? "")")
+            #expect(Harness.waitForStatus(destinationEngine, [.completed, .failed]))
+            #expect(destinationEngine.info().status == .completed, "\(destinationEngine.info().errorDesc ?? "")")
+            #expect(source.memory.digest() == destination.memory.digest())
+        }
+    }
+
+    @Test func pauseBeforeSwitchoverAndContinue() throws {
+        let pair = try Pair(extra: [.pauseBeforeSwitchover])
+        try pair.start()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.preSwitchover]))
+        #expect(pair.source.runState == "finish-migrate")
+        #expect(throws: MigrationError("Migration not in expected state: pre-switchover")) {
+            try pair.sourceEngine.continueMigration(from: .active)
+        }
+        try pair.sourceEngine.continueMigration(from: .preSwitchover)
+        pair.expectCompleted()
+        #expect(pair.sourceEvents.statuses == [.setup, .active, .preSwitchover, .device, .completed])
+        #expect(pair.source.events == ["STOP"])
+    }
+
+    @Test func cancelInPreSwitchoverRestartsTheVM() throws {
+        let pair = try Pair(extra: [.pauseBeforeSwitchover])
+        try pair.start()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.preSwitchover]))
+        pair.sourceEngine.cancel()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.cancelled]))
+        #expect(pair.source.runState == "running")
+        #expect(pair.source.events == ["STOP", "RESUME"])
+        #expect(Harness.waitForStatus(pair.destinationEngine, [.failed]))
+        #expect(pair.sourceEvents.statuses.suffix(2) == [.cancelling, .cancelled])
+    }
+
+    @Test func cancelWhileActiveThenANewMigrationCompletes() throws {
+        let pair = try Pair(bandwidth: 16 << 20, dirtyRate: 4 << 20)
+        try pair.start()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.active]))
+        usleep(300_000)
+        pair.sourceEngine.cancel()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.cancelled]))
+        #expect(pair.source.runState == "running")
+        #expect(Harness.waitForStatus(pair.destinationEngine, [.failed]))
+        #expect(pair.destinationEngine.info().errorDesc != nil)
+        // The same destination takes a new migration (vmig re-arms after failure), now at full speed.
+        try pair.destinationEngine.migrateIncoming(uri: pair.uri)
+        var update = MigrationParameterUpdate()
+        update.maxBandwidth = 8 << 30
+        try pair.sourceEngine.setParameters(update)
+        try pair.start()
+        pair.expectCompleted()
+        pair.source.stop()
+    }
+
+    @Test func secondMigrateAndCapabilityChangeAreRefusedWhileRunning() throws {
+        let pair = try Pair(bandwidth: 16 << 20)
+        try pair.start()
+        #expect(throws: MigrationError("There's a migration process in progress")) {
+            try pair.sourceEngine.startOutgoing(uri: pair.uri)
+        }
+        #expect(throws: MigrationError("There's a migration process in progress")) {
+            try pair.sourceEngine.setCapabilities([(.events, false)])
+        }
+        var update = MigrationParameterUpdate()
+        update.maxBandwidth = 8 << 30
+        try pair.sourceEngine.setParameters(update)
+        pair.expectCompleted()
+    }
+
+    @Test func unreachableDestinationFailsAsynchronously() throws {
+        let host = try TestHost(size: 1 << 20)
+        let engine = MigrationEngine(host: host)
+        let path = Harness.socketPath("nobody")
+        try engine.startOutgoing(uri: "unix:\(path)")
+        #expect(Harness.waitForStatus(engine, [.failed]))
+        #expect(engine.info() == {
+            var info = MigrationInfo()
+            info.status = .failed
+            info.errorDesc = "Failed to connect to '\(path)': No such file or directory"
+            return info
+        }())
+        try engine.startOutgoing(uri: "tcp:127.0.0.1:1")
+        #expect(Harness.waitForStatus(engine, [.failed]))
+        #expect(engine.info().errorDesc == "Failed to connect to '127.0.0.1:1': Connection refused")
+        #expect(host.runState == "running")
+    }
+
+    @Test func capabilityMismatchFailsBothEnds() throws {
+        let pair = try Pair(multifd: true)
+        pair.destinationEngine.cancel()
+        try pair.destinationEngine.setCapabilities([(.multifd, false)])
+        try pair.destinationEngine.migrateIncoming(uri: pair.uri)
+        try pair.start()
+        let expected = "Migration capability mismatch: 'multifd' is on on the source and off on the destination"
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.failed, .completed]))
+        #expect(pair.sourceEngine.info().errorDesc == "The destination failed: \(expected)")
+        #expect(Harness.waitForStatus(pair.destinationEngine, [.failed]))
+        #expect(pair.destinationEngine.info().errorDesc == expected)
+    }
+
+    @Test func channelCountMismatchFailsBothEnds() throws {
+        let pair = try Pair(multifd: true, channels: 4)
+        var update = MigrationParameterUpdate()
+        update.multifdChannels = 2
+        try pair.destinationEngine.setParameters(update)
+        try pair.start()
+        let expected = "Migration parameter mismatch: 'multifd-channels' is 4 on the source and 2 on the destination"
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.failed, .completed]))
+        #expect(pair.sourceEngine.info().errorDesc == "The destination failed: \(expected)")
+        #expect(Harness.waitForStatus(pair.destinationEngine, [.failed]))
+        #expect(pair.destinationEngine.info().errorDesc == expected)
+    }
+
+    @Test(arguments: [true, false])
+    func deviceStateTravelsThroughTheSeam(multifd: Bool) throws {
+        let sourceDevice = FakeDevice()
+        let destinationDevice = FakeDevice()
+        let pair = try Pair(multifd: multifd, channels: 3, extra: [.returnPath, .switchoverAck],
+                            sourceDevices: [sourceDevice], destinationDevices: [destinationDevice])
+        try pair.start()
+        pair.expectCompleted()
+        #expect(destinationDevice.matches(sourceDevice))
+        #expect(destinationDevice.switchoverStarted.load(ordering: .relaxed))
+        #expect(destinationDevice.sectionsLoaded.withLock { $0.first == .start && $0.last == .end })
+    }
+
+    @Test func switchoverWaitsForTheDestinationsAck() throws {
+        let pair = try Pair(extra: [.returnPath, .switchoverAck], sourceDevices: [FakeDevice(needsAck: true)],
+                            destinationDevices: [FakeDevice(needsAck: true)])
+        try pair.start()
+        pair.expectCompleted()
+    }
+
+    @Test func unknownDeviceOnTheDestinationFailsBothEnds() throws {
+        let pair = try Pair(sourceDevices: [FakeDevice()], destinationDevices: [])
+        try pair.start()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.failed, .completed]))
+        let desc = pair.sourceEngine.info().errorDesc ?? ""
+        #expect(desc.hasPrefix("The destination failed: Unknown savevm section or instance '0000:00:05.0/vfio' 0"))
+        #expect(pair.source.runState == "running")
+    }
+
+    @Test func sourceInfoWhileActiveHasQEMUsShape() throws {
+        let pair = try Pair(bandwidth: 32 << 20)
+        try pair.start()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.active]))
+        usleep(200_000)
+        let info = pair.sourceEngine.info()
+        #expect(info.status == .active)
+        #expect(info.ram != nil && info.totalTime != nil && info.setupTime != nil && info.expectedDowntime != nil)
+        #expect(info.downtime == nil)
+        #expect((info.ram?.remaining ?? 0) > 0)
+        // max-bandwidth 32 MiB/s: after ~0.2 s far less than the 32 MiB of RAM went out.
+        #expect((info.ram?.transferred ?? 0) < 24 << 20)
+        let destination = pair.destinationEngine.info()
+        #expect(destination.status == .active)
+        #expect(destination.socketAddress?.count == 1)
+        var update = MigrationParameterUpdate()
+        update.maxBandwidth = 8 << 30
+        try pair.sourceEngine.setParameters(update)
+        pair.expectCompleted()
+        #expect(pair.destinationEngine.info().socketAddress == nil)
+    }
+}
