@@ -4,10 +4,11 @@ import Synchronization
 /// Assembles the daemon's command table from every command group.
 public enum CommandTableBuilder {
     /// Builds the table; `query-commands` and `query-qmp-schema` report exactly what it holds.
-    public static func build(monitor: MonitorCommands) -> QMPCommandTable {
+    public static func build(monitor: MonitorCommands, migration: MigrationCommands) -> QMPCommandTable {
         let names = CommandNameList()
         var table = QMPCommandTable()
         table.register(monitor.commands(implemented: { names.names }))
+        table.register(migration.commands)
         names.names = ["qmp_capabilities"] + table.names
         return table
     }

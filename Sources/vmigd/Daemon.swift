@@ -2,19 +2,12 @@ import Dispatch
 import Glibc
 import JSON
 import Logging
+import Migration
 import Monitor
 import NIOCore
 import NIOPosix
 import QMP
 import Synchronization
-
-/// What `vmigd` was started with.
-struct DaemonOptions: Sendable {
-    var name: String?
-    var qmpPaths: [String]
-    var paused: Bool
-    var qmpMaxUnsent: Int
-}
 
 /// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT) together.
 final class Daemon: Sendable {
@@ -26,29 +19,50 @@ final class Daemon: Sendable {
     private let events: QMPEventHub
     private let logger = Logger(label: "vmigd")
     private let vm: VirtualMachine
+    private let host: VMHost
+    private let workload: GuestWorkload
+    private let engine: MigrationEngine
     private let server: QMPServer
     private let shutdownSignal = ShutdownSignal()
     private let signalWatcher = Mutex<SignalWatcher?>(nil)
 
-    init(options: DaemonOptions) {
+    init(options: DaemonOptions) throws {
         self.options = options
         let schema = QAPICommandSchema()
         let events = QMPEventHub(validator: schema.eventValidator)
         self.events = events
-        vm = VirtualMachine(name: options.name, initialState: options.paused ? .prelaunch : .running) { name in
-            events.emit(name)
+        let memory = try GuestMemory(
+            size: options.memoryBytes, fill: MemoryFill(name: options.memoryFill) ?? .random(seed: 1))
+        let workload = GuestWorkload(memory: memory, bytesPerSecond: options.dirtyRate)
+        self.workload = workload
+        let initialState: RunState = options.incoming != nil ? .inmigrate : options.paused ? .prelaunch : .running
+        vm = VirtualMachine(
+            name: options.name, initialState: initialState,
+            guestRunning: { running in running ? workload.resume() : workload.pause() },
+            emit: { name in events.emit(name) })
+        if options.paused { vm.autostart = false }
+        host = VMHost(vm: vm, memory: memory, uuid: options.uuid)
+        engine = MigrationEngine(host: host, incoming: options.incomingMode)
+        engine.setEventHandler { event in
+            switch event {
+            case .status(let status): events.emit("MIGRATION", data: ["status": .string(status.name)])
+            case .pass(let pass): events.emit("MIGRATION_PASS", data: ["pass": .integer(pass)])
+            }
         }
         let shutdownSignal = self.shutdownSignal
         let monitor = MonitorCommands(vm: vm, version: Self.version, schema: schema) {
             events.emit("SHUTDOWN", data: ["guest": false, "reason": "host-qmp-quit"])
             shutdownSignal.trigger()
         }
-        let table = CommandTableBuilder.build(monitor: monitor)
+        let table = CommandTableBuilder.build(
+            monitor: monitor, migration: MigrationCommands(engine: engine, host: host))
         threadPool.start()
         server = QMPServer(
             commands: table, schema: schema, version: Self.version, events: events, group: group,
             threadPool: threadPool, configuration: QMPServer.Configuration(maxUnsentBytes: options.qmpMaxUnsent),
             logger: Logger(label: "vmig.qmp"))
+        if initialState != .running { workload.pause() }
+        workload.start()
     }
 
     /// Opens every monitor socket and installs the signal handlers.
@@ -56,6 +70,9 @@ final class Daemon: Sendable {
         installSignalHandlers()
         for path in options.qmpPaths {
             try await server.listen(unixPath: path)
+        }
+        if case .uri = options.incomingMode {
+            try engine.listenFromCommandLine()
         }
         logger.info("vmigd listening on \(options.qmpPaths)")
     }
@@ -68,6 +85,8 @@ final class Daemon: Sendable {
     /// Closes the monitors (removing their socket files) and stops the threads.
     func stop() async {
         await server.shutdown()
+        engine.cancel()
+        workload.stop()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }

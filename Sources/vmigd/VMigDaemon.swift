@@ -23,6 +23,21 @@ struct VMigDaemon: AsyncParsableCommand {
     @Flag(name: .long, help: "Start with the VM paused (like QEMU's -S).")
     var paused = false
 
+    @Option(name: [.customShort("m"), .customLong("memory")], help: "Guest RAM size, e.g. 512M, 2G (no suffix: MiB).")
+    var memory = "1G"
+
+    @Option(name: .long, help: "Initial RAM content: random, zero or pattern.")
+    var memoryFill = "random"
+
+    @Option(name: .long, help: "Bytes per second the guest workload dirties while the VM runs (0 = idle).")
+    var dirtyRate: UInt64 = 0
+
+    @Option(name: .long, help: "Wait for an incoming migration: defer (use migrate-incoming) or a URI to listen on now.")
+    var incoming: String?
+
+    @Option(name: .long, help: "The VM's UUID (checked in every multifd channel hello).")
+    var uuid: String?
+
     @Option(name: .customLong("x-qmp-max-unsent"), help: ArgumentHelp("Bytes a QMP client may leave unread before it is disconnected.", visibility: .hidden))
     var qmpMaxUnsent: Int = 16 << 20
 
@@ -30,6 +45,11 @@ struct VMigDaemon: AsyncParsableCommand {
     var logLevel: String = "warning"
 
     func validate() throws {
+        if GuestMemoryOptions.parseSize(memory) == nil { throw ValidationError("-m '\(memory)': expected a size like 512M or 2G") }
+        if !["random", "zero", "pattern"].contains(memoryFill) {
+            throw ValidationError("--memory-fill '\(memoryFill)': expected random, zero or pattern")
+        }
+        if let uuid, UUIDText.bytes(uuid) == nil { throw ValidationError("--uuid '\(uuid)': not a UUID") }
         if qmp.isEmpty { throw ValidationError("at least one --qmp unix:PATH is required") }
         for spec in qmp where !spec.hasPrefix("unix:") || spec.count <= 5 {
             throw ValidationError("--qmp '\(spec)': expected unix:PATH")
@@ -42,8 +62,18 @@ struct VMigDaemon: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
             return handler
         }
-        let daemon = Daemon(options: DaemonOptions(
-                name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent))
+        let options = DaemonOptions(
+            name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
+            memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: dirtyRate,
+            incoming: incoming, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16))
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(options: options)
+        } catch {
+            let message = Array("vmigd: \(error)\n".utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(1)
+        }
         do {
             try await daemon.start()
         } catch {

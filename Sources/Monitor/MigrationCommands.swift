@@ -1,0 +1,116 @@
+import JSON
+import Migration
+import QAPI
+import QMP
+
+/// The migration commands: QMP arguments (already schema-checked) to the engine's Swift API and back.
+public struct MigrationCommands: Sendable {
+    public let engine: MigrationEngine
+    public let host: VMHost
+
+    public init(engine: MigrationEngine, host: VMHost) {
+        self.engine = engine
+        self.host = host
+    }
+
+    /// The command handlers.
+    public var commands: [QMPCommand] {
+        let engine = self.engine
+        let host = self.host
+        return [
+            QMPCommand("migrate", execution: .worker) { arguments in
+                try engine.startOutgoing(uri: try Self.uri(from: arguments, command: "migrate"))
+                return .emptyObject
+            },
+            QMPCommand("migrate-incoming", execution: .worker) { arguments in
+                try engine.migrateIncoming(uri: try Self.uri(from: arguments, command: "migrate-incoming"))
+                return .emptyObject
+            },
+            QMPCommand("migrate_cancel", execution: .worker) { _ in
+                engine.cancel()
+                return .emptyObject
+            },
+            QMPCommand("migrate-continue", execution: .worker) { arguments in
+                let name = arguments["state"]?.stringValue ?? ""
+                guard let state = MigrationStatus(rawValue: name) else {
+                    throw QMPError.generic("Parameter 'state' does not accept value '\(name)'")
+                }
+                try engine.continueMigration(from: state)
+                return .emptyObject
+            },
+            QMPCommand("migrate-set-capabilities") { arguments in
+                try engine.setCapabilities(try Self.capabilityChanges(arguments))
+                return .emptyObject
+            },
+            QMPCommand("query-migrate-capabilities") { _ in
+                .array(engine.capabilities.list.map { ["state": .bool($0.state), "capability": .string($0.capability.name)] })
+            },
+            QMPCommand("migrate-set-parameters") { arguments in
+                try engine.setParameters(try MigrationParametersJSON.update(from: arguments))
+                return .emptyObject
+            },
+            QMPCommand("query-migrate-parameters") { _ in
+                MigrationParametersJSON.json(engine.parameters)
+            },
+            QMPCommand("query-migrate") { _ in
+                MigrationInfoJSON.json(engine.info())
+            },
+            QMPCommand("x-query-digest", execution: .worker) { _ in
+                host.digests()
+            },
+        ]
+    }
+
+    /// The URI of `migrate`/`migrate-incoming`: `uri`, or the one main channel of `channels`.
+    static func uri(from arguments: JSONObject, command: String) throws -> String {
+        let uri = arguments["uri"]?.stringValue
+        let channels = arguments["channels"]?.arrayValue
+        switch (uri, channels) {
+        case (let uri?, nil):
+            return uri
+        case (nil, let channels?):
+            return try ChannelList.uri(of: channels)
+        case (.some, .some):
+            throw QMPError.generic(
+                "'uri' and 'channels' arguments are mutually exclusive; exactly one of the two should be present in '\(command)' qmp command ")
+        case (nil, nil):
+            throw QMPError.generic("neither 'uri' or 'channels' argument are specified in '\(command)' qmp command ")
+        }
+    }
+
+    static func capabilityChanges(_ arguments: JSONObject) throws -> [(MigrationCapability, Bool)] {
+        try (arguments["capabilities"]?.arrayValue ?? []).map { entry in
+            let name = entry["capability"]?.stringValue ?? ""
+            guard let capability = MigrationCapability(rawValue: name) else {
+                throw QMPError.generic("Parameter 'capability' does not accept value '\(name)'")
+            }
+            return (capability, entry["state"]?.boolValue ?? false)
+        }
+    }
+}
+
+/// QEMU's `MigrationChannel` list, reduced to the URI vmig's transports take.
+enum ChannelList {
+    static func uri(of channels: [JSONValue]) throws -> String {
+        guard channels.count == 1 else {
+            throw QMPError.generic(channels.isEmpty ? "Channel list is empty" : "Channel list has more than one entries")
+        }
+        let channel = channels[0]
+        guard channel["channel-type"]?.stringValue == "main" else {
+            throw QMPError.generic("Channel list has no main entry")
+        }
+        guard let address = channel["addr"], address["transport"]?.stringValue == "socket" else {
+            throw QMPError.generic("Migration requires a socket transport in vmig")
+        }
+        switch address["type"]?.stringValue {
+        case "unix":
+            return "unix:" + (address["path"]?.stringValue ?? "")
+        case "inet":
+            let host = address["host"]?.stringValue ?? ""
+            let port = address["port"]?.stringValue ?? ""
+            return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        default:
+            throw QMPError.generic("Migration requires a unix or inet socket address in vmig")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Migration
+
+/// What `vmigd` was started with.
+struct DaemonOptions: Sendable {
+    var name: String?
+    var qmpPaths: [String]
+    var paused: Bool
+    var qmpMaxUnsent: Int
+    var memoryBytes: Int
+    var memoryFill: String
+    var dirtyRate: UInt64
+    /// `--incoming`: nil, `defer`, or a URI.
+    var incoming: String?
+    var uuid: [UInt8]
+
+    var incomingMode: IncomingMode {
+        switch incoming {
+        case nil: return .none
+        case "defer": return .deferred
+        case let uri?: return .uri(uri)
+        }
+    }
+}
+
+/// Parsing of `-m` sizes, shared with the engine's rules (QEMU: a number with K/M/G/T, no suffix = MiB).
+enum GuestMemoryOptions {
+    static func parseSize(_ text: String) -> Int? {
+        guard let bytes = GuestMemory.parseSize(text), bytes % GuestMemory.pageSize == 0 else { return nil }
+        return bytes
+    }
+}
+
+/// A UUID in its usual text form, as bytes.
+enum UUIDText {
+    static func bytes(_ text: String) -> [UInt8]? {
+        let hex = text.filter { $0 != "-" }
+        guard text.count == 36, hex.count == 32 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
+    }
+}
