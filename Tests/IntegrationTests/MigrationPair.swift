@@ -1,0 +1,91 @@
+import Glibc
+import JSON
+import VMigTesting
+
+/// A source and a destination `vmigd`, each a real process on its own temporary QMP socket.
+final class MigrationPair: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let source: DaemonProcess
+    let destination: DaemonProcess
+    let src: QMPTestClient
+    let dst: QMPTestClient
+
+    /// Starts both daemons; the destination waits with `--incoming defer` unless told otherwise.
+    init(
+        memory: String = "64M", sourceArguments: [String] = [], destinationArguments: [String] = [],
+        destinationIncoming: String = "defer"
+    ) throws {
+        directory = try TemporaryDirectory(prefix: "vmig-mig")
+        destination = try DaemonProcess.vmigd(
+            in: directory, name: "dst",
+            extraArguments: ["-m", memory, "--incoming", destinationIncoming] + destinationArguments)
+        source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", memory] + sourceArguments)
+        src = try QMPTestClient(path: source.socketPath)
+        dst = try QMPTestClient(path: destination.socketPath)
+    }
+
+    deinit {
+        source.terminate()
+        destination.terminate()
+    }
+
+    /// A migration URI in the pair's directory.
+    func unixURI(_ name: String = "mig.sock") -> String { "unix:" + directory.path + "/" + name }
+
+    /// Sets the same capabilities on both ends.
+    func setCapabilities(_ capabilities: [String: Bool], on clients: [QMPTestClient]? = nil) throws {
+        let list: [JSONValue] = capabilities.sorted { $0.key < $1.key }.map {
+            ["capability": .string($0.key), "state": .bool($0.value)]
+        }
+        for client in clients ?? [src, dst] {
+            try client.execute("migrate-set-capabilities", ["capabilities": .array(list)])
+        }
+    }
+
+    /// Sets the same parameters on both ends.
+    func setParameters(_ parameters: JSONObject, on clients: [QMPTestClient]? = nil) throws {
+        for client in clients ?? [src, dst] {
+            try client.execute("migrate-set-parameters", parameters)
+        }
+    }
+
+    /// Starts listening on the destination and returns the URI the source should use (the real port for tcp:0).
+    func listen(_ uri: String) throws -> String {
+        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        guard uri.hasPrefix("tcp:") else { return uri }
+        let info = try dst.execute("query-migrate")
+        guard let address = info["socket-address"]?.arrayValue?.first, let port = address["port"]?.stringValue else {
+            throw TestingError("no socket-address after migrate-incoming: \(info)")
+        }
+        let host = address["host"]?.stringValue ?? "127.0.0.1"
+        return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+    }
+
+    /// Polls `query-migrate` on `client` until its status is one of `statuses`.
+    @discardableResult
+    func waitForStatus(_ client: QMPTestClient, _ statuses: Set<String>, timeout: Double = 60) throws -> JSONValue {
+        let deadline = Clock.now + timeout
+        var last: JSONValue = .null
+        while Clock.now < deadline {
+            last = try client.execute("query-migrate")
+            if let status = last["status"]?.stringValue, statuses.contains(status) { return last }
+            usleep(20_000)
+        }
+        throw TestingError("status not in \(statuses) after \(timeout) s: \(last)")
+    }
+
+    /// Runs a whole migration to `uri` and returns the source's final `query-migrate`.
+    func migrate(to uri: String, timeout: Double = 60) throws -> JSONValue {
+        let target = try listen(uri)
+        try src.execute("migrate", ["uri": .string(target)])
+        let info = try waitForStatus(src, ["completed", "failed", "cancelled"], timeout: timeout)
+        guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
+        try waitForStatus(dst, ["completed"], timeout: timeout)
+        return info
+    }
+
+    /// The `x-query-digest` of both ends.
+    func digests() throws -> (source: JSONValue, destination: JSONValue) {
+        (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
+    }
+}
