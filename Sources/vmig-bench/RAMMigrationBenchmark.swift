@@ -1,0 +1,89 @@
+import ArgumentParser
+import Glibc
+import JSON
+import VMigTesting
+
+/// A RAM migration between two spawned `vmigd` processes over Unix sockets, paused guest.
+struct RAMMigrationBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "RAM migration throughput between two vmigd processes.")
+
+    @Option(help: "Guest RAM.") var memory = "2G"
+    @Option(help: "Multifd channels (0 = plain migration over the main channel).") var channels = 4
+    @Option(help: "Runs (the median by throughput is reported).") var runs = 3
+
+    func run() throws {
+        var results: [Result] = []
+        for _ in 0..<runs {
+            results.append(try once())
+        }
+        results.sort { $0.gibPerSecond < $1.gibPerSecond }
+        let median = results[results.count / 2]
+        let mode = channels == 0 ? "plain (main channel)" : "multifd, \(channels) channels"
+        print(
+            "migrate \(memory) random RAM, paused guest, unix, \(mode): \(String(format2: median.gibPerSecond)) GiB/s, "
+                + "total \(median.totalMilliseconds) ms, downtime \(median.downtimeMilliseconds) ms, "
+                + "CPU s source \(String(format2: median.sourceCPU)) destination \(String(format2: median.destinationCPU)) "
+                + "(median of \(runs); GiB/s runs: \(results.map { String(format2: $0.gibPerSecond) }))")
+    }
+
+    struct Result {
+        var gibPerSecond: Double
+        var totalMilliseconds: Int64
+        var downtimeMilliseconds: Int64
+        var sourceCPU: Double
+        var destinationCPU: Double
+    }
+
+    private func once() throws -> Result {
+        let directory = try TemporaryDirectory(prefix: "vmig-bench")
+        let destination = try DaemonProcess.vmigd(
+            in: directory, name: "dst", extraArguments: ["-m", memory, "--incoming", "defer"], timeout: 120)
+        let source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", memory, "--paused"], timeout: 120)
+        defer {
+            source.terminate()
+            destination.terminate()
+        }
+        let src = try QMPTestClient(path: source.socketPath)
+        let dst = try QMPTestClient(path: destination.socketPath)
+        for client in [src, dst] {
+            if channels > 0 {
+                try client.execute("migrate-set-capabilities", ["capabilities": [["capability": "multifd", "state": true]]])
+                try client.execute("migrate-set-parameters", ["multifd-channels": .integer(channels)])
+            }
+            try client.execute("migrate-set-parameters", ["max-bandwidth": 0])
+        }
+        let uri = "unix:" + directory.path + "/mig.sock"
+        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        let sourceCPU = ProcessCPU.seconds(of: source.pid) ?? 0
+        let destinationCPU = ProcessCPU.seconds(of: destination.pid) ?? 0
+        try src.execute("migrate", ["uri": .string(uri)])
+        var info: JSONValue = .null
+        let deadline = Clock.now + 300
+        while Clock.now < deadline {
+            info = try src.execute("query-migrate")
+            if let status = info["status"]?.stringValue, ["completed", "failed", "cancelled"].contains(status) { break }
+            usleep(5_000)
+        }
+        guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
+        let total = info["total-time"]?.int64Value ?? 1
+        let bytes = Double(info["ram"]?["total"]?.int64Value ?? 0)
+        let result = Result(
+            gibPerSecond: bytes / Double(1 << 30) / (Double(total) / 1000),
+            totalMilliseconds: total, downtimeMilliseconds: info["downtime"]?.int64Value ?? -1,
+            sourceCPU: (ProcessCPU.seconds(of: source.pid) ?? 0) - sourceCPU,
+            destinationCPU: (ProcessCPU.seconds(of: destination.pid) ?? 0) - destinationCPU)
+        let digests = (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
+        guard digests.0 == digests.1 else { throw TestingError("digests differ after the benchmark: \(digests)") }
+        return result
+    }
+}
+
+extension String {
+    /// A number with two decimals.
+    init(format2 value: Double) {
+        let scaled = Int((value * 100).rounded())
+        let fraction = abs(scaled % 100)
+        self = "\(scaled / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
