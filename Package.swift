@@ -72,6 +72,8 @@ let package = Package(
             name: "QMPTests", dependencies: ["QMP", "JSON", "VMigTesting"], exclude: ["python"], swiftSettings: strict),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
+        .testTarget(
+            name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
     ]
 )
