@@ -73,5 +73,6 @@ let package = Package(
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "VMigTesting"], swiftSettings: strict),
     ]
 )
