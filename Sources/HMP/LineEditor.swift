@@ -5,7 +5,7 @@ public struct LineEditor: Sendable {
     public enum Event: Sendable, Equatable {
         /// The line changed or the cursor moved: redraw it.
         case redraw
-        /// Enter: the finished line (already added to the history).
+        /// Enter: the finished line (added to the history without trailing spaces).
         case submit(String)
         /// Ctrl-D on an empty line.
         case endOfInput
@@ -74,8 +74,9 @@ public struct LineEditor: Sendable {
 
     private mutating func submit() -> Event {
         let line = text
-        if !line.allSatisfy(\.isWhitespace) && history.last != line {
-            history.append(line)
+        let remembered = String(characters.reversed().drop(while: \.isWhitespace).reversed())
+        if !remembered.isEmpty && history.last != remembered {
+            history.append(remembered)
             if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
         }
         reset()
