@@ -75,5 +75,6 @@ let package = Package(
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "VMigTesting"], swiftSettings: strict),
     ]
 )

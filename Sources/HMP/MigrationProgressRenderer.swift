@@ -1,0 +1,79 @@
+import JSON
+
+/// Draws live migration progress as text lines: a status line, a RAM bar and one bar per VFIO device with
+/// bytes, rate and phase. Rates come from the difference between two samples.
+public enum MigrationProgressRenderer {
+    /// The width of the bars in characters.
+    public static let barWidth = 24
+
+    /// The lines for `sample`; `previous` (an earlier sample of the same migration) gives the rates.
+    public static func lines(_ sample: MigrationProgressSample, previous: MigrationProgressSample?) -> [String] {
+        let interval = previous.map { sample.time - $0.time } ?? 0
+        var lines = [statusLine(sample)]
+        lines.append(ramLine(sample, previous: previous, interval: interval))
+        let nameWidth = max(5, sample.devices.map { $0.text("id").count }.max() ?? 0)
+        for device in sample.devices {
+            let earlier = previous?.devices.first { $0.text("id") == device.text("id") }
+            lines.append(deviceLine(device, earlier: earlier, interval: interval, nameWidth: nameWidth))
+        }
+        return lines
+    }
+
+    /// `[#######.........]`: `fraction` of the bar filled.
+    public static func bar(_ fraction: Double) -> String {
+        let filled = Int((max(0, min(1, fraction)) * Double(barWidth)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]"
+    }
+
+    private static func statusLine(_ sample: MigrationProgressSample) -> String {
+        let info = sample.info
+        var parts = ["status: \(sample.status)", "time: \(info.unsigned("total-time")) ms"]
+        if info.has("expected-downtime") { parts.append("expected downtime: \(info.unsigned("expected-downtime")) ms") }
+        if info.has("downtime") { parts.append("downtime: \(info.unsigned("downtime")) ms") }
+        if let ram = info["ram"] { parts.append("dirty syncs: \(ram.unsigned("dirty-sync-count"))") }
+        return parts.joined(separator: "  ")
+    }
+
+    private static func ramLine(_ sample: MigrationProgressSample, previous: MigrationProgressSample?, interval: Double) -> String {
+        let ram = sample.info["ram"] ?? .emptyObject
+        var rate = ram.number("mbps") * 1_000_000 / 8
+        if let previous, interval > 0, sample.ramTransferred >= previous.ramTransferred {
+            rate = Double(sample.ramTransferred - previous.ramTransferred) / interval
+        }
+        let moved = ram.unsigned("total") - min(ram.unsigned("total"), ram.unsigned("remaining"))
+        return row(
+            name: "RAM", width: 5, fraction: sample.ramFraction,
+            amount: "\(ByteCountFormatter.string(moved)) / \(ByteCountFormatter.string(ram.unsigned("total")))",
+            rate: rate, detail: "sent \(ByteCountFormatter.string(sample.ramTransferred))")
+    }
+
+    private static func deviceLine(_ device: JSONValue, earlier: JSONValue?, interval: Double, nameWidth: Int) -> String {
+        let done = MigrationProgressSample.deviceBytes(device)
+        let size = device.unsigned("state-size")
+        var rate = 0.0
+        if let earlier, interval > 0 {
+            let before = MigrationProgressSample.deviceBytes(earlier)
+            if done >= before { rate = Double(done - before) / interval }
+        }
+        return row(
+            name: device.text("id"), width: nameWidth, fraction: size > 0 ? Double(done) / Double(size) : 0,
+            amount: "\(ByteCountFormatter.string(done)) / \(ByteCountFormatter.string(size))", rate: rate,
+            detail: "\(device.text("mode")) \(device.text("device-state")) \(device.text("phase"))")
+    }
+
+    private static func row(name: String, width: Int, fraction: Double, amount: String, rate: Double, detail: String) -> String {
+        let percent = Int((max(0, min(1, fraction)) * 100).rounded(.down))
+        return [
+            pad(name, width), bar(fraction), leftPad("\(percent)%", 4), leftPad(amount, 23),
+            leftPad(ByteCountFormatter.rate(rate), 12), detail,
+        ].joined(separator: " ")
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+
+    static func leftPad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+}

@@ -1,0 +1,14 @@
+/// QEMU's `parse_option_size`: a size in bytes (suffixes allowed) with QEMU's messages naming the parameter.
+enum OptionSizeParser {
+    static func parse(_ text: String, name: String) throws(HMPError) -> UInt64 {
+        do {
+            return try QEMUNumberParser.size(text)
+        } catch .outOfRange {
+            throw HMPError("Value '\(text)' is out of range for parameter '\(name)'")
+        } catch {
+            throw .parameterExpects(
+                name, "a non-negative number below 2^64",
+                hint: "Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.\n")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import HMP
+import JSON
+
+/// Waits for the migration `migrate` started, drawing live progress (RAM and one bar per VFIO device) every
+/// `pollInterval` seconds; Ctrl-C sends `migrate_cancel` (a second one stops waiting). Prints the summary at
+/// the end, with the digest comparison when the destination's monitor is known.
+struct MigrationWatcher {
+    let source: any QMPCaller
+    /// The destination's QMP socket, for the integrity check.
+    let destinationSocket: String?
+    var pollInterval = 0.15
+
+    /// Watches until the migration ends; true when it completed.
+    func watch() throws -> Bool {
+        InterruptCounter.install()
+        defer { InterruptCounter.uninstall() }
+        let baseline = InterruptCounter.count
+        var display = ProgressDisplay()
+        var sampler = ProgressSampler(caller: source)
+        var reference: MigrationProgressSample?
+        var cancelRequested = false
+        while true {
+            let sample = try sampler.sample()
+            display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing)
+            if !sample.isOngoing { return finish(sample) }
+            if reference == nil || sample.time - (reference?.time ?? 0) >= 0.5 { reference = sample }
+            let interrupts = InterruptCounter.count - baseline
+            if interrupts > 1 {
+                display.note("Stopped waiting; the migration goes on (see 'info migrate').")
+                return false
+            }
+            if interrupts == 1 && !cancelRequested {
+                cancelRequested = true
+                _ = try? source.execute("migrate_cancel", [:])
+                display.note("Cancelling the migration (Ctrl-C again to stop waiting)...")
+            }
+            MonotonicClock.sleep(pollInterval)
+        }
+    }
+
+    private func finish(_ sample: MigrationProgressSample) -> Bool {
+        let integrity = sample.status == "completed" ? checkIntegrity() : .skipped("the migration did not complete")
+        Console.out(MigrationSummary.lines(sample, integrity: integrity).map { $0 + "\n" }.joined())
+        return sample.status == "completed"
+    }
+
+    /// Compares `x-query-digest` of both sides. A running destination is paused for the moment of the
+    /// digest so that it is of a still image.
+    private func checkIntegrity() -> IntegrityCheck {
+        guard let destinationSocket else { return .skipped("give --dest-socket to compare digests") }
+        do {
+            let sourceDigest = try source.execute("x-query-digest", [:])
+            let destination = try QMPConnection(path: destinationSocket)
+            defer { destination.close() }
+            let running = try destination.execute("query-status", [:])["running"]?.boolValue ?? false
+            if running { _ = try destination.execute("stop", [:]) }
+            let destinationDigest = try destination.execute("x-query-digest", [:])
+            if running { _ = try destination.execute("cont", [:]) }
+            return .compared(DigestComparison(source: sourceDigest, destination: destinationDigest))
+        } catch {
+            return .skipped("\(error)")
+        }
+    }
+}
