@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
         .target(
             name: "Monitor",
-            dependencies: ["JSON", "QMP", "QAPI", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON"], swiftSettings: strict),

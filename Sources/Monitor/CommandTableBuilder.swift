@@ -1,3 +1,4 @@
+import HMP
 import QMP
 import Synchronization
 
@@ -9,6 +10,13 @@ public enum CommandTableBuilder {
         var table = QMPCommandTable()
         table.register(monitor.commands(implemented: { names.names }))
         table.register(migration.commands)
+        let caller = InProcessQMPCaller(schema: monitor.schema)
+        table.register(
+            QMPCommand("human-monitor-command", execution: .worker) { arguments in
+                let line = arguments["command-line"]?.stringValue ?? ""
+                return .string(try HMPInterpreter(caller: caller).humanMonitorCommand(line))
+            })
+        caller.install(table)
         names.names = ["qmp_capabilities"] + table.names
         return table
     }
