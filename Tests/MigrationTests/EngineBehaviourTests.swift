@@ -158,7 +158,8 @@ struct EngineBehaviourTests {
         try pair.start()
         pair.expectCompleted()
         #expect(destinationDevice.matches(sourceDevice))
-        #expect(destinationDevice.switchoverStarted.load(ordering: .relaxed))
+        let destinationDevice_switchoverStartedValue = destinationDevice.switchoverStarted.load(ordering: .relaxed)
+        #expect(destinationDevice_switchoverStartedValue)
         #expect(destinationDevice.sectionsLoaded.withLock { $0.first == .start && $0.last == .end })
     }
 

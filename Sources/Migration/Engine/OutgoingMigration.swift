@@ -96,6 +96,9 @@ final class OutgoingMigration: Sendable {
 
     func register(_ multifd: MultiFDSender) {
         sender.withLock { $0 = multifd }
+        if shouldStop {
+            multifd.terminate()
+        }
     }
 
     /// Shuts every socket down and stops multifd so that blocked threads return.
@@ -106,11 +109,11 @@ final class OutgoingMigration: Sendable {
         }
     }
 
-    /// Closes every socket (after all threads using them have ended).
-    func closeConnections() {
-        for connection in connections.withLock({ $0 }) {
-            connection.close()
-        }
+    /// Drops the session's references to its sockets once every thread using them has ended; each socket is
+    /// closed when its last reference goes away (a later `cancel` then touches nothing).
+    func releaseConnections() {
+        connections.withLock { $0.removeAll() }
+        sender.withLock { $0 = nil }
     }
 
     var destinationError: MigrationError? {

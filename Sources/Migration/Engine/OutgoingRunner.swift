@@ -324,7 +324,7 @@ final class OutgoingRunner {
         sender?.join()
         session.abortTransfers()
         returnPath?.join()
-        session.closeConnections()
+        session.releaseConnections()
         for (_, handler) in sections {
             handler.saveCleanup()
         }

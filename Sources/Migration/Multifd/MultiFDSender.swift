@@ -75,10 +75,16 @@ public final class MultiFDSender: Sendable {
         try sendLock.withLock { next in
             try checkNotExiting()
             let acquired = channelsReady.wait(pollMilliseconds: 50) { hasFailed }
-            guard acquired else { throw failure }
+            // terminate() posts tokens to wake producers: a token is not proof of an idle channel then.
+            guard acquired, !hasFailed else { throw failure }
             var index = next % channels.count
+            var scanned = 0
             while channels[index].pendingJob.load(ordering: .acquiring) {
                 index = (index + 1) % channels.count
+                scanned += 1
+                if scanned % channels.count == 0 {
+                    try checkNotExiting()
+                }
             }
             next = index + 1
             let channel = channels[index]
