@@ -41,13 +41,20 @@ final class OutgoingMigration: Sendable {
         counters.derived.withLock { $0.expectedDowntime = parameters.downtimeLimit }
     }
 
-    /// Enters `setup` and starts the migration thread.
-    func start() {
+    /// Enters `setup` and starts the migration thread (a failure to create it fails the migration at once).
+    func start() throws {
         status.transition(from: .none, to: .setup)
-        let spawned = NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
-            OutgoingRunner(session: self).run()
+        do {
+            let spawned = try NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
+                OutgoingRunner(session: self).run()
+            }
+            thread.withLock { $0 = spawned }
+        } catch {
+            let wrapped = MigrationError.wrap(error)
+            setFailure(wrapped)
+            status.transition(from: .setup, to: .failed)
+            throw wrapped
         }
-        thread.withLock { $0 = spawned }
     }
 
     /// Waits for the migration thread to end.

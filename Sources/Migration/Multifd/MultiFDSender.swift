@@ -34,13 +34,13 @@ public final class MultiFDSender: Sendable {
     }
 
     /// Starts one thread per channel; each sends its hello first.
-    func start() {
-        let started = channels.map { channel in
-            NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
+    func start() throws {
+        for channel in channels {
+            let thread = try NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
                 run(channel)
             }
+            threads.withLock { $0.append(thread) }
         }
-        threads.withLock { $0 = started }
     }
 
     /// True once a channel failed or the send path was shut down.
