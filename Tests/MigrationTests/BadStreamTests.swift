@@ -17,11 +17,15 @@ struct BadStreamTests {
         #expect(Harness.waitForStatus(engine, [.failed], timeout: 10))
         #expect(engine.info().errorDesc == expected)
         #expect(host.runState == "inmigrate")
+        RawClient.releaseAll()
     }
 
+    /// Connects and writes `bytes`; the connection stays open until the test step ends.
+    @discardableResult
     private func main(_ path: String, _ bytes: [UInt8]) throws -> SocketConnection {
         let connection = try RawClient.connect(path)
         try connection.writeAll(bytes)
+        RawClient.keep(connection)
         return connection
     }
 
@@ -68,7 +72,7 @@ struct BadStreamTests {
         try expectFailure("Length mismatch: pc.ram: 0x200000 in != 0x100000: Invalid argument") { path in
             _ = try main(path, start + ramStart + memSize)
         }
-        let page: [UInt8] = [0, 0, 0, 0, 0x10, 0, 0, 0x28]
+        let page: [UInt8] = [0, 0, 0, 0, 0x10, 0, 0, 0x08, 6] + Array("pc.ram".utf8)
         try expectFailure("Illegal RAM offset 10000000") { path in
             _ = try main(path, start + ramStart + page)
         }
@@ -130,6 +134,7 @@ struct BadStreamTests {
         _ = try main(path, MultiFDHello(uuid: [UInt8](repeating: 0, count: 16), id: 0).encode() + header.encode() + [9])
         #expect(Harness.waitForStatus(engine, [.failed], timeout: 10))
         #expect(engine.info().errorDesc == "idstr plain / instance 0 has no load state buffer operation")
+        RawClient.releaseAll()
     }
 
     @Test func engineKeepsServingAfterABadStream() throws {

@@ -158,7 +158,8 @@ struct EngineBehaviourTests {
         try pair.start()
         pair.expectCompleted()
         #expect(destinationDevice.matches(sourceDevice))
-        #expect(destinationDevice.switchoverStarted.load(ordering: .relaxed))
+        let destinationDevice_switchoverStartedValue = destinationDevice.switchoverStarted.load(ordering: .relaxed)
+        #expect(destinationDevice_switchoverStartedValue)
         #expect(destinationDevice.sectionsLoaded.withLock { $0.first == .start && $0.last == .end })
     }
 
@@ -198,5 +199,46 @@ struct EngineBehaviourTests {
         try pair.sourceEngine.setParameters(update)
         pair.expectCompleted()
         #expect(pair.destinationEngine.info().socketAddress == nil)
+    }
+}
+
+/// Convergence over several passes and cancellation right at the start.
+@Suite(.serialized)
+struct ConvergenceTests {
+    @Test func dirtyingGuestNeedsSeveralPassesAndStillMatches() throws {
+        let pair = try EngineBehaviourTests.Pair(bandwidth: 64 << 20, dirtyRate: 8 << 20)
+        var update = MigrationParameterUpdate()
+        update.downtimeLimit = 50
+        try pair.sourceEngine.setParameters(update)
+        try pair.start()
+        pair.expectCompleted()
+        let passes = pair.sourceEvents.passes
+        #expect(passes.count >= 3, "passes: \(passes)")
+        #expect(passes == Array(1...passes.count))
+        let info = pair.sourceEngine.info()
+        #expect(info.ram?.dirtySyncCount == UInt64(passes.count))
+        #expect((info.ram?.transferred ?? 0) > 32 << 20)
+        #expect(pair.source.events == ["STOP"])
+        pair.source.stop()
+    }
+
+    @Test func cancelRightAfterMigrateEndsCancelled() throws {
+        let pair = try EngineBehaviourTests.Pair(bandwidth: 16 << 20)
+        try pair.start()
+        pair.sourceEngine.cancel()
+        #expect(Harness.waitForStatus(pair.sourceEngine, [.cancelled]))
+        #expect(pair.source.runState == "running")
+        pair.sourceEngine.cancel()
+        #expect(pair.sourceEngine.info().status == .cancelled)
+        #expect(pair.sourceEvents.statuses.last == .cancelled)
+    }
+
+    @Test func cancelAfterCompletionIsANoOp() throws {
+        let pair = try EngineBehaviourTests.Pair()
+        try pair.start()
+        pair.expectCompleted()
+        pair.sourceEngine.cancel()
+        #expect(pair.sourceEngine.info().status == .completed)
+        #expect(pair.source.runState == "postmigrate")
     }
 }

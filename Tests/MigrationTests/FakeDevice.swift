@@ -125,6 +125,18 @@ enum DispatchThread {
 
 /// A raw client that writes arbitrary bytes to a listening migration socket.
 enum RawClient {
+    private static let open = Mutex<[SocketConnection]>([])
+
+    /// Keeps a connection open (dropping it would close it and end the stream early).
+    static func keep(_ connection: SocketConnection) {
+        open.withLock { $0.append(connection) }
+    }
+
+    /// Closes every kept connection.
+    static func releaseAll() {
+        open.withLock { $0.removeAll() }
+    }
+
     static func connect(_ path: String) throws -> SocketConnection {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()

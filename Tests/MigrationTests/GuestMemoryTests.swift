@@ -47,7 +47,7 @@ struct GuestMemoryTests {
     @Test func workloadDirtiesAtItsRateAndPauses() throws {
         let memory = try GuestMemory(size: 64 << 20, fill: .zero)
         let workload = GuestWorkload(memory: memory, bytesPerSecond: 40 << 20)
-        workload.start()
+        try workload.start()
         usleep(250_000)
         workload.pause()
         let dirtied = workload.pagesDirtied

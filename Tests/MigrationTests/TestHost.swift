@@ -23,7 +23,7 @@ final class TestHost: MigrationHost {
             let workload = GuestWorkload(memory: memory, bytesPerSecond: dirtyRate)
             self.workload = workload
             if !paused {
-                workload.start()
+                try workload.start()
             }
         } else {
             workload = nil

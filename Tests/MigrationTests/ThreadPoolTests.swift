@@ -13,15 +13,17 @@ struct ThreadPoolTests {
         for _ in 0..<20 {
             pool.submit {
                 let now = running.wrappingAdd(1, ordering: .relaxed).newValue
-                _ = peak.max(now)
+                _ = peak.max(now, ordering: .relaxed)
                 usleep(500)
                 running.wrappingSubtract(1, ordering: .relaxed)
                 done.wrappingAdd(1, ordering: .relaxed)
             }
         }
         pool.wait()
-        #expect(done.load(ordering: .relaxed) == 20)
-        #expect(peak.load(ordering: .relaxed) == 1)
+        let doneValue = done.load(ordering: .relaxed)
+        #expect(doneValue == 20)
+        let peakValue = peak.load(ordering: .relaxed)
+        #expect(peakValue == 1)
         #expect(pool.outstandingWork == 0)
     }
 
@@ -39,7 +41,8 @@ struct ThreadPoolTests {
             }
         }
         pool.wait()
-        #expect(allMet.load(ordering: .relaxed) == 4)
+        let allMetValue = allMet.load(ordering: .relaxed)
+        #expect(allMetValue == 4)
     }
 
     @Test func waitIsAReusableBarrier() {
@@ -48,7 +51,8 @@ struct ThreadPoolTests {
         for round in 1...3 {
             for _ in 0..<5 { pool.submit { usleep(200); count.wrappingAdd(1, ordering: .relaxed) } }
             pool.wait()
-            #expect(count.load(ordering: .relaxed) == 5 * round)
+            let countValue = count.load(ordering: .relaxed)
+            #expect(countValue == 5 * round)
         }
         pool.wait()
     }
@@ -63,7 +67,8 @@ struct ThreadPoolTests {
         pool.abort()
         pool.submit { [pool] in sawAbort.store(pool.isAborted, ordering: .relaxed) }
         pool.wait()
-        #expect(sawAbort.load(ordering: .relaxed))
+        let sawAbortValue = sawAbort.load(ordering: .relaxed)
+        #expect(sawAbortValue)
     }
 
     @Test func errorSlotKeepsTheFirstError() {

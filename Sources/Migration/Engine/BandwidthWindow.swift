@@ -44,17 +44,23 @@ struct BandwidthWindow {
         let bandwidth = Double(bytes) / Double(elapsed)
         let switchoverBandwidth = parameters.availSwitchoverBandwidth > 0
             ? Double(parameters.availSwitchoverBandwidth) / 1000 : bandwidth
-        thresholdBytes = UInt64(switchoverBandwidth * Double(parameters.downtimeLimit))
+        thresholdBytes = BandwidthWindow.clamp(switchoverBandwidth * Double(parameters.downtimeLimit))
         budget = parameters.maxBandwidth / (1000 / Self.length)
         var derived = Derived(mbps: Double(bytes) * 8 / Double(elapsed) / 1000,
-                              pagesPerSecond: (pages &- startPages) * 1000 / elapsed, expectedDowntime: nil)
+                              pagesPerSecond: (pages &- startPages) &* 1000 / elapsed, expectedDowntime: nil)
         if dirtyRate > 0 && transferred > 10_000 && switchoverBandwidth > 0 {
-            derived.expectedDowntime = UInt64(Double(dirtyBytesLastSync) / switchoverBandwidth)
+            derived.expectedDowntime = BandwidthWindow.clamp(Double(dirtyBytesLastSync) / switchoverBandwidth)
         }
         start = now
         startBytes = transferred
         startPages = pages
         return derived
+    }
+
+    /// Converts to UInt64, saturating (huge `avail-switchover-bandwidth` × `downtime-limit` must not trap).
+    static func clamp(_ value: Double) -> UInt64 {
+        guard value.isFinite, value > 0 else { return 0 }
+        return value >= 1.8e19 ? .max : UInt64(value)
     }
 
     /// Starts the first window with the configured budget.

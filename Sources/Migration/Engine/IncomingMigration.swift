@@ -32,9 +32,13 @@ final class IncomingMigration: Sendable {
         pool = ThreadPool(maxThreads: 1, name: "load-thread", cpuTime: cpuTime)
     }
 
+    /// Most connections one incoming migration accepts: the main channel, 255 multifd channels and a few spare
+    /// (anything beyond is a broken or hostile peer, refused before it costs a thread).
+    static let maxConnections = 1 + 255 + 4
+
     /// Starts accepting connections.
-    func start() {
-        NativeThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+    func start() throws {
+        try NativeThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
             acceptLoop()
         }.detach()
     }
@@ -56,10 +60,21 @@ final class IncomingMigration: Sendable {
                 connection.shutdown()
                 continue
             }
-            connections.withLock { $0.append(connection) }
-            NativeThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
-                identify(connection)
-            }.detach()
+            let count = connections.withLock { list -> Int in
+                list.append(connection)
+                return list.count
+            }
+            guard count <= Self.maxConnections else {
+                fail(MigrationError("Too many migration connections (more than \(Self.maxConnections))"))
+                continue
+            }
+            do {
+                try NativeThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                    identify(connection)
+                }.detach()
+            } catch {
+                fail(error)
+            }
         }
     }
 

@@ -58,6 +58,8 @@ public enum LoopbackBenchmark {
         while destinationEngine.info().status != .completed {
             Clock.sleep(milliseconds: 1)
         }
+        sourceEngine.waitForThreadsToEnd()
+        destinationEngine.waitForThreadsToEnd()
         return Result(ramBytes: info.ram?.total ?? 0, totalTimeMilliseconds: info.totalTime ?? 0,
                       downtimeMilliseconds: info.downtime ?? 0, sourceCPUSeconds: sourceEngine.cpuSeconds.outgoing,
                       destinationCPUSeconds: destinationEngine.cpuSeconds.incoming,

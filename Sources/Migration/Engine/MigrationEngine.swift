@@ -93,7 +93,7 @@ public final class MigrationEngine: Sendable {
             }
             current = session
         }
-        session.start()
+        try session.start()
     }
 
     /// `migrate-continue state`: leaves `pre-switchover`; QEMU's error when the status differs.
@@ -143,8 +143,13 @@ public final class MigrationEngine: Sendable {
                 guard let self else { return fallback }
                 return (self.capabilities, self.parameters)
             }
+            do {
+                try session.start()
+            } catch {
+                listener.close()
+                throw error
+            }
             current = session
-            session.start()
         }
     }
 
@@ -162,9 +167,23 @@ public final class MigrationEngine: Sendable {
         return info
     }
 
-    /// CPU seconds used by the threads of the latest outgoing and incoming migrations (benchmarks).
+    /// CPU seconds used by the ended threads of the latest outgoing and incoming migrations (benchmarks).
     public var cpuSeconds: (outgoing: Double, incoming: Double) {
         (outgoing.withLock { $0 }?.cpuTime.seconds ?? 0, incoming.withLock { $0 }?.cpuTime.seconds ?? 0)
+    }
+
+    /// Waits (at most `timeout` seconds) until every thread of the latest migrations has ended, so that
+    /// `cpuSeconds` is complete. Returns false on timeout.
+    @discardableResult
+    public func waitForThreadsToEnd(timeout: Double = 5) -> Bool {
+        let deadline = Clock.monotonicMilliseconds() + UInt64(timeout * 1000)
+        while Clock.monotonicMilliseconds() < deadline {
+            let outgoingRunning = outgoing.withLock { $0 }?.cpuTime.runningThreads ?? 0
+            let incomingRunning = incoming.withLock { $0 }?.cpuTime.runningThreads ?? 0
+            if outgoingRunning == 0 && incomingRunning == 0 { return true }
+            Clock.sleep(milliseconds: 2)
+        }
+        return false
     }
 
     /// Blocks until the migration thread of the latest outgoing migration has ended (tests, benchmarks).

@@ -41,13 +41,20 @@ final class OutgoingMigration: Sendable {
         counters.derived.withLock { $0.expectedDowntime = parameters.downtimeLimit }
     }
 
-    /// Enters `setup` and starts the migration thread.
-    func start() {
+    /// Enters `setup` and starts the migration thread (a failure to create it fails the migration at once).
+    func start() throws {
         status.transition(from: .none, to: .setup)
-        let spawned = NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
-            OutgoingRunner(session: self).run()
+        do {
+            let spawned = try NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
+                OutgoingRunner(session: self).run()
+            }
+            thread.withLock { $0 = spawned }
+        } catch {
+            let wrapped = MigrationError.wrap(error)
+            setFailure(wrapped)
+            status.transition(from: .setup, to: .failed)
+            throw wrapped
         }
-        thread.withLock { $0 = spawned }
     }
 
     /// Waits for the migration thread to end.
@@ -96,6 +103,9 @@ final class OutgoingMigration: Sendable {
 
     func register(_ multifd: MultiFDSender) {
         sender.withLock { $0 = multifd }
+        if shouldStop {
+            multifd.terminate()
+        }
     }
 
     /// Shuts every socket down and stops multifd so that blocked threads return.
@@ -106,11 +116,11 @@ final class OutgoingMigration: Sendable {
         }
     }
 
-    /// Closes every socket (after all threads using them have ended).
-    func closeConnections() {
-        for connection in connections.withLock({ $0 }) {
-            connection.close()
-        }
+    /// Drops the session's references to its sockets once every thread using them has ended; each socket is
+    /// closed when its last reference goes away (a later `cancel` then touches nothing).
+    func releaseConnections() {
+        connections.withLock { $0.removeAll() }
+        sender.withLock { $0 = nil }
     }
 
     var destinationError: MigrationError? {

@@ -49,7 +49,7 @@ final class OutgoingRunner {
             try writer.writeCommand(.openReturnPath)
         }
         try writer.flush()
-        startReturnPath(main)
+        try startReturnPath(main)
         if session.capabilities[.multifd] {
             try connectMultifd()
         }
@@ -67,7 +67,7 @@ final class OutgoingRunner {
                                     errors: session.errors, counters: counters, cpuTime: session.cpuTime)
         session.register(multifd)
         sender = multifd
-        multifd.start()
+        try multifd.start()
     }
 
     private func setup() throws {
@@ -254,8 +254,8 @@ final class OutgoingRunner {
 
     // MARK: Return path
 
-    private func startReturnPath(_ main: SocketConnection) {
-        returnPath = NativeThread.spawn(name: "return_path", cpuTime: session.cpuTime) { [session] in
+    private func startReturnPath(_ main: SocketConnection) throws {
+        returnPath = try NativeThread.spawn(name: "return_path", cpuTime: session.cpuTime) { [session] in
             OutgoingRunner.readReturnPath(main, session: session)
         }
     }
@@ -324,7 +324,7 @@ final class OutgoingRunner {
         sender?.join()
         session.abortTransfers()
         returnPath?.join()
-        session.closeConnections()
+        session.releaseConnections()
         for (_, handler) in sections {
             handler.saveCleanup()
         }

@@ -149,8 +149,11 @@ public final class GuestMemory: @unchecked Sendable {
             for index in 0..<count { body(index) }
             return
         }
-        let helper = NativeThread.spawn(name: "mem-helper") {
+        guard let helper = try? NativeThread.spawn(name: "mem-helper", {
             for index in stride(from: 1, to: count, by: 2) { body(index) }
+        }) else {
+            for index in 0..<count { body(index) }
+            return
         }
         for index in stride(from: 0, to: count, by: 2) { body(index) }
         helper.join()

@@ -30,14 +30,19 @@ public final class GuestWorkload: Sendable {
     }
 
     /// Starts the thread (running unless `pause()` was called before). Does nothing when already started.
-    public func start() {
+    public func start() throws {
         let first = state.withLock { s -> Bool in
             defer { s.started = true }
             return !s.started
         }
         guard first else { return }
-        let spawned = NativeThread.spawn(name: "vcpu-workload") { [self] in run() }
-        thread.withLock { $0 = spawned }
+        do {
+            let spawned = try NativeThread.spawn(name: "vcpu-workload") { [self] in run() }
+            thread.withLock { $0 = spawned }
+        } catch {
+            state.withLock { $0.started = false }
+            throw error
+        }
     }
 
     /// Stops guest writes; returns when the thread is parked.

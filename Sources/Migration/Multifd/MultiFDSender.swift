@@ -34,13 +34,13 @@ public final class MultiFDSender: Sendable {
     }
 
     /// Starts one thread per channel; each sends its hello first.
-    func start() {
-        let started = channels.map { channel in
-            NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
+    func start() throws {
+        for channel in channels {
+            let thread = try NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
                 run(channel)
             }
+            threads.withLock { $0.append(thread) }
         }
-        threads.withLock { $0 = started }
     }
 
     /// True once a channel failed or the send path was shut down.
@@ -75,10 +75,16 @@ public final class MultiFDSender: Sendable {
         try sendLock.withLock { next in
             try checkNotExiting()
             let acquired = channelsReady.wait(pollMilliseconds: 50) { hasFailed }
-            guard acquired else { throw failure }
+            // terminate() posts tokens to wake producers: a token is not proof of an idle channel then.
+            guard acquired, !hasFailed else { throw failure }
             var index = next % channels.count
+            var scanned = 0
             while channels[index].pendingJob.load(ordering: .acquiring) {
                 index = (index + 1) % channels.count
+                scanned += 1
+                if scanned % channels.count == 0 {
+                    try checkNotExiting()
+                }
             }
             next = index + 1
             let channel = channels[index]

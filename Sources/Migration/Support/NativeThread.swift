@@ -13,9 +13,11 @@ final class NativeThread: Sendable {
     /// Starts `body` on a new thread. `name` documents the thread's role at the call site (glibc's
     /// `pthread_setname_np` is not importable without `_GNU_SOURCE`). When `cpuTime` is given, the thread's CPU
     /// time is added to it when the body returns.
+    /// Throws when the system cannot create another thread.
     static func spawn(
         name: String, cpuTime: CPUTimeAccumulator? = nil, _ body: @escaping @Sendable () -> Void
-    ) -> NativeThread {
+    ) throws -> NativeThread {
+        cpuTime?.threadStarted()
         let box = Unmanaged.passRetained(ThreadStart(cpuTime: cpuTime, body: body))
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { raw in
@@ -23,7 +25,11 @@ final class NativeThread: Sendable {
             start.run()
             return nil
         }, box.toOpaque())
-        precondition(rc == 0, "pthread_create failed: \(rc)")
+        guard rc == 0 else {
+            box.release()
+            cpuTime?.threadEnded(nanoseconds: 0)
+            throw MigrationError("Cannot create thread '\(name)': \(Errno.text(rc))")
+        }
         return NativeThread(handle: tid)
     }
 
@@ -60,20 +66,31 @@ private final class ThreadStart: Sendable {
 
     func run() {
         body()
-        cpuTime?.add(nanoseconds: Clock.threadCPUNanoseconds())
+        cpuTime?.threadEnded(nanoseconds: Clock.threadCPUNanoseconds())
     }
 }
 
 /// Sums the CPU time of the threads that one side of a migration used.
 public final class CPUTimeAccumulator: Sendable {
     private let total = Atomic<UInt64>(0)
+    private let running = Atomic<Int>(0)
 
     /// Creates an empty accumulator.
     public init() {}
 
-    /// Adds a thread's CPU time.
-    func add(nanoseconds: UInt64) {
+    func threadStarted() {
+        running.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Adds an ended thread's CPU time.
+    func threadEnded(nanoseconds: UInt64) {
         total.wrappingAdd(nanoseconds, ordering: .relaxed)
+        running.wrappingSubtract(1, ordering: .releasing)
+    }
+
+    /// Number of counted threads still running.
+    public var runningThreads: Int {
+        running.load(ordering: .acquiring)
     }
 
     /// The accumulated CPU time in seconds.

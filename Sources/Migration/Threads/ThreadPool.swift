@@ -120,10 +120,15 @@ public final class ThreadPool: Sendable {
         return true
     }
 
+    /// Starts a worker thread; when the system refuses one, the caller's thread does the work instead.
     private func startWorker() {
-        NativeThread.spawn(name: name, cpuTime: cpuTime) { [self] in
+        do {
+            try NativeThread.spawn(name: name, cpuTime: cpuTime) { [self] in
+                workerLoop()
+            }.detach()
+        } catch {
             workerLoop()
-        }.detach()
+        }
     }
 
     private func workerLoop() {

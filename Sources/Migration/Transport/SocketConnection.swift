@@ -3,8 +3,9 @@ import Synchronization
 
 /// A connected stream socket with blocking, whole-buffer I/O (EINTR and short transfers are retried).
 ///
-/// `shutdown()` may be called from any thread to unblock a thread inside a read or write; `close()` must only be
-/// called once no thread uses the socket any more.
+/// `shutdown()` may be called from any thread to unblock a thread inside a read or write. The descriptor is closed
+/// when the last reference goes away (or by `close()`, which callers use only when no other thread can still
+/// touch the socket), so a late `shutdown` can never hit a reused descriptor number.
 public final class SocketConnection: Sendable {
     /// The file descriptor.
     let fd: Int32

@@ -18,6 +18,7 @@ public final class SocketListener: Sendable {
 
     deinit {
         close()
+        _ = Glibc.close(fd)
     }
 
     /// Binds and listens on `uri`.
@@ -33,9 +34,14 @@ public final class SocketListener: Sendable {
     /// Waits for the next connection; returns nil once the listener is closed.
     public func accept() throws -> SocketConnection? {
         while true {
+            if isClosed.load(ordering: .acquiring) { return nil }
             let client = Glibc.accept(fd, nil, nil)
             if client >= 0 {
                 _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                if isClosed.load(ordering: .acquiring) {
+                    _ = Glibc.close(client)
+                    return nil
+                }
                 let connection = SocketConnection(fd: client)
                 connection.setBufferSizes(SocketAddressing.bufferSize)
                 if case .inet = address {
@@ -50,11 +56,12 @@ public final class SocketListener: Sendable {
         }
     }
 
-    /// Wakes a blocked `accept`, closes the socket and removes a Unix socket file. Idempotent.
+    /// Stops listening: wakes a blocked `accept` and removes a Unix socket file. Idempotent. The descriptor itself
+    /// is closed only when the listener is released, so a thread still inside `accept` can never reach a
+    /// descriptor number that was reused meanwhile.
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
-        _ = Glibc.close(fd)
         if let unixPath {
             _ = unlink(unixPath)
         }

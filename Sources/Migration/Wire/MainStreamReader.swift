@@ -14,8 +14,11 @@ final class MainStreamReader {
     init(connection: SocketConnection, prefix: [UInt8] = []) {
         self.connection = connection
         buffer = .allocate(byteCount: MainStreamReader.capacity, alignment: 16)
-        prefix.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        end = prefix.count
+        let count = min(prefix.count, MainStreamReader.capacity)
+        if count > 0 {
+            prefix.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        }
+        end = count
     }
 
     deinit {
