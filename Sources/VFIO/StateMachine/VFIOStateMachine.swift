@@ -37,7 +37,9 @@ public enum VFIOStateMachine {
         guard features.supports(current) else { throw .unsupportedState(current) }
         guard features.supports(target) else { throw .unsupportedState(target) }
         var next = fullTable[Int(current.rawValue)][Int(target.rawValue)]
-        while !features.supports(next) {
+        // Skip unsupported intermediate states. ERROR requires every flag, so it must end the
+        // walk explicitly (its row maps everything to ERROR again).
+        while next != .error, !features.supports(next) {
             next = fullTable[Int(next.rawValue)][Int(target.rawValue)]
         }
         guard next != .error else { throw .unreachable(from: current, to: target) }
@@ -45,10 +47,13 @@ public enum VFIOStateMachine {
     }
 
     /// Every state the kernel passes through from `current` to `target`, excluding `current`
-    /// and ending with `target` (empty when they are equal).
+    /// and ending with `target` (empty when they are equal). Unsupported states and ERROR are
+    /// refused even when `current == target`.
     public static func path(
         from current: VFIODeviceState, to target: VFIODeviceState, features: VFIOMigrationFeatures
     ) throws(VFIOStateMachineError) -> [VFIODeviceState] {
+        guard features.supports(current) else { throw .unsupportedState(current) }
+        guard features.supports(target) else { throw .unsupportedState(target) }
         var steps: [VFIODeviceState] = []
         var state = current
         while state != target {
