@@ -1,0 +1,9 @@
+/// QEMU's `OnOffAuto` property type.
+public enum OnOffAuto: String, Sendable, CaseIterable {
+    /// Forced on.
+    case on
+    /// Forced off.
+    case off
+    /// Decided from the configuration.
+    case auto
+}

@@ -1,0 +1,103 @@
+extension VFIODevice {
+    /// `load_setup`: snapshots the transfer mode (same rule and error as the source), creates
+    /// the reorder buffer in multifd mode, clears the emulated config and moves the device to
+    /// RESUMING.
+    public func loadSetup(_ setup: VFIOMigrationSetup) throws {
+        let multifd = try resolveTransferMode(setup)
+        let properties = currentProperties
+        let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
+        let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
+        let state = session.withLock { session -> VFIODeviceState in
+            session.role = .destination
+            session.multifdTransfer = multifd
+            session.loadConfigAfterIter = afterIter
+            session.switchoverAck = setup.switchoverAck
+            session.loader?.shutdown()
+            session.loader = loader
+            session.config = .unprogrammed(deviceID: id)
+            return session.deviceState
+        }
+        progress.restart(mode: multifd ? .multifd : .mainChannel, state: state)
+        try setState(.resuming, recover: state)
+        progress.update { $0.phase = .resuming }
+    }
+
+    private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultifdLoader {
+        VFIOMultifdLoader(
+            VFIOMultifdLoader.Parameters(
+                deviceName: name, backend: backend, maxQueuedBuffers: properties.maxQueuedBuffers,
+                maxQueuedBuffersSize: properties.maxQueuedBuffersSize, loadConfigAfterIter: loadConfigAfterIter,
+                applyConfig: { [weak self] config in self?.applyLoadedConfig(config) }, progress: progress))
+    }
+
+    /// Installs a config that arrived from the source.
+    func applyLoadedConfig(_ config: VFIODeviceConfig) {
+        session.withLock { $0.config = config }
+    }
+
+    /// `load_state_buffer`: one device-state packet payload from a multifd receive thread
+    /// (12-byte header + data). Safe to call from several threads at once; it takes only this
+    /// device's reorder-buffer mutex. Checks, in order: multifd mode, length, version, idx,
+    /// duplicate, queued-buffer count, queued bytes.
+    public func loadStateBuffer(_ payload: UnsafeRawBufferPointer) throws {
+        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
+            throw VFIOError("\(name): got device state packet but not doing multifd transfer")
+        }
+        let header = try Self.validatePacket(payload, deviceName: name)
+        try loader.insert(header, data: UnsafeRawBufferPointer(rebasing: payload[VFIODeviceStatePacket.headerSize...]))
+    }
+
+    /// The stateless header checks of `load_state_buffer`.
+    static func validatePacket(_ payload: UnsafeRawBufferPointer, deviceName: String) throws -> VFIODeviceStatePacket {
+        guard payload.count >= VFIODeviceStatePacket.headerSize else {
+            throw VFIOError(
+                "\(deviceName): packet too short at \(payload.count) (min is \(VFIODeviceStatePacket.headerSize))")
+        }
+        let header = VFIODeviceStatePacket(decoding: payload)
+        guard header.version == VFIODeviceStatePacket.currentVersion else {
+            throw VFIOError("\(deviceName): packet has unknown version \(header.version)")
+        }
+        guard header.idx != VFIODeviceStatePacket.invalidIndex else {
+            throw VFIOError("\(deviceName): packet index is invalid")
+        }
+        return header
+    }
+
+    /// `switchover_start` (main stream's SWITCHOVER_START). Returns whether a load thread is
+    /// needed: then the caller must run `runLoadThread(shouldQuit:)` on a dedicated thread.
+    public func switchoverStart() -> Bool {
+        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
+        loader.markThreadRunning()
+        return true
+    }
+
+    /// The load thread body: writes buffered packets to the device in idx order, then loads
+    /// the config. Blocks; `shouldQuit` is the engine's abort flag (polled at least every 50 ms).
+    public func runLoadThread(shouldQuit: () -> Bool = { false }) throws {
+        guard let loader = session.withLock({ $0.loader }) else {
+            throw VFIOError("\(name): got device state packet but not doing multifd transfer")
+        }
+        do {
+            try loader.run(shouldQuit: shouldQuit)
+        } catch {
+            progress.finish { $0.phase = .failed }
+            throw error
+        }
+        progress.finish { $0.phase = .completed }
+    }
+
+    /// `load_cleanup`: stops and waits for a load loop (waking it if it waits), drops queued
+    /// buffers. Safe to call more than once.
+    public func loadCleanup() {
+        let loader = session.withLock { session -> VFIOMultifdLoader? in
+            defer { session.loader = nil }
+            return session.loader
+        }
+        loader?.shutdown()
+    }
+
+    /// The reorder buffer's current queue (buffers, bytes); nil outside multifd loading.
+    public var loadQueueState: (buffers: UInt64, bytes: UInt64)? {
+        session.withLock { $0.loader }?.queueState
+    }
+}

@@ -1,0 +1,197 @@
+extension VFIODevice {
+    /// `VFIO_MIG_STOP_COPY_SIZE`: the STOP_COPY size reported when the device cannot tell (100 GiB).
+    public static let unknownStopCopySize: UInt64 = 100 << 30
+
+    /// `save_setup` (START section): snapshots the transfer mode (errors when multifd is forced
+    /// on but unsupported), sizes the read buffer, moves a running PRE_COPY-capable device to
+    /// PRE_COPY, and writes SETUP_STATE, END_OF_STATE.
+    public func saveSetup<W: VFIOStreamWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
+        let multifd = try resolveTransferMode(setup)
+        try writer.write(tag: .devSetupState)
+        let bufferSize = dataBufferSize(stopCopySize: (try? backend.stopCopySize()) ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
+        let loadConfigAfterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(
+            currentProperties.loadConfigAfterIter, setup: setup)
+        let state = session.withLock { session -> VFIODeviceState in
+            session.role = .source
+            session.multifdTransfer = multifd
+            session.loadConfigAfterIter = loadConfigAfterIter
+            session.switchoverAck = setup.switchoverAck
+            session.dataBufferSize = bufferSize
+            session.initialDataSent = false
+            session.precopyInitSize = 0
+            session.precopyDirtySize = 0
+            return session.deviceState
+        }
+        progress.restart(mode: multifd ? .multifd : .mainChannel, state: state)
+        try enterPreCopyIfSupported(from: state)
+        try writer.write(tag: .endOfState)
+    }
+
+    /// min(1 MiB, STOP_COPY size); a device reporting 0 gets the default (QEMU would fail to
+    /// allocate a 0-byte buffer).
+    func dataBufferSize(stopCopySize: UInt64) -> Int {
+        let defaultSize = VFIOMainChannelCodec.defaultDataBufferSize
+        return stopCopySize == 0 ? defaultSize : Int(min(UInt64(defaultSize), stopCopySize))
+    }
+
+    func resolveTransferMode(_ setup: VFIOMigrationSetup) throws -> Bool {
+        try VFIOMultifdSupport.resolve(currentProperties.multifdTransfer, setup: setup, deviceName: name)
+    }
+
+    private func enterPreCopyIfSupported(from state: VFIODeviceState) throws {
+        guard backend.supportsPreCopy else { return }
+        switch state {
+        case .running:
+            try setState(.preCopy, recover: .running)
+            queryPrecopySize()
+            progress.update { $0.phase = .precopy }
+        case .stop:
+            break  // saveCompletePrecopy goes to STOP_COPY.
+        default:
+            throw VFIOError("\(name): Invalid device state \(state.rawValue)")
+        }
+    }
+
+    /// Refreshes the precopy sizes from the device (zero when it cannot tell).
+    func queryPrecopySize() {
+        let info = (try? backend.precopyInfo()) ?? (initialBytes: 0, dirtyBytes: 0)
+        session.withLock {
+            $0.precopyInitSize = info.initialBytes
+            $0.precopyDirtySize = info.dirtyBytes
+        }
+    }
+
+    /// Whether the engine should keep iterating this device (it is in a precopy state).
+    public var isActiveIterate: Bool { deviceState.isPreCopy }
+
+    /// Whether the destination must approve switchover for this device (`switchover-ack`).
+    public var switchoverAckNeeded: Bool { backend.supportsPreCopy }
+
+    /// `state_pending_estimate`: precopy bytes still expected (0 outside precopy).
+    public func pendingEstimate() -> UInt64 {
+        session.withLock { $0.deviceState.isPreCopy ? $0.precopyInitSize + $0.precopyDirtySize : 0 }
+    }
+
+    /// `state_pending_exact`: the STOP_COPY size (100 GiB if unknown); refreshes precopy sizes.
+    public func pendingExact() -> UInt64 {
+        let size = (try? backend.stopCopySize()) ?? Self.unknownStopCopySize
+        if deviceState.isPreCopy { queryPrecopySize() }
+        return size
+    }
+
+    /// `save_live_iterate` (PART section): one chunk of precopy data, then END_OF_STATE, or
+    /// INIT_DATA_SENT once when switchover-ack is on and the initial data is drained.
+    public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
+        let count = try saveBlock(to: &writer)
+        let sendInitDataSent = session.withLock { session -> Bool in
+            session.updateEstimatedPendingData(count)
+            guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
+            session.initialDataSent = true
+            return true
+        }
+        try writer.write(tag: sendInitDataSent ? .devInitDataSent : .endOfState)
+    }
+
+    /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes.
+    func saveBlock<W: VFIOStreamWriter>(to writer: inout W) throws -> Int {
+        var buffer = [UInt8](repeating: 0, count: session.withLock { $0.dataBufferSize })
+        let count: Int
+        do {
+            count = try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
+        } catch {
+            throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
+        }
+        guard count > 0 else { return 0 }
+        try buffer.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: &writer) }
+        transferStats.add(UInt64(count))
+        progress.update {
+            $0.bytesRead += UInt64(count)
+            $0.bytesSent += UInt64(count + 16)
+        }
+        return count
+    }
+
+    /// `save_live_complete_precopy` (END section). Multifd mode: only END_OF_STATE (the save
+    /// thread sends the data). Main-channel mode: STOP_COPY, every chunk, END_OF_STATE.
+    public func saveCompletePrecopy<W: VFIOStreamWriter>(to writer: inout W) throws {
+        guard !multifdTransferEnabled else {
+            try writer.write(tag: .endOfState)
+            return
+        }
+        try setState(.stopCopy, recover: .stop)
+        progress.update { $0.phase = .stopCopy }
+        while try saveBlock(to: &writer) > 0 {}
+        try writer.write(tag: .endOfState)
+    }
+
+    /// `save_complete_precopy_thread`, run on its own pool thread at switchover. A no-op in
+    /// main-channel mode. Otherwise: STOP_COPY (recovering to STOP), then every chunk as a
+    /// packet through `send`, then the config packet. `isAborted` is checked before each chunk
+    /// (→ `operation cancelled`).
+    public func saveCompletePrecopyThread(send: VFIOStateSender, isAborted: () -> Bool) throws {
+        let (enabled, bufferSize, config, instanceID) = session.withLock {
+            ($0.multifdTransfer, $0.dataBufferSize, $0.config, $0.instanceID)
+        }
+        guard enabled else { return }
+        try setState(.stopCopy, recover: .stop)
+        progress.update { $0.phase = .stopCopy }
+        let saver = VFIOMultifdSaver(
+            deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,
+            config: config
+        ) { [progress, transferStats] dataBytes, packetBytes in
+            transferStats.add(UInt64(packetBytes))
+            progress.update {
+                $0.bytesRead += UInt64(dataBytes)
+                $0.bytesSent += UInt64(packetBytes)
+            }
+        }
+        try saver.run(send: send, isAborted: isAborted)
+        progress.finish { _ in }
+    }
+
+    /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.
+    /// Multifd mode: CONFIG_LOAD_READY when load-config-after-iter is on, else END_OF_STATE.
+    public func saveState<W: VFIOStreamWriter>(to writer: inout W) throws {
+        let (multifd, afterIter, config) = session.withLock { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
+        guard multifd else {
+            try VFIOMainChannelCodec.writeConfigState(config, to: &writer)
+            return
+        }
+        try writer.write(tag: afterIter ? .devConfigLoadReady : .endOfState)
+    }
+
+    /// `save_cleanup`: a device left in STOP_COPY goes to STOP (after the downtime).
+    public func saveCleanup() {
+        if deviceState == .stopCopy { try? setStateOrReset(.stop) }
+    }
+
+    /// The engine's verdict on the migration: a failed or cancelled source device returns to
+    /// RUNNING (QEMU's precopy-failed notifier); the final progress report is sent.
+    public func migrationFinished(_ outcome: VFIOMigrationOutcome) {
+        let role = session.withLock { $0.role }
+        if outcome != .completed, role == .source { try? setStateOrReset(.running) }
+        progress.finish { progress in
+            switch outcome {
+            case .completed: progress.phase = .completed
+            case .failed: progress.phase = .failed
+            case .cancelled: progress.phase = .cancelled
+            }
+        }
+    }
+}
+
+extension VFIODeviceSession {
+    /// `vfio_update_estimated_pending_data`: a chunk of `count` bytes was read in precopy.
+    mutating func updateEstimatedPendingData(_ count: Int) {
+        guard count > 0 else {
+            precopyInitSize = 0
+            precopyDirtySize = 0
+            return
+        }
+        var remaining = UInt64(count)
+        let fromInit = min(precopyInitSize, remaining)
+        precopyInitSize -= fromInit
+        remaining -= fromInit
+        precopyDirtySize -= min(precopyDirtySize, remaining)
+    }
+}

@@ -1,0 +1,111 @@
+import Synchronization
+
+/// A `vfio-pci` device of a simulated machine: identity (id, QOM path, PCI slot, section
+/// idstr), properties, a migration backend, and the VFIO migration logic that the engine's
+/// save/load handlers call (see the `+Save`, `+Load`, `+MainChannel`, `+State` and `+QOM`
+/// extensions).
+///
+/// Thread-safe. Methods that touch the backend may block: call them from the migration,
+/// multifd or pool threads, never from Swift concurrency's cooperative pool.
+public final class VFIODevice: Sendable {
+    /// The QOM type name.
+    public static let typeName = VFIODeviceSpec.driver
+
+    /// The device id (`id=`); also the name in VFIO error messages.
+    public let id: String
+    /// `/machine/peripheral/ID`.
+    public let qomPath: String
+    /// The PCI slot on bus 0 (function 0).
+    public let pciSlot: UInt8
+    /// The migration section idstr: `0000:00:SS.0/vfio`.
+    public let idstr: String
+    /// The device's migration backend.
+    public let backend: any VFIOMigrationBackend
+    /// The machine-wide VFIO `transferred` counter this device adds to.
+    public let transferStats: VFIOTransferStats
+
+    let properties: Mutex<VFIOProperties>
+    let session: Mutex<VFIODeviceSession>
+    let progress: VFIOProgressTracker
+
+    /// A realized device. Without `backend`, a `SimulatedVFIOBackend` is built from the
+    /// simulation properties (`x-state-size`, …).
+    public init(
+        spec: VFIODeviceSpec, pciSlot: UInt8, backend: (any VFIOMigrationBackend)? = nil,
+        transferStats: VFIOTransferStats = VFIOTransferStats()
+    ) {
+        id = spec.id
+        qomPath = "/machine/peripheral/\(spec.id)"
+        self.pciSlot = pciSlot
+        idstr = "\(Self.pciAddress(slot: pciSlot))/vfio"
+        let backend = backend ?? SimulatedVFIOBackend(Self.simulationConfiguration(spec))
+        self.backend = backend
+        self.transferStats = transferStats
+        properties = Mutex(spec.properties)
+        session = Mutex(VFIODeviceSession(deviceState: .running, config: .programmed(deviceID: spec.id)))
+        progress = VFIOProgressTracker(deviceID: spec.id, state: .running)
+    }
+
+    /// The simulated backend parameters a spec's properties describe.
+    public static func simulationConfiguration(_ spec: VFIODeviceSpec) -> SimulatedVFIOBackend.Configuration {
+        let properties = spec.properties
+        return SimulatedVFIOBackend.Configuration(
+            deviceID: spec.id, stateSize: properties.stateSize, precopySize: properties.precopySize,
+            dirtyRate: properties.dirtyRate, readBandwidth: properties.readBandwidth,
+            writeBandwidth: properties.writeBandwidth, supportsP2P: properties.p2p,
+            supportsPreCopy: properties.precopy)
+    }
+
+    /// `0000:00:SS.0` for a slot on bus 0.
+    public static func pciAddress(slot: UInt8) -> String {
+        let hex = String(slot, radix: 16)
+        return "0000:00:\(hex.count < 2 ? "0" + hex : hex).0"
+    }
+
+    /// The name used in error messages (QEMU's `vbasedev->name`).
+    public var name: String { id }
+
+    /// The current property values.
+    public var currentProperties: VFIOProperties { properties.withLock { $0 } }
+
+    /// The state the device was last set to.
+    public var deviceState: VFIODeviceState { session.withLock { $0.deviceState } }
+
+    /// The emulated config as it is now.
+    public var config: VFIODeviceConfig { session.withLock { $0.config } }
+
+    /// The section instance id (default 0).
+    public var instanceID: UInt32 { session.withLock { $0.instanceID } }
+
+    /// Sets the section instance id the engine assigned at registration.
+    public func setInstanceID(_ instanceID: UInt32) {
+        session.withLock { $0.instanceID = instanceID }
+    }
+
+    /// Whether the last save/load setup chose multifd transfer (the setup-time snapshot).
+    public var multifdTransferEnabled: Bool { session.withLock { $0.multifdTransfer } }
+
+    /// The counters of the current or last migration.
+    public var progressSnapshot: VFIOMigrationProgress { progress.snapshot }
+
+    /// Installs the progress callback: at most one call per 100 ms, plus a final one.
+    /// It runs on migration threads and must return quickly.
+    public func setProgressHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
+        progress.setHandler(handler)
+    }
+
+    /// Installs the callback for `VFIO_MIGRATION` events (called only with `migration-events=on`).
+    public func setEventHandler(_ handler: (@Sendable (VFIOMigrationEvent) -> Void)?) {
+        session.withLock { $0.eventHandler = handler }
+    }
+
+    /// A digest of device state plus config; nil when the backend cannot digest. Equal on
+    /// source and destination after a correct migration.
+    public func digest() -> UInt64? {
+        guard let backend = backend as? any VFIODigestibleBackend else { return nil }
+        var hasher = StateHasher(seed: 0x7666_696F_6465_7631)
+        hasher.combine(backend.digest())
+        hasher.combine(config.digest)
+        return hasher.finalize()
+    }
+}

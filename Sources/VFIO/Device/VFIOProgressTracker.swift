@@ -1,0 +1,62 @@
+import Synchronization
+
+/// A device's migration counters plus a rate-limited progress callback: at most one report
+/// per `interval` (100 ms), and an unconditional final one.
+final class VFIOProgressTracker: Sendable {
+    /// Minimum time between two rate-limited reports.
+    static let interval: UInt64 = 100_000_000
+
+    private struct Guarded {
+        var progress: VFIOMigrationProgress
+        var handler: (@Sendable (VFIOMigrationProgress) -> Void)?
+        var lastReport: UInt64?
+    }
+
+    private let guarded: Mutex<Guarded>
+
+    /// Counters at zero.
+    init(deviceID: String, state: VFIODeviceState) {
+        guarded = Mutex(Guarded(progress: VFIOMigrationProgress(deviceID: deviceID, state: state)))
+    }
+
+    /// The current counters.
+    var snapshot: VFIOMigrationProgress { guarded.withLock { $0.progress } }
+
+    /// Installs (or removes) the callback.
+    func setHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
+        guarded.withLock { $0.handler = handler }
+    }
+
+    /// Changes the counters; reports them if the last report is at least `interval` old.
+    func update(_ change: (inout VFIOMigrationProgress) -> Void) {
+        let now = MonotonicClock.now()
+        let report = guarded.withLock { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
+            change(&guarded.progress)
+            guard let handler = guarded.handler else { return nil }
+            if let last = guarded.lastReport, now - last < Self.interval { return nil }
+            guarded.lastReport = now
+            return (guarded.progress, handler)
+        }
+        if let (progress, handler) = report { handler(progress) }
+    }
+
+    /// Changes the counters and reports them regardless of the rate limit (the final report).
+    func finish(_ change: (inout VFIOMigrationProgress) -> Void) {
+        let report = guarded.withLock { guarded -> (VFIOMigrationProgress, (@Sendable (VFIOMigrationProgress) -> Void)?) in
+            change(&guarded.progress)
+            guarded.lastReport = MonotonicClock.now()
+            return (guarded.progress, guarded.handler)
+        }
+        report.1?(report.0)
+    }
+
+    /// Zeroes the counters for a new migration, keeping the device id and state.
+    func restart(mode: VFIOTransferMode, state: VFIODeviceState) {
+        guarded.withLock { guarded in
+            guarded.progress = VFIOMigrationProgress(deviceID: guarded.progress.deviceID, state: state)
+            guarded.progress.mode = mode
+            guarded.progress.phase = .setup
+            guarded.lastReport = nil
+        }
+    }
+}

@@ -1,0 +1,219 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One device's destination side of multifd device-state transfer (reference §3): the
+/// reorder buffer that receive threads fill concurrently, and the load loop that writes the
+/// buffers to the device strictly in idx order, then loads the config.
+///
+/// All state is guarded by one per-device pthread mutex (no global lock). The loop waits on
+/// condition variables, so it must run on a dedicated thread; waits time out every 50 ms to
+/// notice an external abort flag that nobody signals.
+final class VFIOMultifdLoader: @unchecked Sendable {
+    /// What the loader needs from its device.
+    struct Parameters: Sendable {
+        var deviceName: String
+        var backend: any VFIOMigrationBackend
+        var maxQueuedBuffers: UInt64
+        var maxQueuedBuffersSize: UInt64
+        var loadConfigAfterIter: Bool
+        var applyConfig: @Sendable (VFIODeviceConfig) -> Void
+        var progress: VFIOProgressTracker
+    }
+
+    static let pollInterval: UInt64 = 50_000_000
+
+    private let parameters: Parameters
+    private let mutex = PThreadMutex()
+    private let bufferReady = PThreadCondition()
+    private let threadFinished = PThreadCondition()
+    private let iterDoneCondition = PThreadCondition()
+
+    // Guarded by `mutex`.
+    private var pending: [UInt32: [UInt8]] = [:]
+    private var loadIndex: UInt32 = 0
+    private var lastIndex = VFIODeviceStatePacket.invalidIndex
+    private var queuedBytes: UInt64 = 0
+    private var queuedBuffers: UInt64 = 0
+    private var threadRunning = false
+    private var wantExit = false
+    private var iterDone = false
+
+    init(_ parameters: Parameters) {
+        self.parameters = parameters
+    }
+
+    private var name: String { parameters.deviceName }
+
+    /// Buffers and bytes waiting now (for tests and diagnostics).
+    var queueState: (buffers: UInt64, bytes: UInt64) {
+        mutex.withLock { (queuedBuffers, queuedBytes) }
+    }
+
+    // MARK: Receive side
+
+    /// Queues the data of a validated packet (`vfio_load_state_buffer` after its header checks).
+    func insert(_ header: VFIODeviceStatePacket, data: UnsafeRawBufferPointer) throws {
+        let queue = try mutex.withLock { () throws -> (UInt64, UInt64) in
+            // The config packet is the last one: its idx ends the stream.
+            if header.isConfig { lastIndex = header.idx }
+            try admit(header.idx, size: UInt64(data.count))
+            pending[header.idx] = [UInt8](data)
+            queuedBuffers += 1
+            bufferReady.signal()
+            return (queuedBuffers, queuedBytes)
+        }
+        parameters.progress.update { progress in
+            progress.bytesReceived += UInt64(data.count)
+            (progress.buffersQueued, progress.bytesQueued) = queue
+        }
+    }
+
+    /// The duplicate, count and size checks, in QEMU's order (mutex held). Like QEMU, the size
+    /// counter grows before its check and is not rolled back on failure.
+    private func admit(_ idx: UInt32, size: UInt64) throws {
+        // Consumed slots (below loadIndex) stay "present".
+        guard idx >= loadIndex, pending[idx] == nil else {
+            throw VFIOError("\(name): state buffer \(idx) already filled")
+        }
+        guard queuedBuffers < parameters.maxQueuedBuffers else {
+            throw VFIOError("\(name): queuing state buffer \(idx) would exceed the max of \(parameters.maxQueuedBuffers)")
+        }
+        queuedBytes = queuedBytes.addingReportingOverflow(size).overflow ? .max : queuedBytes + size
+        guard queuedBytes <= parameters.maxQueuedBuffersSize else {
+            throw VFIOError(
+                "\(name): queuing state buffer \(idx) would exceed the size max of \(parameters.maxQueuedBuffersSize)")
+        }
+    }
+
+    /// `switchover_start`: from now on a load loop is (about to be) running, and `shutdown()`
+    /// waits for it.
+    func markThreadRunning() {
+        mutex.withLock { threadRunning = true }
+    }
+
+    /// The main channel's CONFIG_LOAD_READY: lets a waiting loop load the config.
+    func configLoadReady() throws {
+        let duplicate = mutex.withLock { () -> Bool in
+            guard !iterDone else { return true }
+            iterDone = true
+            iterDoneCondition.broadcast()
+            return false
+        }
+        if duplicate { throw VFIOError("\(name): duplicate DEV_CONFIG_LOAD_READY") }
+    }
+
+    // MARK: Load loop
+
+    /// The load loop (`vfio_load_bufs_thread`); blocks until every buffer and the config are
+    /// loaded, or throws (`operation cancelled` on `shutdown()` or when `shouldQuit()` is true).
+    func run(shouldQuit: () -> Bool) throws {
+        mutex.lock()
+        threadRunning = true
+        defer {
+            threadRunning = false
+            threadFinished.broadcast()
+            mutex.unlock()
+        }
+        try loadBuffers(shouldQuit: shouldQuit)
+        if parameters.loadConfigAfterIter { try waitForIterDone(shouldQuit: shouldQuit) }
+        try loadConfig()
+    }
+
+    private func loadBuffers(shouldQuit: () -> Bool) throws {
+        while true {
+            // Check cancellation first: shutdown() signals bufferReady to get here.
+            if wantExit || shouldQuit() { throw VFIOError.cancelled }
+            guard let data = pending[loadIndex] else {
+                bufferReady.wait(mutex, nanoseconds: Self.pollInterval)
+                continue
+            }
+            if loadIndex == lastIndex { return }
+            pending[loadIndex] = nil
+            queuedBuffers -= 1
+            let index = loadIndex
+            loadIndex += 1
+            try write(data, index: index)
+        }
+    }
+
+    /// Writes one buffer, releasing the mutex while the device works (mutex held on entry and exit).
+    private func write(_ data: [UInt8], index: UInt32) throws {
+        var offset = 0
+        while offset < data.count {
+            mutex.unlock()
+            let result = Result { () throws -> Int in
+                try data.withUnsafeBytes { try parameters.backend.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            }
+            mutex.lock()
+            let written = try writtenCount(result, index: index)
+            offset += written
+            queuedBytes -= min(queuedBytes, UInt64(written))
+            let queued = (queuedBuffers, queuedBytes)
+            parameters.progress.update { progress in
+                progress.bytesLoaded += UInt64(written)
+                (progress.buffersQueued, progress.bytesQueued) = queued
+            }
+        }
+        parameters.progress.update { $0.buffersLoaded += 1 }
+    }
+
+    private func writtenCount(_ result: Result<Int, any Error>, index: UInt32) throws -> Int {
+        switch result {
+        case .success(let count) where count > 0:
+            return count
+        case .success:
+            throw VFIOError("\(name): writing state buffer \(index) failed: \(EIO)")
+        case .failure(let error):
+            throw VFIOError(
+                "\(name): writing state buffer \(index) failed: \(VFIOBackendError.errnoValue(of: error))",
+                detail: "\(error)")
+        }
+    }
+
+    private func waitForIterDone(shouldQuit: () -> Bool) throws {
+        while !iterDone {
+            iterDoneCondition.wait(mutex, nanoseconds: Self.pollInterval)
+            // Re-check right after the wait: shutdown() signals iterDone to get here.
+            if wantExit || shouldQuit() { throw VFIOError.cancelled }
+        }
+    }
+
+    /// Loads the config packet's data: be64 DEV_CONFIG_STATE, config, be64 END_OF_STATE.
+    private func loadConfig() throws {
+        let data = pending.removeValue(forKey: lastIndex) ?? []
+        queuedBuffers -= 1
+        queuedBytes -= min(queuedBytes, UInt64(data.count))
+        parameters.progress.update { $0.phase = .loadingConfig }
+        var reader = VFIOByteReader(data)
+        let tag = (try? reader.readBE64()) ?? 0
+        guard tag == VFIOStreamTag.devConfigState.rawValue else {
+            throw VFIOError("\(name): expected FLAG_DEV_CONFIG_STATE but got \(String(tag, radix: 16))")
+        }
+        do {
+            parameters.applyConfig(try VFIOMainChannelCodec.readConfigBody(from: &reader, deviceName: name))
+        } catch {
+            throw VFIOError("\(name): vfio_load_device_config_state() failed: \(-EINVAL)", detail: "\(error)")
+        }
+    }
+
+    // MARK: Cleanup
+
+    /// `vfio_load_cleanup_load_bufs_thread`: asks a running loop to exit, wakes it, waits until
+    /// it has finished, and drops every queued buffer. Later `run` calls exit at once.
+    func shutdown() {
+        mutex.withLock {
+            wantExit = true
+            while threadRunning {
+                bufferReady.broadcast()
+                iterDoneCondition.broadcast()
+                threadFinished.wait(mutex, nanoseconds: Self.pollInterval)
+            }
+            pending.removeAll()
+            queuedBuffers = 0
+            queuedBytes = 0
+        }
+    }
+}

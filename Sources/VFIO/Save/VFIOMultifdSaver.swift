@@ -1,0 +1,71 @@
+/// Hands one device-state packet payload to the multifd send path: the section idstr and
+/// instance id, then the payload (12-byte VFIO header + data). The payload is only valid
+/// during the call; the transport copies it if it queues it. Throwing means queuing failed.
+public typealias VFIOStateSender = (_ idstr: String, _ instanceID: UInt32, _ payload: UnsafeRawBufferPointer) throws -> Void
+
+/// The body of a device's save thread at switchover in multifd mode
+/// (`vfio_multifd_save_complete_precopy_thread`, reference §2): reads the STOP_COPY stream in
+/// chunks of at most `dataBufferSize`, sends each as packet idx 0, 1, …, then sends the config
+/// as the last packet (idx N, flag CONFIG_STATE).
+struct VFIOMultifdSaver {
+    /// Section idstr, instance id and device name for messages.
+    var deviceName: String
+    var idstr: String
+    var instanceID: UInt32
+    var backend: any VFIOMigrationBackend
+    var dataBufferSize: Int
+    var config: VFIODeviceConfig
+    /// Called after each packet was handed over: (device data bytes, packet bytes).
+    var didSend: (_ dataBytes: Int, _ packetBytes: Int) -> Void
+
+    /// Runs the loop; the device must already be in STOP_COPY.
+    func run(send: VFIOStateSender, isAborted: () -> Bool) throws {
+        var packet = [UInt8](repeating: 0, count: VFIODeviceStatePacket.headerSize + dataBufferSize)
+        var idx: UInt32 = 0
+        while true {
+            if isAborted() { throw VFIOError.cancelled }
+            let count = try readChunk(into: &packet, idx: idx)
+            if count == 0 { break }
+            try sendPacket(&packet, idx: idx, dataCount: count, send: send)
+            idx += 1
+        }
+        try sendConfig(idx: idx, send: send)
+    }
+
+    private func readChunk(into packet: inout [UInt8], idx: UInt32) throws -> Int {
+        do {
+            return try packet.withUnsafeMutableBytes { bytes in
+                try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[VFIODeviceStatePacket.headerSize...]))
+            }
+        } catch {
+            throw VFIOError(
+                "\(deviceName): reading state buffer \(idx) failed: \(VFIOBackendError.errnoValue(of: error))",
+                detail: "\(error)")
+        }
+    }
+
+    private func sendPacket(_ packet: inout [UInt8], idx: UInt32, dataCount: Int, send: VFIOStateSender) throws {
+        let size = VFIODeviceStatePacket.headerSize + dataCount
+        try packet.withUnsafeMutableBytes { bytes in
+            VFIODeviceStatePacket(idx: idx).encode(into: bytes)
+            do {
+                try send(idstr, instanceID, UnsafeRawBufferPointer(rebasing: bytes[0..<size]))
+            } catch {
+                throw VFIOError("\(deviceName): multifd data queuing failed", detail: "\(error)")
+            }
+        }
+        didSend(dataCount, size)
+    }
+
+    private func sendConfig(idx: UInt32, send: VFIOStateSender) throws {
+        let data = VFIOMainChannelCodec.configStateBytes(config)
+        let header = VFIODeviceStatePacket(idx: idx, flags: VFIODeviceStatePacket.flagConfigState)
+        let payload = data.withUnsafeBytes { header.payload(with: $0) }
+        do {
+            try payload.withUnsafeBytes { try send(idstr, instanceID, $0) }
+        } catch {
+            throw VFIOError("\(deviceName): multifd config data queuing failed", detail: "\(error)")
+        }
+        didSend(0, payload.count)
+    }
+}

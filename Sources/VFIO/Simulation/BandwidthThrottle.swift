@@ -1,0 +1,28 @@
+import Synchronization
+
+/// Paces transfers to a byte rate by sleeping the calling thread, as a slow data fd would
+/// block it. Concurrent callers share the rate.
+final class BandwidthThrottle: Sendable {
+    /// Bytes per second; 0 means unlimited.
+    let bytesPerSecond: UInt64
+    /// The monotonic time at which the link is free again.
+    private let freeAt: Mutex<UInt64>
+
+    /// A throttle for `bytesPerSecond` (0 = unlimited).
+    init(bytesPerSecond: UInt64) {
+        self.bytesPerSecond = bytesPerSecond
+        freeAt = Mutex(0)
+    }
+
+    /// Accounts for `bytes` just transferred and sleeps until the rate allows them.
+    func pace(bytes: Int) {
+        guard bytesPerSecond > 0, bytes > 0 else { return }
+        let cost = UInt64((Double(bytes) * 1e9 / Double(bytesPerSecond)).rounded(.up))
+        let deadline = freeAt.withLock { free -> UInt64 in
+            let start = max(free, MonotonicClock.now())
+            free = start + cost
+            return free
+        }
+        MonotonicClock.sleep(until: deadline)
+    }
+}

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// A simulated migratable VFIO device implementing the uAPI v2 state machine.
+///
+/// Its internal state is `stateSize` bytes of deterministic content: page `p` at generation
+/// `g` is a pseudo-random stream seeded from (device id, `p`, `g`). While running, the device
+/// "dirties" pseudo-random pages at `dirtyRate` bytes/s, moving them to their next generation.
+/// PRE_COPY reads deliver the first `precopySize` bytes (and re-dirtied pages of that region);
+/// STOP_COPY reads deliver everything still unsent. In RESUMING the device parses the written
+/// stream and checks every byte against the generator before adopting it, so `digest()`
+/// matches the source's exactly when the stream arrived complete and in order.
+///
+/// Reads and writes sleep the calling thread to honour `readBandwidth`/`writeBandwidth`.
+/// Thread-safe; the state lock is never held while sleeping.
+public final class SimulatedVFIOBackend: VFIOMigrationBackend {
+    /// The parameters of a simulated device.
+    public struct Configuration: Sendable, Equatable {
+        /// The device id; seeds the content.
+        public var deviceID: String
+        /// Size of the device's internal state in bytes.
+        public var stateSize: UInt64
+        /// Bytes of state readable ahead of time in PRE_COPY.
+        public var precopySize: UInt64
+        /// Bytes per second the running device changes.
+        public var dirtyRate: UInt64
+        /// Read rate of the data stream in bytes/s (0 = unlimited).
+        public var readBandwidth: UInt64
+        /// Write rate of the data stream in bytes/s (0 = unlimited).
+        public var writeBandwidth: UInt64
+        /// Whether RUNNING_P2P exists.
+        public var supportsP2P: Bool
+        /// Whether PRE_COPY exists.
+        public var supportsPreCopy: Bool
+
+        /// Creates a configuration; by default unthrottled, not dirtying, with P2P and PRE_COPY.
+        public init(
+            deviceID: String, stateSize: UInt64, precopySize: UInt64 = 0, dirtyRate: UInt64 = 0,
+            readBandwidth: UInt64 = 0, writeBandwidth: UInt64 = 0,
+            supportsP2P: Bool = true, supportsPreCopy: Bool = true
+        ) {
+            self.deviceID = deviceID
+            self.stateSize = stateSize
+            self.precopySize = precopySize
+            self.dirtyRate = dirtyRate
+            self.readBandwidth = readBandwidth
+            self.writeBandwidth = writeBandwidth
+            self.supportsP2P = supportsP2P
+            self.supportsPreCopy = supportsPreCopy
+        }
+    }
+
+    /// The parameters this device was created with.
+    public let configuration: Configuration
+    private let model: Mutex<SimulatedBackendModel>
+    private let readThrottle: BandwidthThrottle
+    private let writeThrottle: BandwidthThrottle
+
+    /// A device in RUNNING with every page at generation 0.
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        model = Mutex(SimulatedBackendModel(configuration: configuration, now: MonotonicClock.now()))
+        readThrottle = BandwidthThrottle(bytesPerSecond: configuration.readBandwidth)
+        writeThrottle = BandwidthThrottle(bytesPerSecond: configuration.writeBandwidth)
+    }
+
+    /// Whether RUNNING_P2P exists on this device.
+    public var supportsP2P: Bool { configuration.supportsP2P }
+    /// Whether PRE_COPY exists on this device.
+    public var supportsPreCopy: Bool { configuration.supportsPreCopy }
+
+    /// Walks the device to `state`; see `VFIOMigrationBackend.setState(_:)`.
+    public func setState(_ state: VFIODeviceState) throws -> Bool {
+        try locked { model throws(VFIOBackendError) in try model.setState(state) }
+    }
+
+    /// Reads the outgoing stream, then sleeps to honour the read bandwidth.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try locked { model throws(VFIOBackendError) in try model.read(into: buffer) }
+        readThrottle.pace(bytes: count)
+        return count
+    }
+
+    /// Writes the incoming stream, then sleeps to honour the write bandwidth.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        let count = try locked { model throws(VFIOBackendError) in try model.write(bytes) }
+        writeThrottle.pace(bytes: count)
+        return count
+    }
+
+    /// Initial and dirty precopy bytes still readable (PRE_COPY states only, else `EINVAL`).
+    public func precopyInfo() throws -> (initialBytes: UInt64, dirtyBytes: UInt64) {
+        try locked { model throws(VFIOBackendError) in try model.precopyInfo() }
+    }
+
+    /// Bytes STOP_COPY would still deliver (the whole stream when no save is under way).
+    public func stopCopySize() throws -> UInt64 {
+        locked { $0.stopCopySize() }
+    }
+
+    /// Back to RUNNING with the initial content; closes any stream.
+    public func reset() {
+        locked { $0.reset() }
+    }
+
+    /// A digest of the device's current internal state (see `SimulatedDeviceImage.digest()`).
+    public func digest() -> UInt64 {
+        locked { $0.image.digest() }
+    }
+
+    /// The current FSM state.
+    public var state: VFIODeviceState { locked { $0.state } }
+
+    /// Every state entered so far, one entry per single arc (resets add RUNNING, failures ERROR).
+    public var transitionLog: [VFIODeviceState] { locked { $0.transitionLog } }
+
+    /// Total bytes read from and written to the data streams.
+    public var streamBytes: (read: UInt64, written: UInt64) { locked { ($0.bytesRead, $0.bytesWritten) } }
+
+    /// Number of pages of the state (4 KiB each, the last possibly shorter).
+    public var pageCount: Int { configuration.stateSize == 0 ? 0 : Int((configuration.stateSize - 1) / 4096 + 1) }
+
+    /// Changes `bytes` worth of pseudo-random pages now, as a running guest would (works in
+    /// any state; tests use it for deterministic dirtying).
+    public func simulateGuestWrites(bytes: UInt64) {
+        locked { $0.dirty(pages: Int((bytes + 4095) / 4096)) }
+    }
+
+    /// Arms a one-shot read failure: reads deliver `bytes` more bytes, then one fails with `errno`.
+    public func injectReadFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
+        locked { $0.faults.readFailure = (bytes, errno) }
+    }
+
+    /// Arms a one-shot write failure: writes accept `bytes` more bytes, then one fails with `errno`.
+    public func injectWriteFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
+        locked { $0.faults.writeFailure = (bytes, errno) }
+    }
+
+    /// Arms a one-shot failure of the arc into `state`, which leaves the device in ERROR.
+    public func injectTransitionFailure(into state: VFIODeviceState, errno: Int32 = EIO) {
+        locked { $0.faults.transitionFailure = (state, errno) }
+    }
+
+    private func locked<R, E: Error>(_ body: (inout SimulatedBackendModel) throws(E) -> R) throws(E) -> R {
+        let now = MonotonicClock.now()
+        return try model.withLock { (model: inout SimulatedBackendModel) throws(E) -> R in
+            model.tick(now: now)
+            return try body(&model)
+        }
+    }
+}
