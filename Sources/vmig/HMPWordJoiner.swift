@@ -1,8 +1,9 @@
-/// Joins shell words into one HMP command line, double-quoting (with HMP's escapes) the words that hold
-/// spaces or quotes, so `vmig -s S qom-get "/machine/peripheral/my dev" prop` keeps the path one word.
+/// Joins shell words into one HMP command line. A single word is taken as the whole line
+/// (`vmig -s S "info status"`); of several, the words that hold spaces or quotes are double-quoted with
+/// HMP's escapes, so `vmig -s S qom-get "/machine/peripheral/my dev" prop` keeps the path one word.
 enum HMPWordJoiner {
     static func commandLine(_ words: [String]) -> String {
-        words.map(quoted).joined(separator: " ")
+        words.count == 1 ? words[0] : words.map(quoted).joined(separator: " ")
     }
 
     private static func quoted(_ word: String) -> String {

@@ -10,7 +10,7 @@ struct MigrationWatcher {
     let destinationSocket: String?
     var pollInterval = 0.15
 
-    /// Watches until the migration ends; true when it completed.
+    /// Watches until the migration ends; true when it completed and no digest differs.
     func watch() throws -> Bool {
         InterruptCounter.install()
         defer { InterruptCounter.uninstall() }
@@ -41,6 +41,7 @@ struct MigrationWatcher {
     private func finish(_ sample: MigrationProgressSample) -> Bool {
         let integrity = sample.status == "completed" ? checkIntegrity() : .skipped("the migration did not complete")
         Console.out(MigrationSummary.lines(sample, integrity: integrity).map { $0 + "\n" }.joined())
+        if case .compared(let comparison) = integrity, !comparison.matches { return false }
         return sample.status == "completed"
     }
 

@@ -1,0 +1,134 @@
+import Glibc
+import JSON
+import Synchronization
+import Testing
+import VMigTesting
+
+@Suite("vmig migrate without -d: progress, summary, integrity check, Ctrl-C (against scripted QMP servers)")
+struct MigrationWatchTests {
+    private let directory: TemporaryDirectory
+    private let vmig: VMigProcess
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "vmig-watch")
+        vmig = VMigProcess(directory: directory)
+    }
+
+    private static let digest: JSONValue = ["ram": "00112233445566778899aabbccddeeff", "devices": [["id": "gpu0", "digest": "42"]]]
+
+    /// A source whose migration is active for `activePolls` polls of query-migrate, then `final`.
+    private func source(activePolls: Int, final: JSONValue, digest: JSONValue = digest) throws -> ScriptedQMPServer {
+        let polls = Mutex(0)
+        return try ScriptedQMPServer(path: directory.path + "/src.qmp") { command, _ in
+            switch command {
+            case "migrate": return .success(.emptyObject)
+            case "query-migrate":
+                let count = polls.withLock { count -> Int in
+                    count += 1
+                    return count
+                }
+                return .success(count <= activePolls ? CannedReplies.activeMigration : final)
+            case "x-query-vfio-migration": return .success([CannedReplies.gpuSaving])
+            case "x-query-digest": return .success(digest)
+            default: return .failure(.init(errorClass: "CommandNotFound", desc: "The command \(command) has not been found"))
+            }
+        }
+    }
+
+    private func destination(running: Bool = false) throws -> ScriptedQMPServer {
+        try ScriptedQMPServer(path: directory.path + "/dst.qmp") { command, _ in
+            switch command {
+            case "query-status": return .success(["running": .bool(running), "status": running ? "running" : "paused"])
+            case "x-query-digest": return .success(Self.digest)
+            case "stop", "cont": return .success(.emptyObject)
+            default: return .failure(.init(errorClass: "CommandNotFound", desc: "The command \(command) has not been found"))
+            }
+        }
+    }
+
+    @Test func completedMigrationWithMatchingDigests() throws {
+        let src = try source(activePolls: 3, final: CannedReplies.completedMigration)
+        let dst = try destination(running: true)
+        defer { src.stop(); dst.stop() }
+        let output = try vmig.run(["-s", src.path, "--dest-socket", dst.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 0)
+        #expect(output.stdout.hasPrefix("status: active  time: 812 ms  expected downtime: 120 ms  dirty syncs: 3\nRAM   ["))
+        #expect(output.stdout.contains("gpu0  [############............]  50%   128.0 MiB / 256.0 MiB"))
+        #expect(output.stdout.contains("""
+            Migration completed
+              total time:   1212 ms (setup 4 ms)
+              downtime:     35 ms
+
+            """))
+        #expect(output.stdout.hasSuffix(
+            "  integrity:    OK: RAM and 1 device digest identical on source and destination (ram 0011223344556677…)\n"))
+        #expect(src.commands.first == "migrate")
+        #expect(src.commands.contains("x-query-digest"))
+        #expect(dst.commands == ["query-status", "stop", "x-query-digest", "cont"])
+    }
+
+    @Test func digestMismatchFails() throws {
+        let src = try source(activePolls: 0, final: CannedReplies.completedMigration, digest: ["ram": "ff", "devices": [["id": "gpu0", "digest": "42"]]])
+        let dst = try destination()
+        defer { src.stop(); dst.stop() }
+        let output = try vmig.run(["-s", src.path, "--dest-socket", dst.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 1)
+        #expect(output.stdout.hasSuffix("  integrity:    MISMATCH: ram\n"))
+        #expect(dst.commands == ["query-status", "x-query-digest"])
+    }
+
+    @Test func withoutDestinationTheCheckIsSkipped() throws {
+        let src = try source(activePolls: 0, final: CannedReplies.completedMigration)
+        defer { src.stop() }
+        let output = try vmig.run(["-s", src.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 0)
+        #expect(output.stdout.hasSuffix("  integrity:    not checked (give --dest-socket to compare digests)\n"))
+    }
+
+    @Test func failedMigrationExitsOne() throws {
+        let src = try source(activePolls: 1, final: ["status": "failed", "error-desc": "Connection reset by peer", "total-time": 90])
+        defer { src.stop() }
+        let output = try vmig.run(["-s", src.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 1)
+        #expect(output.stdout.hasSuffix("""
+            Migration failed: Connection reset by peer
+              total time:   90 ms (setup 0 ms)
+              throughput:   0 B/s (0.0 mbps)
+              gpu0:         128.0 MiB of 256.0 MiB (multifd)
+
+            """))
+    }
+
+    @Test func detachedMigrateReturnsAtOnce() throws {
+        let src = try source(activePolls: 1000, final: CannedReplies.completedMigration)
+        defer { src.stop() }
+        #expect(try vmig.run(["-s", src.path, "migrate", "-d", "unix:/tmp/mig.sock"]) == .init(status: 0, stdout: "", stderr: ""))
+        #expect(src.commands == ["migrate"])
+    }
+
+    @Test func ctrlCCancelsTheMigration() throws {
+        let cancelled = Mutex(false)
+        let src = try ScriptedQMPServer(path: directory.path + "/src.qmp") { command, _ in
+            switch command {
+            case "migrate": return .success(.emptyObject)
+            case "migrate_cancel":
+                cancelled.withLock { $0 = true }
+                return .success(.emptyObject)
+            case "query-migrate":
+                return .success(cancelled.withLock { $0 } ? ["status": "cancelled", "total-time": 300] : CannedReplies.activeMigration)
+            case "x-query-vfio-migration": return .success([])
+            default: return .failure(.init(errorClass: "CommandNotFound", desc: "The command \(command) has not been found"))
+            }
+        }
+        defer { src.stop() }
+        let run = try vmig.start(["-s", src.path, "migrate", "unix:/tmp/mig.sock"], inputPath: "/dev/null", name: "cancel")
+        let deadline = Clock.now + 20
+        while Clock.now < deadline, !src.commands.contains("query-migrate") { usleep(10_000) }
+        kill(run.pid, SIGINT)
+        #expect(run.waitForExit(timeout: 20) == 1)
+        #expect(src.commands.contains("migrate_cancel"))
+        let stdout = try TemporaryDirectory.read(directory.path + "/cancel.out")
+        #expect(stdout.contains("Cancelling the migration (Ctrl-C again to stop waiting)...\n"))
+        #expect(stdout.hasSuffix("Migration cancelled\n  total time:   300 ms (setup 0 ms)\n  throughput:   0 B/s (0.0 mbps)\n"))
+    }
+}
