@@ -62,7 +62,7 @@ final class Daemon: Sendable {
             threadPool: threadPool, configuration: QMPServer.Configuration(maxUnsentBytes: options.qmpMaxUnsent),
             logger: Logger(label: "vmig.qmp"))
         if initialState != .running { workload.pause() }
-        workload.start()
+        try workload.start()
     }
 
     /// Opens every monitor socket and installs the signal handlers.
