@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
         .testTarget(
-            name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration"], swiftSettings: strict),
+            name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "VMigTesting"], swiftSettings: strict),
     ]

@@ -5,11 +5,14 @@ import Synchronization
 /// Assembles the daemon's command table from every command group.
 public enum CommandTableBuilder {
     /// Builds the table; `query-commands` and `query-qmp-schema` report exactly what it holds.
-    public static func build(monitor: MonitorCommands, migration: MigrationCommands) -> QMPCommandTable {
+    public static func build(
+        monitor: MonitorCommands, migration: MigrationCommands, devices: DeviceCommands
+    ) -> QMPCommandTable {
         let names = CommandNameList()
         var table = QMPCommandTable()
         table.register(monitor.commands(implemented: { names.names }))
         table.register(migration.commands)
+        table.register(devices.commands)
         let caller = InProcessQMPCaller(schema: monitor.schema)
         table.register(
             QMPCommand("human-monitor-command", execution: .worker) { arguments in

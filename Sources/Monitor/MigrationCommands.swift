@@ -53,7 +53,7 @@ public struct MigrationCommands: Sendable {
                 MigrationParametersJSON.json(engine.parameters)
             },
             QMPCommand("query-migrate") { _ in
-                MigrationInfoJSON.json(engine.info())
+                MigrationInfoJSON.json(engine.info(), vfioTransferred: host.vfioTransferred(engine.info()))
             },
             QMPCommand("x-query-digest", execution: .worker) { _ in
                 host.digests()

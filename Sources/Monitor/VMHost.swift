@@ -1,6 +1,7 @@
 import JSON
 import Migration
 import Synchronization
+import VFIO
 
 /// The VM as the migration engine sees it: run-state changes at QEMU's moments, guest RAM, the handlers of
 /// device state to migrate, and the digests that prove a migration copied everything.
@@ -8,11 +9,17 @@ public final class VMHost: MigrationHost {
     public let vm: VirtualMachine
     public let memory: GuestMemory
     public let uuid: [UInt8]
+    /// The machine's VFIO devices.
+    public let devices: VFIODeviceRegistry
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = Mutex<RunState?>(nil)
 
-    public init(vm: VirtualMachine, memory: GuestMemory, uuid: [UInt8] = [UInt8](repeating: 0, count: 16)) {
+    public init(
+        vm: VirtualMachine, memory: GuestMemory, devices: VFIODeviceRegistry = VFIODeviceRegistry(),
+        uuid: [UInt8] = [UInt8](repeating: 0, count: 16)
+    ) {
         self.vm = vm
+        self.devices = devices
         self.memory = memory
         self.uuid = uuid
     }
@@ -55,8 +62,33 @@ public final class VMHost: MigrationHost {
 
     public func incomingFailed(_ error: MigrationError) {}
 
-    /// `x-query-digest`: the RAM digest (device digests join in with the devices).
+    /// `x-query-digest`: the RAM digest and one per device.
     public func digests() -> JSONValue {
-        ["ram": .string(memory.digest())]
+        var result: JSONObject = ["ram": .string(memory.digest())]
+        let list = devices.devices
+        if !list.isEmpty {
+            result["devices"] = .array(list.map { device in
+                let digest = device.digest().map { String($0, radix: 16) } ?? ""
+                return ["id": .string(device.id), "digest": .string(String(repeating: "0", count: max(0, 16 - digest.count)) + digest)]
+            })
+        }
+        return .object(result)
+    }
+
+    /// QEMU's `vfio.transferred` for `query-migrate`: reported by a source that has devices while its migration
+    /// is active or completed; nil otherwise.
+    public func vfioTransferred(_ info: MigrationInfo) -> UInt64? {
+        guard !devices.devices.isEmpty, info.ram != nil,
+            let status = info.status, [.active, .preSwitchover, .device, .completed].contains(status)
+        else { return nil }
+        return devices.transferStats.transferred
+    }
+
+    /// Moves every device along with the VM's run state (QEMU's VM state change handlers).
+    public func devicesFollow(_ state: RunState) {
+        for device in devices.devices {
+            try? device.vmStateChangePrepare()
+            try? device.vmStateChange(running: state == .running, finishMigrate: state == .finishMigrate)
+        }
     }
 }

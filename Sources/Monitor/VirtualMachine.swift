@@ -9,13 +9,14 @@ public final class VirtualMachine: Sendable {
     private let state: Mutex<RunState>
     private let autostartFlag: Atomic<Bool>
     private let emit: @Sendable (String) -> Void
-    private let guestRunning: @Sendable (Bool) -> Void
+    private let guestRunning: @Sendable (RunState) -> Void
 
     /// Creates a VM in `initialState` (`running`, `prelaunch` for `--paused`, `inmigrate` for `--incoming`).
-    /// `guestRunning` starts or stops what the guest does (its workload) and returns once that took effect;
-    /// it is called before `RESUME` and before `STOP` are announced.
+    /// `guestRunning` gets the new state when the VM starts or stops running; it starts or stops what the
+    /// guest does (its workload, its devices) and returns once that took effect. It is called before `RESUME`
+    /// and before `STOP` are announced.
     public init(
-        name: String?, initialState: RunState, guestRunning: @escaping @Sendable (Bool) -> Void = { _ in },
+        name: String?, initialState: RunState, guestRunning: @escaping @Sendable (RunState) -> Void = { _ in },
         emit: @escaping @Sendable (String) -> Void
     ) {
         self.name = name
@@ -46,7 +47,7 @@ public final class VirtualMachine: Sendable {
             return true
         }
         if stopped {
-            guestRunning(false)
+            guestRunning(target)
             emit("STOP")
         }
     }
@@ -59,7 +60,7 @@ public final class VirtualMachine: Sendable {
             return true
         }
         if resumed {
-            guestRunning(true)
+            guestRunning(.running)
             emit("RESUME")
         }
     }

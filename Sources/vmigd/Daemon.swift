@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import QMP
 import Synchronization
+import VFIO
 
 /// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT) together.
 final class Daemon: Sendable {
@@ -36,12 +37,18 @@ final class Daemon: Sendable {
         let workload = GuestWorkload(memory: memory, bytesPerSecond: options.dirtyRate)
         self.workload = workload
         let initialState: RunState = options.incoming != nil ? .inmigrate : options.paused ? .prelaunch : .running
+        let registry = VFIODeviceRegistry()
+        let hostBox = HostReference()
         vm = VirtualMachine(
             name: options.name, initialState: initialState,
-            guestRunning: { running in running ? workload.resume() : workload.pause() },
+            guestRunning: { state in
+                if state == .running { workload.resume() } else { workload.pause() }
+                hostBox.host?.devicesFollow(state)
+            },
             emit: { name in events.emit(name) })
         if options.paused { vm.autostart = false }
-        host = VMHost(vm: vm, memory: memory, uuid: options.uuid)
+        host = VMHost(vm: vm, memory: memory, devices: registry, uuid: options.uuid)
+        hostBox.host = host
         engine = MigrationEngine(host: host, incoming: options.incomingMode)
         engine.setEventHandler { event in
             switch event {
@@ -54,8 +61,17 @@ final class Daemon: Sendable {
             events.emit("SHUTDOWN", data: ["guest": false, "reason": "host-qmp-quit"])
             shutdownSignal.trigger()
         }
+        let engine = self.engine
+        let deviceCommands = DeviceCommands(
+            devices: registry, migrationRunning: { engine.info().status?.isRunning ?? false },
+            events: { name, data in events.emit(name, data: data) })
+        for spec in options.devices {
+            let device = try registry.add(commandLine: spec)
+            deviceCommands.attach(device)
+        }
+        if initialState == .running { host.devicesFollow(.running) }
         let table = CommandTableBuilder.build(
-            monitor: monitor, migration: MigrationCommands(engine: engine, host: host))
+            monitor: monitor, migration: MigrationCommands(engine: engine, host: host), devices: deviceCommands)
         threadPool.start()
         server = QMPServer(
             commands: table, schema: schema, version: Self.version, events: events, group: group,
@@ -110,6 +126,16 @@ final class SignalWatcher: @unchecked Sendable {
             source.resume()
             return source
         }
+    }
+}
+
+/// Lets the VM's run-state callback reach the host created after it.
+final class HostReference: Sendable {
+    private let storage = Mutex<VMHost?>(nil)
+
+    var host: VMHost? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }
 

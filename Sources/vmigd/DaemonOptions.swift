@@ -11,6 +11,8 @@ struct DaemonOptions: Sendable {
     var dirtyRate: UInt64
     /// `--incoming`: nil, `defer`, or a URI.
     var incoming: String?
+    /// `--device` option strings.
+    var devices: [String]
     var uuid: [UInt8]
 
     var incomingMode: IncomingMode {

@@ -35,6 +35,9 @@ struct VMigDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Wait for an incoming migration: defer (use migrate-incoming) or a URI to listen on now.")
     var incoming: String?
 
+    @Option(name: .long, help: "A device: vfio-pci,id=ID[,x-state-size=SIZE][,x-read-bandwidth=B/s]… (may repeat).")
+    var device: [String] = []
+
     @Option(name: .long, help: "The VM's UUID (checked in every multifd channel hello).")
     var uuid: String?
 
@@ -65,7 +68,7 @@ struct VMigDaemon: AsyncParsableCommand {
         let options = DaemonOptions(
             name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
             memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: dirtyRate,
-            incoming: incoming, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16))
+            incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16))
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options)

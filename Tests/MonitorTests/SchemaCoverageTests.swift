@@ -4,6 +4,7 @@ import Monitor
 import QAPI
 import QMP
 import Testing
+import VFIO
 
 /// The schema and the handlers describe the same surface: no handler without a schema entry, no schema
 /// command without a handler, no event emitted that the schema does not declare.
@@ -15,7 +16,9 @@ struct SchemaCoverageTests {
         let host = VMHost(vm: vm, memory: memory)
         let engine = MigrationEngine(host: host)
         let monitor = MonitorCommands(vm: vm, version: QMPVersion(major: 10, minor: 0, micro: 0, package: "t"), schema: QAPICommandSchema()) {}
-        return CommandTableBuilder.build(monitor: monitor, migration: MigrationCommands(engine: engine, host: host))
+        let devices = DeviceCommands(devices: host.devices, migrationRunning: { false }, events: { _, _ in })
+        return CommandTableBuilder.build(
+            monitor: monitor, migration: MigrationCommands(engine: engine, host: host), devices: devices)
     }
 
     @Test func everyHandlerHasASchemaEntryAndEverySchemaCommandAHandler() throws {

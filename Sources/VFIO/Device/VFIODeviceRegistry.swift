@@ -45,6 +45,14 @@ public final class VFIODeviceRegistry: Sendable {
         }
     }
 
+    /// Removes the first device matching `predicate`.
+    func removeDevice(where predicate: (VFIODevice) -> Bool) -> VFIODevice? {
+        guarded.withLock { guarded in
+            guard let index = guarded.devices.firstIndex(where: predicate) else { return nil }
+            return guarded.devices.remove(at: index)
+        }
+    }
+
     /// Every device, in creation order.
     public var devices: [VFIODevice] { guarded.withLock { $0.devices } }
 
@@ -61,5 +69,13 @@ public final class VFIODeviceRegistry: Sendable {
     /// The device owning a migration section (for dispatching device-state packets).
     public func device(idstr: String, instanceID: UInt32) -> VFIODevice? {
         devices.first { $0.idstr == idstr && $0.instanceID == instanceID }
+    }
+}
+
+extension VFIODeviceRegistry {
+    /// Unplugs the device with `id` (`device_del`); returns it, or nil when there is none.
+    @discardableResult
+    public func remove(id: String) -> VFIODevice? {
+        removeDevice { $0.id == id }
     }
 }

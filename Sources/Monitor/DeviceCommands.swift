@@ -1,0 +1,159 @@
+import JSON
+import Migration
+import QMP
+import VFIO
+
+/// `device_add`, `device_del`, `qom-list`, `qom-get`, `qom-set` and `x-query-vfio-migration` over the
+/// machine's VFIO devices, plus the events the devices raise.
+public struct DeviceCommands: Sendable {
+    public let devices: VFIODeviceRegistry
+    public let events: @Sendable (String, JSONObject) -> Void
+    /// Whether a migration is running (devices cannot be plugged or unplugged then).
+    public let migrationRunning: @Sendable () -> Bool
+
+    public init(
+        devices: VFIODeviceRegistry, migrationRunning: @escaping @Sendable () -> Bool,
+        events: @escaping @Sendable (String, JSONObject) -> Void
+    ) {
+        self.devices = devices
+        self.migrationRunning = migrationRunning
+        self.events = events
+    }
+
+    static let peripheral = "/machine/peripheral"
+
+    /// Connects a device's event and progress callbacks to QMP events.
+    public func attach(_ device: VFIODevice) {
+        let events = self.events
+        device.setEventHandler { event in
+            events("VFIO_MIGRATION", [
+                "device-id": .string(event.deviceID), "qom-path": .string(event.qomPath),
+                "device-state": .string(event.deviceStateName),
+            ])
+        }
+        let total = device.currentProperties.stateSize
+        device.setProgressHandler { progress in
+            events("VFIO_MIGRATION_PROGRESS", [
+                "device-id": .string(progress.deviceID), "phase": .string(progress.phase.rawValue),
+                "bytes-done": .integer(max(progress.bytesSent, progress.bytesLoaded)),
+                "bytes-total": .integer(total), "mode": .string(progress.mode?.rawValue ?? "none"),
+            ])
+        }
+    }
+
+    public var commands: [QMPCommand] {
+        let this = self
+        return [
+            QMPCommand("device_add") { arguments in try this.add(arguments) },
+            QMPCommand("device_del") { arguments in try this.delete(arguments["id"]?.stringValue ?? "") },
+            QMPCommand("qom-list") { arguments in try this.list(arguments["path"]?.stringValue ?? "") },
+            QMPCommand("qom-get") { arguments in
+                let device = try this.device(at: arguments["path"]?.stringValue ?? "")
+                return Self.json(try Self.vfio { try device.qomGet(arguments["property"]?.stringValue ?? "") })
+            },
+            QMPCommand("qom-set") { arguments in
+                let device = try this.device(at: arguments["path"]?.stringValue ?? "")
+                let value = try Self.propertyValue(arguments["value"] ?? .null)
+                try Self.vfio { try device.qomSet(arguments["property"]?.stringValue ?? "", to: value) }
+                return .emptyObject
+            },
+            QMPCommand("x-query-vfio-migration") { _ in
+                .array(this.devices.devices.map(Self.migrationInfo))
+            },
+        ]
+    }
+
+    private func add(_ arguments: JSONObject) throws -> JSONValue {
+        guard !migrationRunning() else { throw QMPError.generic("device_add not allowed while migrating") }
+        var options = [arguments["driver"]?.stringValue ?? ""]
+        for (key, value) in arguments where key != "driver" && key != "bus" {
+            options.append("\(key)=\(Self.optionText(value).replacingCommas())")
+        }
+        let device = try Self.vfio { try devices.add(commandLine: options.joined(separator: ",")) }
+        attach(device)
+        return .emptyObject
+    }
+
+    private func delete(_ id: String) throws -> JSONValue {
+        guard let device = devices.device(qomPath: id) else {
+            throw QMPError(.deviceNotFound, "Device '\(id)' not found")
+        }
+        guard !migrationRunning() else { throw QMPError.generic("device_del not allowed while migrating") }
+        devices.remove(id: device.id)
+        events("DEVICE_DELETED", ["device": .string(device.id), "path": .string(device.qomPath)])
+        return .emptyObject
+    }
+
+    private func list(_ path: String) throws -> JSONValue {
+        if path == Self.peripheral || path == "peripheral" {
+            return .array(devices.devices.map { ["name": .string($0.id), "type": .string("child<\(VFIODevice.typeName)>")] })
+        }
+        return .array(try device(at: path).qomList().map { ["name": .string($0.name), "type": .string($0.type)] })
+    }
+
+    private func device(at path: String) throws -> VFIODevice {
+        guard let device = devices.device(qomPath: path) else {
+            throw QMPError(.deviceNotFound, "Device '\(path)' not found")
+        }
+        return device
+    }
+
+    static func migrationInfo(_ device: VFIODevice) -> JSONValue {
+        let progress = device.progressSnapshot
+        return [
+            "id": .string(device.id), "qom-path": .string(device.qomPath),
+            "device-state": .string(progress.state.eventName ?? "stop"),
+            "mode": .string(progress.mode?.rawValue ?? "none"), "phase": .string(progress.phase.rawValue),
+            "read-bytes": .integer(progress.bytesRead), "sent-bytes": .integer(progress.bytesSent),
+            "received-bytes": .integer(progress.bytesReceived), "queued-bytes": .integer(progress.bytesQueued),
+            "loaded-bytes": .integer(progress.bytesLoaded), "queued-buffers": .integer(progress.buffersQueued),
+            "state-size": .integer(device.currentProperties.stateSize),
+        ]
+    }
+
+    private static func json(_ value: VFIOPropertyValue) -> JSONValue {
+        switch value {
+        case .bool(let flag): return .bool(flag)
+        case .uint64(let number): return .integer(number)
+        case .string(let text): return .string(text)
+        }
+    }
+
+    private static func propertyValue(_ value: JSONValue) throws -> VFIOPropertyValue {
+        switch value {
+        case .bool(let flag): return .bool(flag)
+        case .string(let text): return .string(text)
+        default:
+            guard let number = value.uint64Value else {
+                throw QMPError.generic("Invalid parameter type for 'value', expected: integer, boolean or string")
+            }
+            return .uint64(number)
+        }
+    }
+
+    private static func optionText(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "on" : "off"
+        default: return JSONWriter.string(value)
+        }
+    }
+
+    /// Runs a device-model call, turning its errors into `GenericError` replies.
+    private static func vfio<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as QMPError {
+            throw error
+        } catch {
+            throw QMPError.generic("\(error)")
+        }
+    }
+}
+
+extension String {
+    /// Escapes commas for QEMU's option syntax (`,,` is a literal comma).
+    fileprivate func replacingCommas() -> String {
+        split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",,")
+    }
+}
