@@ -1,0 +1,95 @@
+import ArgumentParser
+import Glibc
+import JSON
+import VMigTesting
+
+/// Switchover downtime of a VM with VFIO devices migrated between two spawned `vmigd` processes.
+struct DeviceDowntimeBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "Switchover downtime with VFIO devices: multifd vs main channel.")
+
+    @Option(help: "Devices.") var devices = 4
+    @Option(help: "Stop-copy state per device.") var stateSize = "256M"
+    @Option(help: "Device read and write bandwidth (0 = unlimited).") var bandwidth = "1G"
+    @Option(help: "Multifd channels; 0 sends device state over the main channel.") var channels = 4
+    @Option(help: "Guest RAM.") var memory = "512M"
+    @Option(help: "Destination x-migration-max-queued-buffers-size per device (empty = unlimited).") var queueLimit = ""
+    @Option(help: "Runs (the median downtime is reported).") var runs = 3
+
+    func run() throws {
+        var results: [Measurement] = []
+        for _ in 0..<runs { results.append(try measure()) }
+        results.sort { $0.downtime < $1.downtime }
+        let median = results[results.count / 2]
+        let path = channels == 0 ? "main channel" : "multifd \(channels) ch"
+        print(
+            "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
+                + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
+                + "(median of \(runs); downtimes \(results.map(\.downtime)))")
+    }
+
+    struct Measurement {
+        var downtime: Int64
+        var total: Int64
+        var vfioBytes: Int64
+        var peakRSS: Int64
+    }
+
+    private func deviceArguments(destination: Bool) -> [String] {
+        (0..<devices).flatMap { index -> [String] in
+            var spec = "vfio-pci,id=dev\(index),x-state-size=\(stateSize),x-precopy=off"
+            if bandwidth != "0" { spec += ",x-read-bandwidth=\(bandwidth),x-write-bandwidth=\(bandwidth)" }
+            if destination && !queueLimit.isEmpty { spec += ",x-migration-max-queued-buffers-size=\(queueLimit)" }
+            if channels == 0 { spec += ",x-migration-multifd-transfer=off" }
+            return ["--device", spec]
+        }
+    }
+
+    private func measure() throws -> Measurement {
+        let directory = try TemporaryDirectory(prefix: "vmig-bench")
+        let destination = try DaemonProcess.vmigd(
+            in: directory, name: "dst",
+            extraArguments: ["-m", memory, "--incoming", "defer"] + deviceArguments(destination: true), timeout: 120)
+        let source = try DaemonProcess.vmigd(
+            in: directory, name: "src", extraArguments: ["-m", memory, "--paused"] + deviceArguments(destination: false),
+            timeout: 120)
+        defer {
+            source.terminate()
+            destination.terminate()
+        }
+        let src = try QMPTestClient(path: source.socketPath)
+        let dst = try QMPTestClient(path: destination.socketPath)
+        for client in [src, dst] {
+            if channels > 0 {
+                try client.execute("migrate-set-capabilities", ["capabilities": [["capability": "multifd", "state": true]]])
+                try client.execute("migrate-set-parameters", ["multifd-channels": .integer(channels)])
+            }
+            try client.execute("migrate-set-parameters", ["max-bandwidth": 0])
+        }
+        let uri = "unix:" + directory.path + "/mig.sock"
+        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        try src.execute("migrate", ["uri": .string(uri)])
+        var info: JSONValue = .null
+        let deadline = Clock.now + 600
+        while Clock.now < deadline {
+            info = try src.execute("query-migrate")
+            if let status = info["status"]?.stringValue, ["completed", "failed", "cancelled"].contains(status) { break }
+            usleep(10_000)
+        }
+        guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
+        let digests = (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
+        guard digests.0 == digests.1 else { throw TestingError("digests differ after the benchmark") }
+        return Measurement(
+            downtime: info["downtime"]?.int64Value ?? -1, total: info["total-time"]?.int64Value ?? -1,
+            vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: destination.pid))
+    }
+
+    /// VmHWM of a process, in bytes.
+    static func peakRSS(of pid: pid_t) -> Int64 {
+        guard let status = try? TemporaryDirectory.read("/proc/\(pid)/status"),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        let kilobytes = line.split(separator: " ").compactMap { Int64($0) }.first ?? 0
+        return kilobytes * 1024
+    }
+}
