@@ -20,3 +20,21 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -S "$dir/qmp.sock" ] && break; sleep 0.05; done
 python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
+
+echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused guest, unix sockets)"
+"$bin/vmig-bench" migrate --memory 2G --channels 4
+"$bin/vmig-bench" migrate --memory 2G --channels 0
+
+echo "== switchover downtime with VFIO devices (4 x 256 MiB stop-copy state, 512 MiB RAM, paused guest)"
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 0
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 4
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 0
+echo "-- destination peak RSS with x-migration-max-queued-buffers-size=16M per device"
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --queue-limit 16M --runs 1
+echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels"
+for n in 1 2 4 8; do
+    for c in 0 1 2 4 8; do
+        "$bin/vmig-bench" devices --devices $n --state-size 256M --bandwidth 1G --channels $c --runs 1
+    done
+done
