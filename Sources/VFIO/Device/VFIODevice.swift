@@ -38,12 +38,21 @@ public final class VFIODevice: Sendable {
         qomPath = "/machine/peripheral/\(spec.id)"
         self.pciSlot = pciSlot
         idstr = "\(Self.pciAddress(slot: pciSlot))/vfio"
-        let backend = backend ?? SimulatedVFIOBackend(Self.simulationConfiguration(spec))
+        let backend = backend ?? Self.simulatedBackend(spec)
         self.backend = backend
         self.transferStats = transferStats
         properties = Mutex(spec.properties)
         session = Mutex(VFIODeviceSession(deviceState: .running, config: .programmed(deviceID: spec.id)))
         progress = VFIOProgressTracker(deviceID: spec.id, state: .running)
+    }
+
+    /// A simulated backend for `spec`, with its fault injection armed.
+    private static func simulatedBackend(_ spec: VFIODeviceSpec) -> SimulatedVFIOBackend {
+        let backend = SimulatedVFIOBackend(simulationConfiguration(spec))
+        if spec.properties.failReadAfter > 0 {
+            backend.injectReadFailure(afterBytes: spec.properties.failReadAfter)
+        }
+        return backend
     }
 
     /// The simulated backend parameters a spec's properties describe.

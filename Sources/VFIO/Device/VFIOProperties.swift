@@ -28,6 +28,9 @@ public struct VFIOProperties: Equatable, Sendable {
     /// `x-migration-load-config-after-iter`, default auto (on only for ARM targets).
     public var loadConfigAfterIter: OnOffAuto = .auto
 
+    /// Fault injection: one data-stream read fails after this many bytes (0 = never).
+    public var failReadAfter: UInt64 = 0
+
     /// Defaults for every property.
     public init() {}
 
@@ -46,6 +49,7 @@ public struct VFIOProperties: Equatable, Sendable {
         case .maxQueuedBuffers: .uint64(maxQueuedBuffers)
         case .maxQueuedBuffersSize: .uint64(maxQueuedBuffersSize)
         case .loadConfigAfterIter: .string(loadConfigAfterIter.rawValue)
+        case .failReadAfter: .uint64(failReadAfter)
         }
     }
 
@@ -94,6 +98,7 @@ public struct VFIOProperties: Equatable, Sendable {
         case .writeBandwidth: writeBandwidth = number
         case .maxQueuedBuffers: maxQueuedBuffers = number
         case .maxQueuedBuffersSize: maxQueuedBuffersSize = number
+        case .failReadAfter: failReadAfter = number
         default: preconditionFailure("\(name.rawValue) is not a numeric property")
         }
     }

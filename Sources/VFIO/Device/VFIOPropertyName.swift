@@ -24,11 +24,16 @@ public enum VFIOPropertyName: String, Sendable, CaseIterable {
     case maxQueuedBuffersSize = "x-migration-max-queued-buffers-size"
     /// `x-migration-load-config-after-iter` (OnOffAuto): load config only after CONFIG_LOAD_READY.
     case loadConfigAfterIter = "x-migration-load-config-after-iter"
+    /// `x-fail-read-after` (size): fault injection for tests — the data-stream read fails once after this many
+    /// bytes (0 = never; simulation).
+    case failReadAfter = "x-fail-read-after"
 
     /// The property's QOM type.
     public var type: VFIOPropertyType {
         switch self {
-        case .stateSize, .precopySize, .dirtyRate, .readBandwidth, .writeBandwidth, .maxQueuedBuffersSize: .size
+        case .stateSize, .precopySize, .dirtyRate, .readBandwidth, .writeBandwidth, .maxQueuedBuffersSize,
+            .failReadAfter:
+            .size
         case .p2p, .precopy, .migrationEvents: .bool
         case .multifdTransfer, .loadConfigAfterIter: .onOffAuto
         case .maxQueuedBuffers: .uint64
@@ -53,6 +58,7 @@ public enum VFIOPropertyName: String, Sendable, CaseIterable {
         case .maxQueuedBuffers: "Maximum count of in-flight VFIO device state buffers queued at the destination"
         case .maxQueuedBuffersSize: "Maximum size of in-flight VFIO device state buffers queued at the destination"
         case .loadConfigAfterIter: "Start the config load only after all iterables were loaded"
+        case .failReadAfter: "Fail one device data read after this many bytes (testing; 0 = never)"
         }
     }
 }
