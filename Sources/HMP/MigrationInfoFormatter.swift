@@ -50,15 +50,16 @@ enum MigrationInfoFormatter {
             "multifd bytes: \(ram.unsigned("multifd-bytes") >> 10) kbytes",
             "pages-per-second: \(ram.unsigned("pages-per-second"))",
         ]
-        let optional: [(String, String)] = [
-            ("dirty-pages-rate", "dirty pages rate: %v pages"), ("postcopy-requests", "postcopy request count: %v"),
-            ("precopy-bytes", "precopy ram: %k kbytes"), ("downtime-bytes", "downtime ram: %k kbytes"),
-            ("postcopy-bytes", "postcopy ram: %k kbytes"),
-            ("dirty-sync-missed-zero-copy", "Zero-copy-send fallbacks happened: %v times"),
+        let optional: [(key: String, line: (UInt64) -> String)] = [
+            ("dirty-pages-rate", { "dirty pages rate: \($0) pages" }),
+            ("postcopy-requests", { "postcopy request count: \($0)" }),
+            ("precopy-bytes", { "precopy ram: \($0 >> 10) kbytes" }),
+            ("downtime-bytes", { "downtime ram: \($0 >> 10) kbytes" }),
+            ("postcopy-bytes", { "postcopy ram: \($0 >> 10) kbytes" }),
+            ("dirty-sync-missed-zero-copy", { "Zero-copy-send fallbacks happened: \($0) times" }),
         ]
-        for (key, template) in optional where ram.unsigned(key) != 0 {
-            let value = ram.unsigned(key)
-            lines.append(template.replacing("%v", with: "\(value)").replacing("%k", with: "\(value >> 10)"))
+        for (key, line) in optional where ram.unsigned(key) != 0 {
+            lines.append(line(ram.unsigned(key)))
         }
         return lines
     }

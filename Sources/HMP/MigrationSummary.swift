@@ -29,6 +29,7 @@ public enum MigrationSummary {
         switch status {
         case "completed": return "Migration completed"
         case "failed": return "Migration failed: \(info["error-desc"]?.stringValue ?? "unknown error")"
+        case "none": return "No migration started"
         default: return "Migration \(status)"
         }
     }

@@ -13,6 +13,7 @@ public struct TerminalKeyDecoder: Sendable {
     private var state = State.ground
     private var pendingUTF8: [UInt8] = []
 
+    /// A decoder in its initial state.
     public init() {}
 
     /// Feeds one byte; returns a key when one is complete.

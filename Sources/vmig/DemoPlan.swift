@@ -51,7 +51,7 @@ struct DemoPlan {
 
     /// Before the migration on the source.
     var sourceSetup: [String] {
-        commonSetup + ["migrate_set_parameter max-bandwidth \(SizeText.canonical(settings.maxBandwidth))", "info vfio"]
+        commonSetup + ["migrate_set_parameter max-bandwidth \(SizeText.canonical(settings.maxBandwidth))"]
     }
 
     /// The migration itself, watched with live progress.

@@ -29,6 +29,7 @@ final class DemoRunner {
         if completed {
             for (side, line) in plan.epilogue { _ = try execute(line, on: side) }
         }
+        shutDown()
         Console.out("\nDemo finished in \(Self.seconds(MonotonicClock.now - start)) s\n")
         return completed
     }
@@ -97,7 +98,9 @@ final class DemoRunner {
     }
 
     /// `quit` on both sides, then makes sure both processes are gone and removes the scratch directory.
+    /// Running it again does nothing.
     private func shutDown() {
+        guard !processes.isEmpty else { return }
         if !connections.isEmpty { Console.out("\n") }
         for (side, line) in plan.shutdown {
             guard let connection = connections[side] else { continue }

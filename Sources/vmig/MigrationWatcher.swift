@@ -9,6 +9,8 @@ struct MigrationWatcher {
     /// The destination's QMP socket, for the integrity check.
     let destinationSocket: String?
     var pollInterval = 0.15
+    /// Seconds to wait for `query-migrate` to show the migration at all.
+    var startTimeout = 5.0
 
     /// Watches until the migration ends; true when it completed and no digest differs.
     func watch() throws -> Bool {
@@ -19,10 +21,13 @@ struct MigrationWatcher {
         var sampler = ProgressSampler(caller: source)
         var reference: MigrationProgressSample?
         var cancelRequested = false
+        let start = MonotonicClock.now
         while true {
             let sample = try sampler.sample()
-            display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing)
-            if !sample.isOngoing { return finish(sample) }
+            // Like QEMU's HMP, a reply without a status means the migration has not shown up yet.
+            let starting = sample.status == "none" && MonotonicClock.now - start < startTimeout
+            display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing && !starting)
+            if !sample.isOngoing && !starting { return finish(sample) }
             if reference == nil || sample.time - (reference?.time ?? 0) >= 0.5 { reference = sample }
             let interrupts = InterruptCounter.count - baseline
             if interrupts > 1 {

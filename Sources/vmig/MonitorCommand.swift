@@ -44,8 +44,9 @@ struct MonitorCommand: ParsableCommand {
         do {
             let connection = try QMPConnection(path: Self.path(of: socket), timeout: timeout)
             let session = MonitorSession(connection: connection, destinationSocket: destSocket.map(Self.path))
-            if !command.isEmpty {
-                status = try session.runOneShot(command)
+            let words = command.first == "--" ? Array(command.dropFirst()) : command
+            if !words.isEmpty {
+                status = try session.runOneShot(words)
             } else if Console.inputIsTerminal {
                 status = try session.runInteractive()
             } else {

@@ -23,6 +23,7 @@ struct CLITests {
         #expect(try vmig.run(["-s", "unix:" + vm.socketPath, "info", "version"])
             == .init(status: 0, stdout: "10.0.0vmig 0.1.0\n", stderr: ""))
         #expect(try vmig.run(["--socket", vm.socketPath, "info name"]) == .init(status: 0, stdout: "vm\n", stderr: ""))
+        #expect(try vmig.run(["-s", vm.socketPath, "--", "info", "status"]).stdout == "VM status: running\n")
     }
 
     @Test func oneShotStopAndCont() throws {

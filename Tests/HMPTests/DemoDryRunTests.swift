@@ -31,7 +31,6 @@ struct DemoDryRunTests {
             (src) migrate_set_capability multifd on
             (src) migrate_set_parameter multifd-channels 2
             (src) migrate_set_parameter max-bandwidth 4G
-            (src) info vfio
             (src) migrate unix:/tmp/vmig-demo.XXXXXX/migration.sock
             (dst) info status
             (dst) cont

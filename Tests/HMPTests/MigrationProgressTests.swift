@@ -66,6 +66,11 @@ struct MigrationProgressTests {
         ])
     }
 
+    @Test func summaryWhenNothingStarted() {
+        let sample = MigrationProgressSample(time: 3, info: .emptyObject, devices: [])
+        #expect(MigrationSummary.lines(sample, integrity: .skipped("the migration did not complete")).first == "No migration started")
+    }
+
     @Test func digestMismatches() {
         let source: JSONValue = ["ram": "aa", "devices": [["id": "gpu0", "digest": "01"], ["id": "nic0", "digest": "02"]]]
         let destination: JSONValue = ["ram": "ab", "devices": [["id": "gpu0", "digest": "01"], ["id": "dpu0", "digest": "03"]]]

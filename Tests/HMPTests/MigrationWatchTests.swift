@@ -16,8 +16,10 @@ struct MigrationWatchTests {
 
     private static let digest: JSONValue = ["ram": "00112233445566778899aabbccddeeff", "devices": [["id": "gpu0", "digest": "42"]]]
 
-    /// A source whose migration is active for `activePolls` polls of query-migrate, then `final`.
-    private func source(activePolls: Int, final: JSONValue, digest: JSONValue = digest) throws -> ScriptedQMPServer {
+    /// A source whose query-migrate is empty for `emptyPolls` polls, active for `activePolls`, then `final`.
+    private func source(
+        emptyPolls: Int = 0, activePolls: Int, final: JSONValue, digest: JSONValue = digest
+    ) throws -> ScriptedQMPServer {
         let polls = Mutex(0)
         return try ScriptedQMPServer(path: directory.path + "/src.qmp") { command, _ in
             switch command {
@@ -27,7 +29,8 @@ struct MigrationWatchTests {
                     count += 1
                     return count
                 }
-                return .success(count <= activePolls ? CannedReplies.activeMigration : final)
+                if count <= emptyPolls { return .success(.emptyObject) }
+                return .success(count <= emptyPolls + activePolls ? CannedReplies.activeMigration : final)
             case "x-query-vfio-migration": return .success([CannedReplies.gpuSaving])
             case "x-query-digest": return .success(digest)
             default: return .failure(.init(errorClass: "CommandNotFound", desc: "The command \(command) has not been found"))
@@ -83,6 +86,14 @@ struct MigrationWatchTests {
         let output = try vmig.run(["-s", src.path, "migrate", "unix:/tmp/mig.sock"])
         #expect(output.status == 0)
         #expect(output.stdout.hasSuffix("  integrity:    not checked (give --dest-socket to compare digests)\n"))
+    }
+
+    @Test func aMigrationThatShowsUpLateIsWaitedFor() throws {
+        let src = try source(emptyPolls: 3, activePolls: 1, final: CannedReplies.completedMigration)
+        defer { src.stop() }
+        let output = try vmig.run(["-s", src.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 0)
+        #expect(output.stdout.contains("Migration completed\n"))
     }
 
     @Test func failedMigrationExitsOne() throws {
