@@ -26,9 +26,9 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test --disable-xctest
 
-## demo: the main job, run end to end
+## demo: the main job — a live migration between two local daemons, with live progress
 demo: release
-	scripts/demo.sh $(RELEASE_BIN)
+	$(RELEASE_BIN)/vmig demo $(DEMO_ARGS)
 
 ## bench: the figures for docs/benchmarks.md (not a test: nothing asserts a speed)
 bench: release

@@ -3,6 +3,7 @@ import Dispatch
 import Glibc
 import Logging
 import Monitor
+import VFIO
 import NIOCore
 import NIOPosix
 import QMP
@@ -29,8 +30,8 @@ struct VMigDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Initial RAM content: random, zero or pattern.")
     var memoryFill = "random"
 
-    @Option(name: .long, help: "Bytes per second the guest workload dirties while the VM runs (0 = idle).")
-    var dirtyRate: UInt64 = 0
+    @Option(name: .long, help: "Bytes per second the guest workload dirties while the VM runs, e.g. 64M (0 = idle).")
+    var dirtyRate = "0"
 
     @Option(name: .long, help: "Wait for an incoming migration: defer (use migrate-incoming) or a URI to listen on now.")
     var incoming: String?
@@ -52,6 +53,9 @@ struct VMigDaemon: AsyncParsableCommand {
         if !["random", "zero", "pattern"].contains(memoryFill) {
             throw ValidationError("--memory-fill '\(memoryFill)': expected random, zero or pattern")
         }
+        if (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) == nil {
+            throw ValidationError("--dirty-rate '\(dirtyRate)': expected bytes per second like 64M")
+        }
         if let uuid, UUIDText.bytes(uuid) == nil { throw ValidationError("--uuid '\(uuid)': not a UUID") }
         if qmp.isEmpty { throw ValidationError("at least one --qmp unix:PATH is required") }
         for spec in qmp where !spec.hasPrefix("unix:") || spec.count <= 5 {
@@ -67,7 +71,7 @@ struct VMigDaemon: AsyncParsableCommand {
         }
         let options = DaemonOptions(
             name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
-            memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: dirtyRate,
+            memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0,
             incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16))
         let daemon: Daemon
         do {
