@@ -186,7 +186,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         let data = pending.removeValue(forKey: lastIndex) ?? []
         queuedBuffers -= 1
         queuedBytes -= min(queuedBytes, UInt64(data.count))
-        parameters.progress.update { $0.phase = .loadingConfig }
+        let queued = (queuedBuffers, queuedBytes)
+        parameters.progress.update { progress in
+            progress.phase = .loadingConfig
+            (progress.buffersQueued, progress.bytesQueued) = queued
+        }
         var reader = VFIOByteReader(data)
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {
