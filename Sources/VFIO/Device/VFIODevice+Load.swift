@@ -7,16 +7,18 @@ extension VFIODevice {
         let properties = currentProperties
         let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
         let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
-        let state = session.withLock { session -> VFIODeviceState in
+        let (state, previous) = session.withLock { session -> (VFIODeviceState, VFIOMultifdLoader?) in
+            let previous = session.loader
             session.role = .destination
             session.multifdTransfer = multifd
             session.loadConfigAfterIter = afterIter
             session.switchoverAck = setup.switchoverAck
-            session.loader?.shutdown()
             session.loader = loader
             session.config = .unprogrammed(deviceID: id)
-            return session.deviceState
+            return (session.deviceState, previous)
         }
+        // Outside the session lock: a running loader takes it to apply the config.
+        previous?.shutdown()
         progress.restart(mode: multifd ? .multifd : .mainChannel, state: state)
         try setState(.resuming, recover: state)
         progress.update { $0.phase = .resuming }

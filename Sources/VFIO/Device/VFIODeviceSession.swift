@@ -1,21 +1,3 @@
-/// Which end of a migration a device is on.
-public enum VFIOMigrationRole: String, Sendable {
-    /// Saving (outgoing).
-    case source
-    /// Loading (incoming).
-    case destination
-}
-
-/// How a migration ended, as the engine reports it to each device.
-public enum VFIOMigrationOutcome: Sendable {
-    /// The migration completed.
-    case completed
-    /// The migration failed.
-    case failed
-    /// The migration was cancelled.
-    case cancelled
-}
-
 /// A device's mutable migration state (QEMU's `VFIOMigration`), guarded by the device.
 struct VFIODeviceSession {
     /// The last state the device was set to (QEMU's `migration->device_state`).

@@ -28,10 +28,21 @@ final class VFIOProgressTracker: Sendable {
     }
 
     /// Changes the counters; reports them if the last report is at least `interval` old.
+    /// Call it with no lock held: the callback runs on this thread.
     func update(_ change: (inout VFIOMigrationProgress) -> Void) {
+        record(change)
+        reportIfDue()
+    }
+
+    /// Changes the counters without reporting (safe while holding other locks).
+    func record(_ change: (inout VFIOMigrationProgress) -> Void) {
+        guarded.withLock { change(&$0.progress) }
+    }
+
+    /// Reports the counters if the last report is at least `interval` old (no lock held).
+    func reportIfDue() {
         let now = MonotonicClock.now()
         let report = guarded.withLock { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
-            change(&guarded.progress)
             guard let handler = guarded.handler else { return nil }
             if let last = guarded.lastReport, now - last < Self.interval { return nil }
             guarded.lastReport = now

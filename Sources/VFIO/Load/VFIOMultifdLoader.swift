@@ -11,6 +11,9 @@ import Darwin
 /// All state is guarded by one per-device pthread mutex (no global lock). The loop waits on
 /// condition variables, so it must run on a dedicated thread; waits time out every 50 ms to
 /// notice an external abort flag that nobody signals.
+///
+/// Lock order: this mutex, then the device's session and progress locks (`applyConfig`,
+/// counters). No callback into user code runs while this mutex is held.
 final class VFIOMultifdLoader: @unchecked Sendable {
     /// What the loader needs from its device.
     struct Parameters: Sendable {
@@ -144,6 +147,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         var offset = 0
         while offset < data.count {
             mutex.unlock()
+            parameters.progress.reportIfDue()
             let result = Result { () throws -> Int in
                 try data.withUnsafeBytes { try parameters.backend.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
             }
@@ -152,12 +156,12 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             offset += written
             queuedBytes -= min(queuedBytes, UInt64(written))
             let queued = (queuedBuffers, queuedBytes)
-            parameters.progress.update { progress in
+            parameters.progress.record { progress in
                 progress.bytesLoaded += UInt64(written)
                 (progress.buffersQueued, progress.bytesQueued) = queued
             }
         }
-        parameters.progress.update { $0.buffersLoaded += 1 }
+        parameters.progress.record { $0.buffersLoaded += 1 }
     }
 
     private func writtenCount(_ result: Result<Int, any Error>, index: UInt32) throws -> Int {
@@ -186,7 +190,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         let data = pending.removeValue(forKey: lastIndex) ?? []
         queuedBuffers -= 1
         queuedBytes -= min(queuedBytes, UInt64(data.count))
-        parameters.progress.update { $0.phase = .loadingConfig }
+        let queued = (queuedBuffers, queuedBytes)
+        parameters.progress.record { progress in
+            progress.phase = .loadingConfig
+            (progress.buffersQueued, progress.bytesQueued) = queued
+        }
         var reader = VFIOByteReader(data)
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {

@@ -1,8 +1,3 @@
-/// Hands one device-state packet payload to the multifd send path: the section idstr and
-/// instance id, then the payload (12-byte VFIO header + data). The payload is only valid
-/// during the call; the transport copies it if it queues it. Throwing means queuing failed.
-public typealias VFIOStateSender = (_ idstr: String, _ instanceID: UInt32, _ payload: UnsafeRawBufferPointer) throws -> Void
-
 /// The body of a device's save thread at switchover in multifd mode
 /// (`vfio_multifd_save_complete_precopy_thread`, reference §2): reads the STOP_COPY stream in
 /// chunks of at most `dataBufferSize`, sends each as packet idx 0, 1, …, then sends the config

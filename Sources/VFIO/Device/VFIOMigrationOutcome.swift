@@ -1,0 +1,9 @@
+/// How a migration ended, as the engine reports it to each device.
+public enum VFIOMigrationOutcome: Sendable {
+    /// The migration completed.
+    case completed
+    /// The migration failed.
+    case failed
+    /// The migration was cancelled.
+    case cancelled
+}

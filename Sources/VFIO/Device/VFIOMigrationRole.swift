@@ -1,0 +1,7 @@
+/// Which end of a migration a device is on.
+public enum VFIOMigrationRole: String, Sendable {
+    /// Saving (outgoing).
+    case source
+    /// Loading (incoming).
+    case destination
+}
