@@ -7,6 +7,8 @@ final class IncomingLoader {
     private let stream: LoadStream
     private var handlers: [any SaveStateHandler] = []
     private var sections: [UInt32: any SaveStateHandler] = [:]
+    private var setupInfo = MigrationSetupInfo()
+    private var completed = false
 
     init(session: IncomingMigration, connection: SocketConnection, prefix: [UInt8]) {
         self.session = session
@@ -33,6 +35,9 @@ final class IncomingLoader {
         for handler in handlers {
             handler.loadCleanup()
         }
+        for handler in handlers {
+            handler.migrationFinished(completed ? .completed : .failed)
+        }
     }
 
     private var stoppedError: MigrationError {
@@ -53,6 +58,7 @@ final class IncomingLoader {
 
     private func readConfiguration() throws {
         let (capabilities, parameters) = session.settings()
+        setupInfo = MigrationSetupInfo(capabilities: capabilities, parameters: parameters)
         let local = StreamConfiguration(capabilities: capabilities, parameters: parameters)
         let remote = try StreamConfiguration.read(from: reader)
         try local.checkCompatible(source: remote)
@@ -74,7 +80,8 @@ final class IncomingLoader {
     }
 
     private func setupHandlers() throws {
-        let context = LoadContext(pool: session.pool, multifdEnabled: session.receiver != nil) { [session] in
+        let context = LoadContext(pool: session.pool, multifdEnabled: session.receiver != nil,
+                                  setup: setupInfo) { [session] in
             session.approveSwitchover()
         }
         for handler in handlers {
@@ -169,6 +176,7 @@ final class IncomingLoader {
     // MARK: End
 
     private func finishLoad() throws {
+        try checkEverySectionArrived()
         session.pool.wait()
         for handler in handlers {
             try handler.loadComplete()
@@ -177,6 +185,18 @@ final class IncomingLoader {
         try session.pool.errors.check()
         try session.errors.check()
         guard !session.isFinished else { throw stoppedError }
+        completed = true
         session.complete()
+    }
+
+    /// At EOF every local handler must have had a section: a device the source does not have would otherwise
+    /// start with no state (and a load thread waiting for it would never end).
+    private func checkEverySectionArrived() throws {
+        let loaded = Set(sections.values.map { ObjectIdentifier($0) })
+        for handler in handlers where !loaded.contains(ObjectIdentifier(handler)) {
+            throw MigrationError("No migration state received for '\(handler.idstr)' \(handler.instanceID): the source "
+                + "VM does not have this device. Make sure that your current VM setup matches your saved VM setup, "
+                + "including any hotplugged devices")
+        }
     }
 }

@@ -96,13 +96,16 @@ final class OutgoingRunner {
             if try readyForSwitchover() {
                 return
             }
-            if iterablePending(exact: false) == 0 {
-                Clock.sleep(milliseconds: 10)
-            } else {
-                for (id, handler) in sections where handler.isIterable {
+            let pending = iterablePending(exact: false)
+            // While switchover-ack is outstanding, handlers must still iterate: one may owe its INIT_DATA_SENT.
+            if pending > 0 || awaitingSwitchoverAck {
+                for (id, handler) in sections where handler.isIterable && handler.isActiveIterate {
                     try writer!.writeSection(.part, id: id, handler: handler) { try handler.saveIterate(context) }
                 }
                 try writer!.flush()
+            }
+            if pending == 0 {
+                Clock.sleep(milliseconds: 10)
             }
             updateWindow()
             waitForRateWindow()
@@ -116,8 +119,12 @@ final class OutgoingRunner {
         if pending < window.thresholdBytes {
             pending = iterablePending(exact: true)
         }
-        let acked = !session.capabilities[.switchoverAck] || session.switchoverAcked.load(ordering: .acquiring)
-        return (pending == 0 || pending < window.thresholdBytes) && acked
+        return (pending == 0 || pending < window.thresholdBytes) && !awaitingSwitchoverAck
+    }
+
+    /// True while `switchover-ack` is on and the destination has not acknowledged yet.
+    private var awaitingSwitchoverAck: Bool {
+        session.capabilities[.switchoverAck] && !session.switchoverAcked.load(ordering: .acquiring)
     }
 
     private func complete() throws {
@@ -132,7 +139,7 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try joinSaveThreads()
-        for (id, handler) in sections where !handler.isIterable {
+        for (id, handler) in sections where handler.hasSaveState {
             try writer!.writeSection(.full, id: id, handler: handler) { try handler.saveState(context) }
         }
         try writer!.writeEOF()
@@ -170,11 +177,16 @@ final class OutgoingRunner {
         }
     }
 
+    /// Waits for the save threads (a barrier: calling it again is cheap) and fails if any of them failed or the
+    /// migration must stop; on the way, a stopping migration raises the pool's abort flag first.
     private func joinSaveThreads() throws {
         if session.shouldStop {
             pool.abort()
         }
         pool.wait()
+        if pool.errors.hasError {
+            pool.abort()
+        }
         try pool.errors.check()
         try checkStop()
     }
@@ -208,6 +220,10 @@ final class OutgoingRunner {
     }
 
     // MARK: Rate, bandwidth, pending
+
+    private var setupInfo: MigrationSetupInfo {
+        MigrationSetupInfo(capabilities: session.capabilities, parameters: session.parameters)
+    }
 
     private var pagesSent: UInt64 {
         counters.normalPages.load(ordering: .relaxed) &+ counters.zeroPages.load(ordering: .relaxed)
@@ -249,7 +265,9 @@ final class OutgoingRunner {
     }
 
     private func makeContext() -> SaveContext {
-        SaveContext(writer: writer!, multifd: sender) { [unowned self] in rateLimitExceeded() }
+        SaveContext(writer: writer!, multifd: sender, setup: setupInfo,
+                    rateLimitExceeded: { [unowned self] in rateLimitExceeded() },
+                    joinSaveThreads: { [unowned self] in try joinSaveThreads() })
     }
 
     // MARK: Return path
@@ -330,6 +348,10 @@ final class OutgoingRunner {
         }
         if stopped && !completed {
             session.host.resumeAfterFailedOutgoing()
+        }
+        let outcome: MigrationOutcome = completed ? .completed : session.isCancelled ? .cancelled : .failed
+        for (_, handler) in sections {
+            handler.migrationFinished(outcome)
         }
     }
 

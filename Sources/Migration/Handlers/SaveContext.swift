@@ -3,14 +3,26 @@
 public final class SaveContext {
     let writer: MainStreamWriter
     private let rateCheck: () -> Bool
+    private let saveThreadsJoin: () throws -> Void
 
     /// The multifd send path, nil when the `multifd` capability is off.
     public let multifd: MultiFDSender?
+    /// Capabilities, parameters and engine properties of this migration.
+    public let setup: MigrationSetupInfo
 
-    init(writer: MainStreamWriter, multifd: MultiFDSender?, rateLimitExceeded: @escaping () -> Bool) {
+    init(writer: MainStreamWriter, multifd: MultiFDSender?, setup: MigrationSetupInfo,
+         rateLimitExceeded: @escaping () -> Bool, joinSaveThreads: @escaping () throws -> Void = {}) {
         self.writer = writer
         self.multifd = multifd
+        self.setup = setup
         rateCheck = rateLimitExceeded
+        saveThreadsJoin = joinSaveThreads
+    }
+
+    /// Waits for every `saveCompleteThread` of the switchover and throws the first error of any of them (RAM calls
+    /// it before its final multifd SYNC, so that the SYNC follows all device state on every channel).
+    func joinSaveThreads() throws {
+        try saveThreadsJoin()
     }
 
     /// True when this 100 ms window's `max-bandwidth` budget is used up: stop iterating and return.
@@ -66,6 +78,11 @@ public final class LoadStream {
     public func getBytes(_ count: Int, limit: Int) throws -> [UInt8] {
         try reader.getBytes(count, limit: limit, what: "section payload")
     }
+    /// Fills `buffer` completely from the stream (the caller bounds its size).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        try reader.read(into: base, count: buffer.count)
+    }
 }
 
 /// What a handler's destination methods may use.
@@ -75,10 +92,14 @@ public final class LoadContext: Sendable {
 
     /// True when the `multifd` capability is on (device state may arrive through `loadStateBuffer`).
     public let multifdEnabled: Bool
+    /// Capabilities, parameters and engine properties of this migration (the destination's own settings, which
+    /// the source's configuration record was checked against).
+    public let setup: MigrationSetupInfo
 
-    init(pool: ThreadPool, multifdEnabled: Bool, approve: @escaping @Sendable () -> Void) {
+    init(pool: ThreadPool, multifdEnabled: Bool, setup: MigrationSetupInfo, approve: @escaping @Sendable () -> Void) {
         self.pool = pool
         self.multifdEnabled = multifdEnabled
+        self.setup = setup
         self.approve = approve
     }
 

@@ -27,6 +27,10 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     var versionID: UInt32 { get }
     /// Iterable handlers get START/PART/END sections; the others one FULL section after the END sections.
     var isIterable: Bool { get }
+    /// Whether the handler also writes a FULL section (`saveState`) after the END sections; by default exactly the
+    /// non-iterable handlers do. An iterable handler with a FULL section (VFIO: its config) uses the same section
+    /// id for both.
+    var hasSaveState: Bool { get }
 
     // MARK: Source
 
@@ -36,6 +40,9 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     func pendingEstimate() -> UInt64
     /// Exact bytes still to send; may sync dirty state (QEMU's `state_pending_exact`).
     func pendingExact() -> UInt64
+    /// Whether this precopy iteration should include the handler (QEMU's `is_active_iterate`); an inactive
+    /// iterable handler gets no PART section this time.
+    var isActiveIterate: Bool { get }
     /// Writes one PART section payload; should respect `context.rateLimitExceeded`.
     func saveIterate(_ context: SaveContext) throws
     /// True if `saveCompleteThread` must run at switchover.
@@ -45,10 +52,13 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     func saveCompleteThread(_ context: SaveThreadContext) throws
     /// Writes the END section payload (VM stopped).
     func saveComplete(_ context: SaveContext) throws
-    /// Writes the FULL section payload of a non-iterable handler (VM stopped).
+    /// Writes the FULL section payload (VM stopped) of a handler with `hasSaveState`.
     func saveState(_ context: SaveContext) throws
     /// Releases source resources (success, failure or cancel).
     func saveCleanup()
+    /// Tells the handler how the migration ended, after `saveCleanup` / `loadCleanup` and, on a failed or
+    /// cancelled source, after the host restarted the VM (QEMU's precopy notifiers). Called on both ends.
+    func migrationFinished(_ outcome: MigrationOutcome)
 
     // MARK: Destination
 
@@ -74,6 +84,8 @@ extension SaveStateHandler {
     public var instanceID: UInt32 { 0 }
     public var versionID: UInt32 { 1 }
     public var isIterable: Bool { false }
+    public var hasSaveState: Bool { !isIterable }
+    public var isActiveIterate: Bool { true }
     public func saveSetup(_ context: SaveContext) throws {}
     public func pendingEstimate() -> UInt64 { 0 }
     public func pendingExact() -> UInt64 { pendingEstimate() }
@@ -83,6 +95,7 @@ extension SaveStateHandler {
     public func saveComplete(_ context: SaveContext) throws {}
     public func saveState(_ context: SaveContext) throws {}
     public func saveCleanup() {}
+    public func migrationFinished(_ outcome: MigrationOutcome) {}
     public func loadSetup(_ context: LoadContext) throws {}
     public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
     public var hasLoadStateBuffer: Bool { false }

@@ -44,10 +44,20 @@ final class MultiFDSendSlot: @unchecked Sendable {
         self.payload = payload
     }
 
-    /// Empties the slot for reuse.
+    /// Turns the slot into a device-state packet whose payload is a copy of `bytes` (the slot keeps its buffer's
+    /// capacity across packets, so a steady stream of equal-sized packets allocates nothing).
+    func setDeviceState(idstr: String, instanceID: UInt32, copying bytes: UnsafeRawBufferPointer) {
+        kind = .deviceState
+        self.idstr = idstr
+        self.instanceID = instanceID
+        payload.removeAll(keepingCapacity: true)
+        payload.append(contentsOf: bytes)
+    }
+
+    /// Empties the slot for reuse (a device-state buffer keeps its capacity).
     func clear() {
         kind = .empty
         pageCount = 0
-        payload = []
+        payload.removeAll(keepingCapacity: true)
     }
 }

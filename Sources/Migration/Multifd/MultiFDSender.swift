@@ -52,15 +52,31 @@ public final class MultiFDSender: Sendable {
     /// header naming `idstr`/`instanceID`, on whichever channel is idle. Thread-safe; blocks while every channel is
     /// busy; throws once the send path has failed.
     public func queueDeviceState(idstr: String, instanceID: UInt32, payload: [UInt8]) throws {
+        try checkDeviceState(idstr: idstr, size: payload.count)
+        try enqueueDeviceState { $0.setDeviceState(idstr: idstr, instanceID: instanceID, payload: payload) }
+    }
+
+    /// Like `queueDeviceState(idstr:instanceID:payload:)` for a payload in the caller's buffer, which is copied
+    /// (into a reused buffer) before the call returns, so the caller may reuse it at once.
+    public func queueDeviceState(idstr: String, instanceID: UInt32, payload: UnsafeRawBufferPointer) throws {
+        try checkDeviceState(idstr: idstr, size: payload.count)
+        try enqueueDeviceState { $0.setDeviceState(idstr: idstr, instanceID: instanceID, copying: payload) }
+    }
+
+    private func checkDeviceState(idstr: String, size: Int) throws {
         guard idstr.utf8.count < MultiFDWire.nameFieldSize else {
             throw MigrationError("multifd: device state idstr '\(idstr)' is longer than 255 bytes")
         }
-        guard !payload.isEmpty, payload.count <= Self.maxDeviceStatePayload else {
-            throw MigrationError("multifd: device state payload of \(payload.count) bytes is out of range "
+        guard size > 0, size <= Self.maxDeviceStatePayload else {
+            throw MigrationError("multifd: device state payload of \(size) bytes is out of range "
                 + "(1...\(Self.maxDeviceStatePayload))")
         }
+    }
+
+    /// Fills the shared device-state slot under the queue lock and hands it to a channel.
+    private func enqueueDeviceState(_ fill: (MultiFDSendSlot) -> Void) throws {
         try deviceSlot.withLock { slot in
-            slot.setDeviceState(idstr: idstr, instanceID: instanceID, payload: payload)
+            fill(slot)
             do {
                 try send(&slot)
             } catch {

@@ -130,6 +130,9 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         }
         try flushSlot()
         if let multifd {
+            // Device state goes out on the same channels from the save threads: the final SYNC must follow all of
+            // it, so that the destination has every device-state packet once it passes this flush.
+            try context.joinSaveThreads()
             try multifd.sync()
             try context.put64(RAMFlag.multifdFlush)
             sentSinceFlush = false

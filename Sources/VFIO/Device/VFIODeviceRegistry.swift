@@ -10,6 +10,7 @@ public final class VFIODeviceRegistry: Sendable {
 
     private struct Guarded {
         var devices: [VFIODevice] = []
+        var handlers: [VFIOSaveStateHandler] = []
         var nextSlot: UInt8
     }
 
@@ -41,6 +42,7 @@ public final class VFIODeviceRegistry: Sendable {
             let device = VFIODevice(spec: spec, pciSlot: guarded.nextSlot, backend: backend, transferStats: transferStats)
             guarded.nextSlot += 1
             guarded.devices.append(device)
+            guarded.handlers.append(VFIOSaveStateHandler(device: device))
             return device
         }
     }
@@ -55,6 +57,10 @@ public final class VFIODeviceRegistry: Sendable {
 
     /// Every device, in creation order.
     public var devices: [VFIODevice] { guarded.withLock { $0.devices } }
+
+    /// The migration handler of every device, in creation order (one per device, created with it and kept for
+    /// every migration): what the host returns as its `saveHandlers` after RAM.
+    public var saveStateHandlers: [VFIOSaveStateHandler] { guarded.withLock { $0.handlers } }
 
     /// The device with `id`.
     public func device(id: String) -> VFIODevice? {

@@ -35,7 +35,8 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     private let iterDoneCondition = PThreadCondition()
 
     // Guarded by `mutex`.
-    private var pending: [UInt32: [UInt8]] = [:]
+    /// Queued data by idx; a slice of the received packet, so that queuing copies nothing.
+    private var pending: [UInt32: ArraySlice<UInt8>] = [:]
     private var loadIndex: UInt32 = 0
     private var lastIndex = VFIODeviceStatePacket.invalidIndex
     private var queuedBytes: UInt64 = 0
@@ -59,11 +60,16 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     /// Queues the data of a validated packet (`vfio_load_state_buffer` after its header checks).
     func insert(_ header: VFIODeviceStatePacket, data: UnsafeRawBufferPointer) throws {
+        try insert(header, data: ArraySlice([UInt8](data)))
+    }
+
+    /// Queues the data of a validated packet without copying it (`data` is usually a slice of the packet).
+    func insert(_ header: VFIODeviceStatePacket, data: ArraySlice<UInt8>) throws {
         let queue = try mutex.withLock { () throws -> (UInt64, UInt64) in
             // The config packet is the last one: its idx ends the stream.
             if header.isConfig { lastIndex = header.idx }
             try admit(header.idx, size: UInt64(data.count))
-            pending[header.idx] = [UInt8](data)
+            pending[header.idx] = data
             queuedBuffers += 1
             bufferReady.signal()
             return (queuedBuffers, queuedBytes)
@@ -143,7 +149,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     }
 
     /// Writes one buffer, releasing the mutex while the device works (mutex held on entry and exit).
-    private func write(_ data: [UInt8], index: UInt32) throws {
+    private func write(_ data: ArraySlice<UInt8>, index: UInt32) throws {
         var offset = 0
         while offset < data.count {
             mutex.unlock()
@@ -195,7 +201,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             progress.phase = .loadingConfig
             (progress.buffersQueued, progress.bytesQueued) = queued
         }
-        var reader = VFIOByteReader(data)
+        var reader = VFIOByteReader(Array(data))
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {
             throw VFIOError("\(name): expected FLAG_DEV_CONFIG_STATE but got \(String(tag, radix: 16))")

@@ -1,0 +1,152 @@
+import Migration
+import Synchronization
+
+/// Plugs one `VFIODevice` into the migration engine (QEMU's `savevm_vfio_handlers`): every `SaveStateHandler`
+/// call goes to the device method of the same QEMU name, with the engine's main stream, multifd send path and
+/// load-thread pool adapted to the device's interfaces.
+///
+/// One handler per device, created once (`VFIODeviceRegistry.saveStateHandlers` does it) and reused by every
+/// migration: each setup starts from a clean per-migration state. The section is `<pci address>/vfio`, instance
+/// 0, version 1; the handler is iterable (precopy data, STOP_COPY data in main-channel mode) and also writes a
+/// FULL section (the config in main-channel mode, a dummy END_OF_STATE in multifd mode).
+///
+/// VM run-state changes reach the device through `vmStateChangePrepare()` / `vmStateChange(running:finishMigrate:)`
+/// (the daemon's host calls them, or `VFIODeviceRegistry.vmStateChange` for all devices); a failure there fails
+/// a running outgoing migration at its next step, as QEMU's `migration_file_set_error` does.
+public final class VFIOSaveStateHandler: SaveStateHandler {
+    /// The device this handler migrates.
+    public let device: VFIODevice
+
+    /// Per-migration state shared by the engine's threads.
+    struct MigrationState {
+        /// The destination's context, from `loadSetup` to `loadCleanup`.
+        var loadContext: LoadContext?
+        /// Whether `switchoverStart` submitted the load thread.
+        var loadThreadStarted = false
+        /// A failed VM run-state change, to fail the outgoing migration with.
+        var vmStateError: VFIOError?
+    }
+
+    let state = Mutex(MigrationState())
+
+    /// A handler for `device`.
+    public init(device: VFIODevice) {
+        self.device = device
+    }
+
+    /// `<pci address>/vfio`.
+    public var idstr: String { device.idstr }
+    /// The device's instance id (0 unless assigned otherwise).
+    public var instanceID: UInt32 { device.instanceID }
+    /// VFIO sections are version 1.
+    public var versionID: UInt32 { 1 }
+    /// VFIO has precopy iterations and a completion step.
+    public var isIterable: Bool { true }
+    /// VFIO also writes a FULL section (`vfio_save_state`).
+    public var hasSaveState: Bool { true }
+
+    // MARK: VM run state
+
+    /// The VM is about to stop or start (`vfio_vmstate_change_prepare`). A failure (the device was then reset, as
+    /// in QEMU) is returned and recorded for the running outgoing migration.
+    @discardableResult
+    public func vmStateChangePrepare() -> VFIOError? {
+        record { try device.vmStateChangePrepare() }
+    }
+
+    /// The VM stopped or started (`vfio_vmstate_change`); `finishMigrate` when the stop is a migration's
+    /// switchover. A failure is returned and recorded for the running outgoing migration.
+    @discardableResult
+    public func vmStateChange(running: Bool, finishMigrate: Bool) -> VFIOError? {
+        record { try device.vmStateChange(running: running, finishMigrate: finishMigrate) }
+    }
+
+    /// The recorded run-state failure, if any (cleared at the next save setup).
+    public var vmStateError: VFIOError? { state.withLock { $0.vmStateError } }
+
+    private func record(_ body: () throws -> Void) -> VFIOError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            let failure = error as? VFIOError ?? VFIOError("\(device.name): \(error)")
+            state.withLock { if $0.vmStateError == nil { $0.vmStateError = failure } }
+            return failure
+        }
+    }
+
+    /// Throws a recorded run-state failure as the migration's error.
+    func checkVMState() throws {
+        if let failure = vmStateError { throw MigrationError(failure.message) }
+    }
+
+    // MARK: Source
+
+    /// `save_setup`: resets the machine's `vfio.transferred` (a new migration starts; every device's setup runs
+    /// before any device sends data), resolves the transfer mode and writes the START payload.
+    public func saveSetup(_ context: SaveContext) throws {
+        device.transferStats.reset()
+        state.withLock { $0.vmStateError = nil }
+        var writer = SaveContextWriter(context: context)
+        try VFIOErrorBridge.run { try device.saveSetup(VFIOMigrationSetup(context.setup), to: &writer) }
+    }
+
+    /// `state_pending_estimate`.
+    public func pendingEstimate() -> UInt64 { device.pendingEstimate() }
+
+    /// `state_pending_exact`.
+    public func pendingExact() -> UInt64 { device.pendingExact() }
+
+    /// `is_active_iterate`: only while the device is in a precopy state.
+    public var isActiveIterate: Bool { device.isActiveIterate }
+
+    /// `save_live_iterate`: one PART payload.
+    public func saveIterate(_ context: SaveContext) throws {
+        var writer = SaveContextWriter(context: context)
+        try VFIOErrorBridge.run { try device.saveIterate(to: &writer) }
+    }
+
+    /// A save thread at switchover (a no-op in main-channel mode).
+    public var hasSaveCompleteThread: Bool { true }
+
+    /// `save_complete_precopy_thread`: STOP_COPY data and config as device-state packets on multifd.
+    public func saveCompleteThread(_ context: SaveThreadContext) throws {
+        try checkVMState()
+        let multifd = context.multifd
+        try VFIOErrorBridge.run {
+            try device.saveCompletePrecopyThread(
+                send: { idstr, instanceID, payload in
+                    guard let multifd else { throw VFIOError("multifd: the send path is not set up") }
+                    try multifd.queueDeviceState(idstr: idstr, instanceID: instanceID, payload: payload)
+                },
+                isAborted: { context.isAborted })
+        }
+    }
+
+    /// `save_live_complete_precopy`: the END payload (all STOP_COPY data in main-channel mode).
+    public func saveComplete(_ context: SaveContext) throws {
+        try checkVMState()
+        var writer = SaveContextWriter(context: context)
+        try VFIOErrorBridge.run { try device.saveCompletePrecopy(to: &writer) }
+    }
+
+    /// `save_state`: the FULL payload.
+    public func saveState(_ context: SaveContext) throws {
+        var writer = SaveContextWriter(context: context)
+        try VFIOErrorBridge.run { try device.saveState(to: &writer) }
+    }
+
+    /// `save_cleanup`.
+    public func saveCleanup() {
+        device.saveCleanup()
+    }
+
+    /// The migration's outcome (QEMU's precopy notifier): a failed or cancelled source device runs again.
+    public func migrationFinished(_ outcome: MigrationOutcome) {
+        switch outcome {
+        case .completed: device.migrationFinished(.completed)
+        case .failed: device.migrationFinished(.failed)
+        case .cancelled: device.migrationFinished(.cancelled)
+        }
+    }
+}
