@@ -24,7 +24,8 @@ public final class VMHost: MigrationHost {
         self.uuid = uuid
     }
 
-    public var saveHandlers: [any SaveStateHandler] { [] }
+    /// One handler per VFIO device (RAM is the engine's own).
+    public var saveHandlers: [any SaveStateHandler] { devices.saveStateHandlers }
 
     public func stopForSwitchover() {
         stateBeforeSwitchover.withLock { $0 = vm.runState }
@@ -78,17 +79,14 @@ public final class VMHost: MigrationHost {
     /// QEMU's `vfio.transferred` for `query-migrate`: reported by a source that has devices while its migration
     /// is active or completed; nil otherwise.
     public func vfioTransferred(_ info: MigrationInfo) -> UInt64? {
-        guard !devices.devices.isEmpty, info.ram != nil,
-            let status = info.status, [.active, .preSwitchover, .device, .completed].contains(status)
-        else { return nil }
-        return devices.transferStats.transferred
+        guard let status = info.status, [.active, .preSwitchover, .device, .completed].contains(status) else {
+            return nil
+        }
+        return devices.vfioTransferred(for: info)
     }
 
     /// Moves every device along with the VM's run state (QEMU's VM state change handlers).
     public func devicesFollow(_ state: RunState) {
-        for device in devices.devices {
-            try? device.vmStateChangePrepare()
-            try? device.vmStateChange(running: state == .running, finishMigrate: state == .finishMigrate)
-        }
+        devices.vmStateChange(running: state == .running, finishMigrate: state == .finishMigrate)
     }
 }

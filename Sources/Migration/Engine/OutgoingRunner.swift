@@ -132,6 +132,8 @@ final class OutgoingRunner {
         try enterDevicePhase()
         rateLimited = false
         try writer!.writeCommand(.switchoverStart)
+        // The destination starts its load threads on SWITCHOVER_START: send it now, not after the END sections.
+        try writer!.flush()
         startSaveThreads()
         let context = makeContext()
         for (id, handler) in sections where handler.isIterable {

@@ -131,7 +131,10 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         try flushSlot()
         if let multifd {
             // Device state goes out on the same channels from the save threads: the final SYNC must follow all of
-            // it, so that the destination has every device-state packet once it passes this flush.
+            // it, so that the destination has every device-state packet once it passes this flush. The main stream
+            // goes out first: a flush marker still in our buffer would keep the destination's receive threads
+            // parked at an earlier SYNC, and the save threads could never finish sending.
+            try context.writer.flush()
             try context.joinSaveThreads()
             try multifd.sync()
             try context.put64(RAMFlag.multifdFlush)
@@ -171,6 +174,8 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         try flushSlot()
         try multifd.sync()
         try context.put64(RAMFlag.multifdFlush)
+        // The destination releases its receive threads from this SYNC only when it reads the marker.
+        try context.writer.flush()
         sentSinceFlush = false
     }
 
