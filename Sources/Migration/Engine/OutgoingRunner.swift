@@ -153,6 +153,8 @@ final class OutgoingRunner {
     /// `active` → (`pre-switchover`, wait for `migrate-continue`) → `device`.
     private func enterDevicePhase() throws {
         if session.capabilities[.pauseBeforeSwitchover] {
+            // A stale migrate-continue must not skip the pause (QEMU resets its pause semaphore here too).
+            while session.continueSignal.tryWait() {}
             guard session.status.transition(from: .active, to: .preSwitchover) else { throw cancelledError }
             let resumed = session.continueSignal.wait(pollMilliseconds: 50) { session.shouldStop }
             guard resumed, !session.shouldStop else { try checkStop(); throw cancelledError }
