@@ -201,7 +201,9 @@ final class OutgoingRunner {
         counters.derived.withLock {
             $0.downtime = downtime / 1_000_000
             $0.totalTime = total
-            $0.mbps = total > 0 ? Double(transferred) * 8 / Double(total) / 1000 : 0
+            // QEMU: bytes over the transfer time (total time minus setup time).
+            let transferTime = total > $0.setupTime ? total - $0.setupTime : 0
+            $0.mbps = transferTime > 0 ? Double(transferred) * 8 / Double(transferTime) / 1000 : 0
         }
         sender?.finish()
         completed = true
