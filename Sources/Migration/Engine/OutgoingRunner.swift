@@ -38,7 +38,7 @@ final class OutgoingRunner {
     // MARK: Phases
 
     private func connect() throws {
-        let main = try SocketAddressing.connect(to: session.uri)
+        let main = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
         session.register(main)
         let writer = MainStreamWriter(connection: main, counter: counters.mainBytes)
         self.writer = writer
@@ -58,7 +58,7 @@ final class OutgoingRunner {
     private func connectMultifd() throws {
         var connections: [SocketConnection] = []
         for _ in 0..<Int(session.parameters.multifdChannels) {
-            let connection = try SocketAddressing.connect(to: session.uri)
+            let connection = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
             session.register(connection)
             connections.append(connection)
         }
