@@ -135,6 +135,7 @@ final class OutgoingRunner {
         for (id, handler) in sections where !handler.isIterable {
             try writer!.writeSection(.full, id: id, handler: handler) { try handler.saveState(context) }
         }
+        guard session.commitToDestination() else { throw cancelledError }
         try writer!.writeEOF()
         try writer!.flush()
         let resume = try waitForResult()
@@ -312,7 +313,6 @@ final class OutgoingRunner {
         if session.destinationError == nil && returnPath != nil {
             // The destination usually explains why our socket broke; give its message a moment to arrive.
             _ = session.returnPathDone.wait(milliseconds: 300)
-            session.returnPathDone.post()
         }
         let chosen = session.destinationError ?? session.errors.error ?? MigrationError.wrap(error)
         session.errors.record(chosen)
