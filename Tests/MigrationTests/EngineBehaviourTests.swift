@@ -242,3 +242,66 @@ struct ConvergenceTests {
         #expect(pair.source.runState == "postmigrate")
     }
 }
+
+/// Switchover decisions, run states and event gating.
+@Suite(.serialized)
+struct SwitchoverTests {
+    @Test func availSwitchoverBandwidthSwitchesOverEarly() throws {
+        // 16 MiB/s would need 2 s for 32 MiB; claiming 64 GiB/s for the switchover makes everything fit in the
+        // 300 ms downtime after the first 100 ms window; the rest goes unthrottled while the VM is stopped.
+        let pair = try EngineBehaviourTests.Pair(bandwidth: 16 << 20)
+        var update = MigrationParameterUpdate()
+        update.availSwitchoverBandwidth = 64 << 30
+        try pair.sourceEngine.setParameters(update)
+        try pair.start()
+        pair.expectCompleted()
+        let info = pair.sourceEngine.info()
+        #expect((info.totalTime ?? .max) < 1500, "total-time \(info.totalTime ?? 0)")
+        #expect((info.ram?.downtimeBytes ?? 0) > 8 << 20)
+    }
+
+    @Test func destinationStartedPausedStaysPaused() throws {
+        let source = try TestHost(size: 8 << 20)
+        let destination = try TestHost.destination(size: 8 << 20, paused: true)
+        let sourceEngine = MigrationEngine(host: source)
+        let destinationEngine = MigrationEngine(host: destination, incoming: .uri("unix:\(Harness.socketPath("p"))"))
+        try destinationEngine.listenFromCommandLine()
+        #expect(throws: MigrationError("'-incoming' was not specified on the command line")) {
+            try destinationEngine.migrateIncoming(uri: "unix:/tmp/other.sock")
+        }
+        guard case .unix(let path)? = destinationEngine.info().socketAddress?.first else {
+            Issue.record("no socket address")
+            return
+        }
+        #expect(destinationEngine.info().status == nil)
+        try sourceEngine.startOutgoing(uri: "unix:\(path)")
+        #expect(Harness.waitForStatus(destinationEngine, [.completed, .failed]))
+        #expect(destination.runState == "paused")
+        #expect(destination.events.isEmpty)
+        #expect(Harness.waitForStatus(sourceEngine, [.completed]))
+        #expect(source.memory.digest() == destination.memory.digest())
+    }
+
+    @Test func eventsOnlyWithTheEventsCapability() throws {
+        let pair = try EngineBehaviourTests.Pair()
+        try pair.sourceEngine.setCapabilities([(.events, false)])
+        try pair.start()
+        pair.expectCompleted()
+        #expect(pair.sourceEvents.all.isEmpty)
+    }
+
+    @Test func ramSizeMismatchFailsBothEnds() throws {
+        let source = try TestHost(size: 8 << 20)
+        let destination = try TestHost.destination(size: 4 << 20)
+        let sourceEngine = MigrationEngine(host: source)
+        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let path = Harness.socketPath("size")
+        try destinationEngine.migrateIncoming(uri: "unix:\(path)")
+        try sourceEngine.startOutgoing(uri: "unix:\(path)")
+        let expected = "Length mismatch: pc.ram: 0x800000 in != 0x400000: Invalid argument"
+        #expect(Harness.waitForStatus(sourceEngine, [.failed, .completed]))
+        #expect(sourceEngine.info().errorDesc == "The destination failed: \(expected)")
+        #expect(destinationEngine.info().errorDesc == expected)
+        #expect(source.runState == "running")
+    }
+}

@@ -65,6 +65,27 @@ struct EngineMigrationTests {
         try migrate(multifd: false, uri: { "unix:\(Harness.socketPath($0))" }, fill: .pattern)
     }
 
+    @Test(arguments: [(true, ZeroPageDetection.legacy), (true, .none), (false, .none), (false, .legacy)])
+    func zeroPageDetectionModes(multifd: Bool, detection: ZeroPageDetection) throws {
+        let source = try TestHost(size: 16 << 20, fill: .pattern)
+        let destination = try TestHost.destination(size: 16 << 20)
+        let sourceEngine = MigrationEngine(host: source)
+        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        try Harness.configure([sourceEngine, destinationEngine], multifd: multifd)
+        var update = MigrationParameterUpdate()
+        update.zeroPageDetection = detection
+        try sourceEngine.setParameters(update)
+        let path = Harness.socketPath("zp")
+        try destinationEngine.migrateIncoming(uri: "unix:\(path)")
+        try sourceEngine.startOutgoing(uri: "unix:\(path)")
+        #expect(Harness.waitForStatus(sourceEngine, [.completed, .failed]))
+        #expect(Harness.waitForStatus(destinationEngine, [.completed, .failed]))
+        let ram = sourceEngine.info().ram
+        #expect(ram?.duplicate == (detection == .none ? 0 : 1024), "\(String(describing: ram))")
+        #expect(ram?.normal == (detection == .none ? 4096 : 3072))
+        #expect(source.memory.digest() == destination.memory.digest())
+    }
+
     @Test func dirtyingWorkloadConverges() throws {
         try migrate(multifd: true, uri: { "unix:\(Harness.socketPath($0))" }, dirtyRate: 32 << 20)
         try migrate(multifd: false, uri: { "unix:\(Harness.socketPath($0))" }, dirtyRate: 32 << 20)

@@ -6,13 +6,21 @@ import Synchronization
 public enum LoopbackBenchmark {
     /// What one run measured.
     public struct Result: Sendable {
+        /// `ram.total` in bytes.
         public var ramBytes: UInt64
+        /// `total-time` of the source.
         public var totalTimeMilliseconds: UInt64
+        /// `downtime` of the source.
         public var downtimeMilliseconds: UInt64
+        /// CPU time of the source's migration threads.
         public var sourceCPUSeconds: Double
+        /// CPU time of the destination's migration threads.
         public var destinationCPUSeconds: Double
+        /// Whether both RAM digests matched afterwards.
         public var digestsEqual: Bool
+        /// Whether multifd was on.
         public var multifd: Bool
+        /// `multifd-channels`.
         public var channels: UInt8
 
         /// GiB/s = ram.total / total-time.

@@ -29,8 +29,12 @@ public protocol MigrationHost: AnyObject, Sendable {
 }
 
 extension MigrationHost {
+    /// No devices.
     public var saveHandlers: [any SaveStateHandler] { [] }
+    /// No UUID: 16 zero bytes.
     public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
+    /// Nothing to do.
     public func incomingStarted() {}
+    /// Nothing to do.
     public func incomingFailed(_ error: MigrationError) {}
 }

@@ -17,6 +17,9 @@ final class OutgoingMigration: Sendable {
     let startTime = Clock.monotonicMilliseconds()
 
     private let cancelFlag = Atomic<Bool>(false)
+    /// Set once EOF is about to be written: from then on the outcome is the destination's, and
+    /// `migrate_cancel` no longer applies (cancelling then could leave the VM running on both hosts).
+    private let committed = Mutex(false)
     private let destinationFailure = Mutex<MigrationError?>(nil)
     private let connections = Mutex<[SocketConnection]>([])
     private let sender = Mutex<MultiFDSender?>(nil)
@@ -68,10 +71,23 @@ final class OutgoingMigration: Sendable {
     /// thread then restarts the VM if it stopped it, and ends in `cancelled`.
     func cancel() {
         let running: Set<MigrationStatus> = [.setup, .active, .preSwitchover, .device, .waitUnplug]
-        guard status.transition(from: running, to: .cancelling) else { return }
-        cancelFlag.store(true, ordering: .releasing)
+        let proceed = committed.withLock { committed -> Bool in
+            guard !committed, status.transition(from: running, to: .cancelling) else { return false }
+            cancelFlag.store(true, ordering: .releasing)
+            return true
+        }
+        guard proceed else { return }
         abortTransfers()
         continueSignal.post()
+    }
+
+    /// Called by the migration thread right before it writes EOF; false when a cancel came first.
+    func commitToDestination() -> Bool {
+        committed.withLock { committed in
+            guard !isCancelled else { return false }
+            committed = true
+            return true
+        }
     }
 
     /// `migrate-continue`: leaves `pre-switchover`.

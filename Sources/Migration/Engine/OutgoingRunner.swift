@@ -38,7 +38,7 @@ final class OutgoingRunner {
     // MARK: Phases
 
     private func connect() throws {
-        let main = try SocketAddressing.connect(to: session.uri)
+        let main = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
         session.register(main)
         let writer = MainStreamWriter(connection: main, counter: counters.mainBytes)
         self.writer = writer
@@ -58,7 +58,7 @@ final class OutgoingRunner {
     private func connectMultifd() throws {
         var connections: [SocketConnection] = []
         for _ in 0..<Int(session.parameters.multifdChannels) {
-            let connection = try SocketAddressing.connect(to: session.uri)
+            let connection = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
             session.register(connection)
             connections.append(connection)
         }
@@ -144,6 +144,7 @@ final class OutgoingRunner {
         for (id, handler) in sections where handler.hasSaveState {
             try writer!.writeSection(.full, id: id, handler: handler) { try handler.saveState(context) }
         }
+        guard session.commitToDestination() else { throw cancelledError }
         try writer!.writeEOF()
         try writer!.flush()
         let resume = try waitForResult()
@@ -162,6 +163,8 @@ final class OutgoingRunner {
     /// `active` → (`pre-switchover`, wait for `migrate-continue`) → `device`.
     private func enterDevicePhase() throws {
         if session.capabilities[.pauseBeforeSwitchover] {
+            // A stale migrate-continue must not skip the pause (QEMU resets its pause semaphore here too).
+            while session.continueSignal.tryWait() {}
             guard session.status.transition(from: .active, to: .preSwitchover) else { throw cancelledError }
             let resumed = session.continueSignal.wait(pollMilliseconds: 50) { session.shouldStop }
             guard resumed, !session.shouldStop else { try checkStop(); throw cancelledError }
@@ -213,7 +216,9 @@ final class OutgoingRunner {
         counters.derived.withLock {
             $0.downtime = downtime / 1_000_000
             $0.totalTime = total
-            $0.mbps = total > 0 ? Double(transferred) * 8 / Double(total) / 1000 : 0
+            // QEMU: bytes over the transfer time (total time minus setup time).
+            let transferTime = total > $0.setupTime ? total - $0.setupTime : 0
+            $0.mbps = transferTime > 0 ? Double(transferred) * 8 / Double(transferTime) / 1000 : 0
         }
         sender?.finish()
         completed = true
@@ -328,7 +333,6 @@ final class OutgoingRunner {
         if session.destinationError == nil && returnPath != nil {
             // The destination usually explains why our socket broke; give its message a moment to arrive.
             _ = session.returnPathDone.wait(milliseconds: 300)
-            session.returnPathDone.post()
         }
         let chosen = session.destinationError ?? session.errors.error ?? MigrationError.wrap(error)
         session.errors.record(chosen)

@@ -80,6 +80,7 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     func loadCleanup()
 }
 
+/// Defaults: instance 0, version 1, non-iterable, nothing pending, no threads, no ack, every step a no-op.
 extension SaveStateHandler {
     public var instanceID: UInt32 { 0 }
     public var versionID: UInt32 { 1 }

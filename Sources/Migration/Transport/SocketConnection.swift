@@ -172,10 +172,3 @@ public final class SocketConnection: Sendable {
     /// QEMU's text for a stream that ends inside a record.
     static let endOfFile = MigrationError("Unexpected end-of-file before all data were read")
 }
-
-/// `strerror(errno)` as a String.
-enum Errno {
-    static func text(_ code: Int32 = errno) -> String {
-        String(cString: strerror(code))
-    }
-}

@@ -43,9 +43,11 @@ public final class SocketListener: Sendable {
                     return nil
                 }
                 let connection = SocketConnection(fd: client)
-                connection.setBufferSizes(SocketAddressing.bufferSize)
                 if case .inet = address {
+                    connection.setBufferSizes(SocketAddressing.tcpBufferSize)
                     SocketAddressing.setNoDelay(client)
+                } else {
+                    connection.setBufferSizes(SocketAddressing.unixBufferSize)
                 }
                 return connection
             }

@@ -1,19 +1,6 @@
 import Glibc
 import Synchronization
 
-/// Counts bytes put on one channel (read by other threads for statistics and rate limiting).
-final class ByteCounter: Sendable {
-    private let bytes = Atomic<UInt64>(0)
-
-    func add(_ count: Int) {
-        bytes.wrappingAdd(UInt64(count), ordering: .relaxed)
-    }
-
-    var value: UInt64 {
-        bytes.load(ordering: .relaxed)
-    }
-}
-
 /// Buffered writer of the main stream. Small fields are copied into a scratch buffer; guest pages are referenced
 /// in place and go out with the scratch bytes in one `sendmsg` of up to 512 iovecs (no copy of page data).
 ///

@@ -2,9 +2,13 @@
 /// hdr(12, flags 0x40) | idstr[256] NUL-terminated @12 | instance_id u32 @268 | next_packet_size u32 @272;
 /// then exactly `next_packet_size` opaque payload bytes.
 public struct MultiFDDeviceStateHeader: Sendable, Equatable {
+    /// Header flags (`0x40`).
     public var flags: UInt32 = MultiFDWire.flagDeviceState
+    /// Section idstr of the target handler.
     public var idstr: String
+    /// Instance id of the target handler.
     public var instanceID: UInt32
+    /// `next_packet_size`: payload bytes that follow.
     public var payloadSize: UInt32
 
     /// A header for `payloadSize` bytes of state of section `idstr`/`instanceID`.

@@ -1,7 +1,10 @@
 /// The 12-byte header that starts every multifd packet (`MultiFDPacketHdr_t`): magic, version, flags.
 public struct MultiFDPacketHeader: Sendable, Equatable {
+    /// `0x11223344`.
     public var magic: UInt32 = MultiFDWire.magic
+    /// 1.
     public var version: UInt32 = MultiFDWire.version
+    /// SYNC `0x01`, compression `0x3e`, DEVICE_STATE `0x40`.
     public var flags: UInt32
 
     /// A header with `flags`.

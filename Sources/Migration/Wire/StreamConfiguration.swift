@@ -9,10 +9,15 @@ public struct StreamConfiguration: Sendable, Equatable {
     static let subsectionVersion: UInt32 = 1
     static let maxNameLength = 256
 
+    /// Machine name (`vmig`).
     public var machine: String
+    /// Target page size.
     public var pageSize: UInt32
+    /// The capability set (bitmask on the wire).
     public var capabilities: MigrationCapabilities
+    /// `multifd-channels`.
     public var multifdChannels: UInt8
+    /// `multifd-compression`.
     public var multifdCompression: MultiFDCompression
 
     /// The configuration an engine with these settings sends (or expects).
