@@ -8,7 +8,8 @@ final class DaemonFixture: @unchecked Sendable {
 
     init(name: String = "vm", arguments: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "vmig-qmp")
-        daemon = try DaemonProcess.vmigd(in: directory, name: name, extraArguments: arguments)
+        // Small RAM: these tests are about the protocol, and every daemon touches all of its RAM at start.
+        daemon = try DaemonProcess.vmigd(in: directory, name: name, extraArguments: ["-m", "16M"] + arguments)
     }
 
     deinit {
