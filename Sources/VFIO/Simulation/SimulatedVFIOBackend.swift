@@ -122,12 +122,13 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     public var streamBytes: (read: UInt64, written: UInt64) { locked { ($0.bytesRead, $0.bytesWritten) } }
 
     /// Number of pages of the state (4 KiB each, the last possibly shorter).
-    public var pageCount: Int { configuration.stateSize == 0 ? 0 : Int((configuration.stateSize - 1) / 4096 + 1) }
+    public var pageCount: Int { locked { $0.image.pageCount } }
 
     /// Changes `bytes` worth of pseudo-random pages now, as a running guest would (works in
     /// any state; tests use it for deterministic dirtying).
     public func simulateGuestWrites(bytes: UInt64) {
-        locked { $0.dirty(pages: Int((bytes + 4095) / 4096)) }
+        let pageSize = UInt64(SimulatedStatePattern.pageSize)
+        locked { $0.dirty(pages: Int((bytes + pageSize - 1) / pageSize)) }
     }
 
     /// Arms a one-shot read failure: reads deliver `bytes` more bytes, then one fails with `errno`.
