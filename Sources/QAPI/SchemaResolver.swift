@@ -104,7 +104,7 @@ struct SchemaResolver {
         return table.add(.array(name: name, element: element))
     }
 
-    /// Resolves member types; `context` names the list in errors.
+    /// Resolves member types; errors name the member.
     mutating func resolveMembers(_ members: [QAPIMember], in definition: Definition) throws(QAPISchemaError)
         -> [ObjectType.Member]
     {
