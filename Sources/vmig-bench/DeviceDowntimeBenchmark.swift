@@ -59,24 +59,11 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         }
         let src = try QMPTestClient(path: source.socketPath)
         let dst = try QMPTestClient(path: destination.socketPath)
-        for client in [src, dst] {
-            if channels > 0 {
-                try client.execute("migrate-set-capabilities", ["capabilities": [["capability": "multifd", "state": true]]])
-                try client.execute("migrate-set-parameters", ["multifd-channels": .integer(channels)])
-            }
-            try client.execute("migrate-set-parameters", ["max-bandwidth": 0])
-        }
+        for client in [src, dst] { try client.prepareMigration(channels: channels) }
         let uri = "unix:" + directory.path + "/mig.sock"
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
         try src.execute("migrate", ["uri": .string(uri)])
-        var info: JSONValue = .null
-        let deadline = Clock.now + 600
-        while Clock.now < deadline {
-            info = try src.execute("query-migrate")
-            if let status = info["status"]?.stringValue, ["completed", "failed", "cancelled"].contains(status) { break }
-            usleep(10_000)
-        }
-        guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
+        let info = try src.waitForMigrationCompleted(timeout: 600)
         let digests = (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
         guard digests.0 == digests.1 else { throw TestingError("digests differ after the benchmark") }
         return Measurement(

@@ -46,26 +46,13 @@ struct RAMMigrationBenchmark: ParsableCommand {
         }
         let src = try QMPTestClient(path: source.socketPath)
         let dst = try QMPTestClient(path: destination.socketPath)
-        for client in [src, dst] {
-            if channels > 0 {
-                try client.execute("migrate-set-capabilities", ["capabilities": [["capability": "multifd", "state": true]]])
-                try client.execute("migrate-set-parameters", ["multifd-channels": .integer(channels)])
-            }
-            try client.execute("migrate-set-parameters", ["max-bandwidth": 0])
-        }
+        for client in [src, dst] { try client.prepareMigration(channels: channels) }
         let uri = "unix:" + directory.path + "/mig.sock"
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
         let sourceCPU = ProcessCPU.seconds(of: source.pid) ?? 0
         let destinationCPU = ProcessCPU.seconds(of: destination.pid) ?? 0
         try src.execute("migrate", ["uri": .string(uri)])
-        var info: JSONValue = .null
-        let deadline = Clock.now + 300
-        while Clock.now < deadline {
-            info = try src.execute("query-migrate")
-            if let status = info["status"]?.stringValue, ["completed", "failed", "cancelled"].contains(status) { break }
-            usleep(5_000)
-        }
-        guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
+        let info = try src.waitForMigrationCompleted(timeout: 300)
         let total = info["total-time"]?.int64Value ?? 1
         let bytes = Double(info["ram"]?["total"]?.int64Value ?? 0)
         let result = Result(

@@ -64,14 +64,7 @@ final class MigrationPair: @unchecked Sendable {
     /// Polls `query-migrate` on `client` until its status is one of `statuses`.
     @discardableResult
     func waitForStatus(_ client: QMPTestClient, _ statuses: Set<String>, timeout: Double = 60) throws -> JSONValue {
-        let deadline = Clock.now + timeout
-        var last: JSONValue = .null
-        while Clock.now < deadline {
-            last = try client.execute("query-migrate")
-            if let status = last["status"]?.stringValue, statuses.contains(status) { return last }
-            usleep(20_000)
-        }
-        throw TestingError("status not in \(statuses) after \(timeout) s: \(last)")
+        try client.waitForMigrationStatus(statuses, timeout: timeout, pollMicroseconds: 20_000)
     }
 
     /// Runs a whole migration to `uri` and returns the source's final `query-migrate`.
