@@ -5,6 +5,9 @@ import Synchronization
 public final class SocketListener: Sendable {
     private let fd: Int32
     private let unixPath: String?
+    /// Device and inode of the socket file this listener created, so `close` removes only that file and never a
+    /// newer listener's socket bound to the same path meanwhile.
+    private let unixFileIdentity: (device: UInt64, inode: UInt64)?
     private let isClosed = Atomic<Bool>(false)
 
     /// The bound address, as `socket-address` reports it.
@@ -14,6 +17,13 @@ public final class SocketListener: Sendable {
         self.fd = fd
         self.address = address
         self.unixPath = unixPath
+        unixFileIdentity = unixPath.flatMap(Self.fileIdentity)
+    }
+
+    private static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
     deinit {
@@ -64,7 +74,9 @@ public final class SocketListener: Sendable {
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
-        if let unixPath {
+        if let unixPath, let created = unixFileIdentity, let current = Self.fileIdentity(unixPath),
+            current == created
+        {
             _ = unlink(unixPath)
         }
     }
