@@ -8,6 +8,7 @@ struct JSONCodecBenchmark: ParsableCommand {
 
     @Option(help: "Messages per run.") var count = 1_000_000
     @Option(help: "Runs (the median is reported).") var runs = 3
+    @Flag(help: "Also time decoding and encoding separately.") var breakdown = false
 
     func run() throws {
         var stream: [UInt8] = []
@@ -34,7 +35,27 @@ struct JSONCodecBenchmark: ParsableCommand {
             guard decoded == count, encodedBytes > 0 else { throw TestingError("decoded \(decoded) of \(count)") }
             rates.append(Double(count) / (Clock.now - start))
         }
+        if breakdown { try printBreakdown(stream) }
         rates.sort()
         print("json parse+encode messages/s: \(Int(rates[rates.count / 2])) (median of \(runs) runs of \(count); runs: \(rates.map { Int($0) }))")
+    }
+
+    /// Decoding alone, then encoding alone, to see where the time goes.
+    private func printBreakdown(_ stream: [UInt8]) throws {
+        var decoder = JSONStreamDecoder()
+        var values: [JSONValue] = []
+        values.reserveCapacity(count)
+        let decodeStart = Clock.now
+        decoder.feed(stream)
+        while let item = decoder.next() {
+            guard case .value(let value) = item else { throw TestingError("parse error") }
+            values.append(value)
+        }
+        let decodeTime = Clock.now - decodeStart
+        let encodeStart = Clock.now
+        var bytes = 0
+        for value in values { bytes += JSONWriter.encode(value).count }
+        let encodeTime = Clock.now - encodeStart
+        print("  decode only: \(Int(Double(count) / decodeTime))/s, encode only: \(Int(Double(count) / encodeTime))/s (\(bytes) bytes)")
     }
 }
