@@ -97,9 +97,12 @@ public final class SocketConnection: Sendable {
 
     /// Reads exactly `count` bytes.
     public func read(count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        try bytes.withUnsafeMutableBytes { try readExactly(into: $0.baseAddress!, count: count) }
-        return bytes
+        guard count > 0 else { return [] }
+        // Filled by the read: no zeroing pass first.
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readExactly(into: UnsafeMutableRawPointer(buffer.baseAddress!), count: count)
+            initialized = count
+        }
     }
 
     /// Reads up to `capacity` bytes (at least one); returns 0 at end of file.

@@ -14,12 +14,14 @@ final class BandwidthThrottle: Sendable {
         freeAt = Mutex(0)
     }
 
-    /// Accounts for `bytes` just transferred and sleeps until the rate allows them.
-    func pace(bytes: Int) {
+    /// Accounts for `bytes` just transferred by an operation that began at `startedAt` (a `MonotonicClock`
+    /// value) and sleeps until the rate allows them. The time the operation itself took counts towards the
+    /// transfer, as on a real link: producing the bytes and waiting for the link overlap, they do not add up.
+    func pace(bytes: Int, startedAt: UInt64) {
         guard bytesPerSecond > 0, bytes > 0 else { return }
         let cost = UInt64((Double(bytes) * 1e9 / Double(bytesPerSecond)).rounded(.up))
         let deadline = freeAt.withLock { free -> UInt64 in
-            let start = max(free, MonotonicClock.now())
+            let start = max(free, startedAt)
             free = start + cost
             return free
         }

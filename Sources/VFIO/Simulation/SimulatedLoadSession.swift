@@ -20,13 +20,33 @@ struct SimulatedLoadSession {
     /// Whether the stream stops inside a record (an incomplete stream).
     var isMidRecord: Bool { headerFill > 0 || current != nil }
 
-    /// Consumes all of `bytes`, applying each complete record to `image`.
+    /// Consumes all of `bytes`, applying each complete record to `image`. Records that arrive whole are checked
+    /// in place; only one cut between two writes goes through the staging buffers.
     mutating func write(_ bytes: UnsafeRawBufferPointer, image: inout SimulatedDeviceImage) throws(VFIOBackendError) {
         var offset = 0
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            if !isMidRecord, let consumed = try takeWholeRecord(rest, image: &image) {
+                offset += consumed
+                continue
+            }
             offset += current == nil ? try takeHeader(rest, image: image) : try takePayload(rest, image: &image)
         }
+    }
+
+    /// Checks and applies a record that starts at the beginning of `bytes` and ends inside it; nil when `bytes`
+    /// holds less than a whole record.
+    private mutating func takeWholeRecord(
+        _ bytes: UnsafeRawBufferPointer, image: inout SimulatedDeviceImage
+    ) throws(VFIOBackendError) -> Int? {
+        let headerSize = SimulatedStatePattern.headerSize
+        guard bytes.count >= headerSize else { return nil }
+        let record = SimulatedStatePattern.readHeader(bytes)
+        try validate(record, image: image)
+        let total = headerSize + Int(record.length)
+        guard bytes.count >= total else { return nil }
+        try apply(record, payload: UnsafeRawBufferPointer(rebasing: bytes[headerSize..<total]), image: &image)
+        return total
     }
 
     private mutating func takeHeader(_ bytes: UnsafeRawBufferPointer, image: SimulatedDeviceImage) throws(VFIOBackendError) -> Int {
@@ -72,16 +92,24 @@ struct SimulatedLoadSession {
         }
         payloadFill += count
         guard payloadFill == Int(record.length) else { return count }
-        try apply(record, image: &image)
+        let staged = payload
+        let failure = staged.withUnsafeBytes { bytes -> VFIOBackendError? in
+            do throws(VFIOBackendError) {
+                try apply(record, payload: UnsafeRawBufferPointer(rebasing: bytes[0..<Int(record.length)]), image: &image)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
         return count
     }
 
-    private mutating func apply(_ record: SimulatedStatePattern.Header, image: inout SimulatedDeviceImage) throws(VFIOBackendError) {
-        let intact = payload.withUnsafeBytes { bytes in
-            SimulatedStatePattern.matches(
-                UnsafeRawBufferPointer(rebasing: bytes[0..<Int(record.length)]),
-                seed: record.seed, page: record.page, generation: record.generation)
-        }
+    private mutating func apply(
+        _ record: SimulatedStatePattern.Header, payload: UnsafeRawBufferPointer, image: inout SimulatedDeviceImage
+    ) throws(VFIOBackendError) {
+        let intact = SimulatedStatePattern.matches(
+            payload, seed: record.seed, page: record.page, generation: record.generation)
         guard intact else {
             throw Self.invalid("record for page \(record.page) generation \(record.generation) is corrupt")
         }

@@ -32,11 +32,23 @@ struct SimulatedSaveSession {
         if !unsent.contains(page) { dirty.insert(page) }
     }
 
-    /// Copies the next stream bytes into `buffer`; returns how many (0: nothing readable).
+    /// Copies the next stream bytes into `buffer`; returns how many (0: nothing readable). A record that fits
+    /// whole is generated straight into `buffer`; only one cut by the buffer's end goes through the staging copy.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer, image: SimulatedDeviceImage) -> Int {
         var written = 0
         while written < buffer.count {
-            if recordOffset == recordLength, !startNextRecord(image: image) { break }
+            if recordOffset == recordLength {
+                guard let (page, initial) = nextPage(image: image) else { break }
+                let length = SimulatedStatePattern.headerSize + image.pageLength(page)
+                if buffer.count - written >= length {
+                    Self.writeRecord(
+                        page: page, image: image,
+                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[written..<written + length]))
+                    written += length
+                    continue
+                }
+                prepareRecord(page: page, image: image, initial: initial)
+            }
             let count = min(recordLength - recordOffset, buffer.count - written)
             record.withUnsafeBytes { source in
                 buffer.baseAddress!.advanced(by: written)
@@ -63,36 +75,43 @@ struct SimulatedSaveSession {
         return (initial, dirtyBytes, allUnsent + allDirty + remainder)
     }
 
-    private mutating func startNextRecord(image: SimulatedDeviceImage) -> Bool {
+    /// Takes the next page to send off the bitmaps: unsent pages first, then dirty ones. `initial` tells whether
+    /// it counts as initial precopy data.
+    private mutating func nextPage(image: SimulatedDeviceImage) -> (page: Int, initial: Bool)? {
         let limit = stopCopy ? image.pageCount : image.precopyPages
         if let page = unsent.first(from: unsentCursor, below: limit) {
             unsentCursor = page + 1
             unsent.remove(page)
             if page < precopyPages { unsentPrecopy -= 1 }
-            prepareRecord(page: page, image: image, initial: true)
-            return true
+            return (page, true)
         }
         if let page = dirty.first(from: dirtyCursor, below: image.pageCount) ?? dirty.first(from: 0, below: dirtyCursor) {
             dirtyCursor = page + 1
             dirty.remove(page)
-            prepareRecord(page: page, image: image, initial: false)
-            return true
+            return (page, false)
         }
-        return false
+        return nil
     }
 
+    /// Stages the record of `page` for reads that take it in pieces.
     private mutating func prepareRecord(page: Int, image: SimulatedDeviceImage, initial: Bool) {
-        let length = image.pageLength(page)
-        let generation = image.generations[page]
+        let length = SimulatedStatePattern.headerSize + image.pageLength(page)
         record.withUnsafeMutableBytes { bytes in
-            SimulatedStatePattern.writeHeader(
-                into: bytes, page: UInt32(page), generation: generation, length: UInt32(length), seed: image.seed)
-            let payload = UnsafeMutableRawBufferPointer(
-                rebasing: bytes[SimulatedStatePattern.headerSize..<SimulatedStatePattern.headerSize + length])
-            SimulatedStatePattern.fill(payload, seed: image.seed, page: UInt32(page), generation: generation)
+            Self.writeRecord(page: page, image: image, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<length]))
         }
-        recordLength = SimulatedStatePattern.headerSize + length
+        recordLength = length
         recordOffset = 0
         recordIsInitial = initial
+    }
+
+    /// Writes the whole record of `page` (header, then the page's bytes) into `bytes`, which is exactly its size.
+    private static func writeRecord(page: Int, image: SimulatedDeviceImage, into bytes: UnsafeMutableRawBufferPointer) {
+        let length = bytes.count - SimulatedStatePattern.headerSize
+        let generation = image.generations[page]
+        SimulatedStatePattern.writeHeader(
+            into: bytes, page: UInt32(page), generation: generation, length: UInt32(length), seed: image.seed)
+        SimulatedStatePattern.fill(
+            UnsafeMutableRawBufferPointer(rebasing: bytes[SimulatedStatePattern.headerSize...]), seed: image.seed,
+            page: UInt32(page), generation: generation)
     }
 }

@@ -2,8 +2,8 @@
 /// data stream. See docs/vfio-device-model.md, "Simulated device".
 ///
 /// The state is split into pages of `pageSize` bytes (the last may be shorter). The bytes of
-/// page `p` at generation `g` are a splitmix64 stream seeded from `(seed, p, g)`, so the whole
-/// state is a pure function of the device seed and the generation vector.
+/// page `p` at generation `g` are an arithmetic word sequence derived from `(seed, p, g)` (see
+/// `fill`), so the whole state is a pure function of the device seed and the generation vector.
 ///
 /// The data stream is a sequence of records: a 24-byte big-endian header
 /// {magic `VSD1`, page, generation, length, seed} followed by `length` page bytes.
@@ -24,27 +24,50 @@ enum SimulatedStatePattern {
         return hasher.finalize()
     }
 
-    /// Fills `buffer` with the first `buffer.count` bytes of page `page` at `generation`.
+    /// The first word and the (odd) step of page `page` at `generation`.
+    private static func progression(seed: UInt64, page: UInt32, generation: UInt32) -> (start: UInt64, step: UInt64) {
+        let start = StateHasher.fmix(seed ^ (UInt64(page) << 32 | UInt64(generation)) &* 0x9E37_79B9_7F4A_7C15)
+        return (start, StateHasher.fmix(start ^ 0xD6E8_FEB8_6659_FD93) | 1)
+    }
+
+    /// Fills `buffer` with the first `buffer.count` bytes of page `page` at `generation`: little-endian words
+    /// w(i) = start + (i + 1) × step, with start and an odd step derived from (seed, page, generation), so
+    /// every word of a page differs and pages differ from each other. One add per word: the simulation must
+    /// produce and check device data far faster than the 1 GiB/s devices it models.
     static func fill(_ buffer: UnsafeMutableRawBufferPointer, seed: UInt64, page: UInt32, generation: UInt32) {
-        var state = StateHasher.fmix(seed ^ (UInt64(page) << 32 | UInt64(generation)) &* 0x9E37_79B9_7F4A_7C15)
-        var offset = 0
-        while offset < buffer.count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            let word = splitmix(state).littleEndian
-            let count = min(8, buffer.count - offset)
-            withUnsafeBytes(of: word) { wordBytes in
-                buffer.baseAddress!.advanced(by: offset).copyMemory(from: wordBytes.baseAddress!, byteCount: count)
-            }
-            offset += count
+        guard let base = buffer.baseAddress else { return }
+        let (start, step) = progression(seed: seed, page: page, generation: generation)
+        let words = buffer.count / 8
+        var word = start
+        for index in 0..<words {
+            word &+= step
+            base.storeBytes(of: word.littleEndian, toByteOffset: index * 8, as: UInt64.self)
+        }
+        let tail = buffer.count - words * 8
+        guard tail > 0 else { return }
+        word &+= step
+        withUnsafeBytes(of: word.littleEndian) { bytes in
+            (base + words * 8).copyMemory(from: bytes.baseAddress!, byteCount: tail)
         }
     }
 
-    /// Whether `bytes` equal page `page` at `generation` (from the page's first byte).
+    /// Whether `bytes` equal page `page` at `generation` (from the page's first byte), in one pass.
     static func matches(_ bytes: UnsafeRawBufferPointer, seed: UInt64, page: UInt32, generation: UInt32) -> Bool {
-        withUnsafeTemporaryAllocation(byteCount: max(bytes.count, 1), alignment: 8) { expected in
-            let slice = UnsafeMutableRawBufferPointer(rebasing: expected[0..<bytes.count])
-            fill(slice, seed: seed, page: page, generation: generation)
-            return slice.elementsEqual(bytes)
+        guard let base = bytes.baseAddress else { return true }
+        let (start, step) = progression(seed: seed, page: page, generation: generation)
+        let words = bytes.count / 8
+        var word = start
+        var difference: UInt64 = 0
+        for index in 0..<words {
+            word &+= step
+            difference |= UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) ^ word
+        }
+        guard difference == 0 else { return false }
+        let tail = bytes.count - words * 8
+        guard tail > 0 else { return true }
+        word &+= step
+        return withUnsafeBytes(of: word.littleEndian) { expected in
+            (0..<tail).allSatisfy { bytes[words * 8 + $0] == expected[$0] }
         }
     }
 
@@ -76,12 +99,5 @@ enum SimulatedStatePattern {
             generation: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
             length: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
             seed: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
-    }
-
-    private static func splitmix(_ state: UInt64) -> UInt64 {
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

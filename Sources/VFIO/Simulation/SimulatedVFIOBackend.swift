@@ -80,15 +80,17 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
 
     /// Reads the outgoing stream, then sleeps to honour the read bandwidth.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let start = MonotonicClock.now()
         let count = try locked { model throws(VFIOBackendError) in try model.read(into: buffer) }
-        readThrottle.pace(bytes: count)
+        readThrottle.pace(bytes: count, startedAt: start)
         return count
     }
 
     /// Writes the incoming stream, then sleeps to honour the write bandwidth.
     public func write(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        let start = MonotonicClock.now()
         let count = try locked { model throws(VFIOBackendError) in try model.write(bytes) }
-        writeThrottle.pace(bytes: count)
+        writeThrottle.pace(bytes: count, startedAt: start)
         return count
     }
 

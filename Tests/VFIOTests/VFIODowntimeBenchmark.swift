@@ -1,0 +1,53 @@
+import Foundation
+import Migration
+import Testing
+
+@testable import VFIO
+
+/// Switchover downtime with VFIO device state: 4 devices × 256 MiB of STOP_COPY state, each read and written at
+/// 1 GiB/s, 512 MiB of RAM, paused guest, 4 multifd channels; multifd device-state transfer against the main
+/// channel, and both with unlimited device bandwidth. A measurement, not a test: it runs only with VMIG_BENCH=1
+/// (use a release build: `VMIG_BENCH=1 swift test -c release --filter VFIODowntimeBenchmark`).
+/// VMIG_BENCH_DEVICE_SIZE changes the device size, VMIG_BENCH_RUNS the repetitions (the best run is kept).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["VMIG_BENCH"] == "1"))
+struct VFIODowntimeBenchmark {
+    struct Measurement {
+        var label: String
+        var downtimes: [UInt64]
+        var best: UInt64 { downtimes.min() ?? 0 }
+    }
+
+    static let environment = ProcessInfo.processInfo.environment
+    static let deviceSize = environment["VMIG_BENCH_DEVICE_SIZE"] ?? "256M"
+    static let runs = Int(environment["VMIG_BENCH_RUNS"] ?? "") ?? 3
+
+    /// One configuration, `runs` times; returns the downtimes in ms.
+    static func measure(label: String, multifdTransfer: Bool, bandwidth: String?) throws -> Measurement {
+        var downtimes: [UInt64] = []
+        for _ in 0..<runs {
+            let limits = bandwidth.map { ",x-read-bandwidth=\($0),x-write-bandwidth=\($0)" } ?? ""
+            let devices = (0..<4).map {
+                "vfio-pci,id=dev\($0),x-state-size=\(deviceSize),x-migration-multifd-transfer="
+                    + (multifdTransfer ? "on" : "off") + limits
+            }
+            let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 4, ramSize: 512 << 20)
+            let outcome = try pair.run(timeout: 120)
+            pair.expectCompleted(outcome)
+            downtimes.append(outcome.source.downtime ?? 0)
+        }
+        let measurement = Measurement(label: label, downtimes: downtimes)
+        print("vmig VFIO downtime \(label): best \(measurement.best) ms, runs \(downtimes) ms")
+        return measurement
+    }
+
+    @Test func switchoverDowntime() throws {
+        let multifd = try Self.measure(label: "multifd x4, 1 GiB/s devices", multifdTransfer: true, bandwidth: "1G")
+        let main = try Self.measure(label: "main channel, 1 GiB/s devices", multifdTransfer: false, bandwidth: "1G")
+        let multifdFree = try Self.measure(label: "multifd x4, unlimited devices", multifdTransfer: true, bandwidth: nil)
+        let mainFree = try Self.measure(label: "main channel, unlimited devices", multifdTransfer: false, bandwidth: nil)
+        let ratio = Double(main.best) / Double(max(multifd.best, 1))
+        let freeRatio = Double(mainFree.best) / Double(max(multifdFree.best, 1))
+        print("vmig VFIO downtime: main/multifd = \(String(format: "%.2f", ratio))x at 1 GiB/s, "
+            + "\(String(format: "%.2f", freeRatio))x unlimited")
+    }
+}
