@@ -32,9 +32,12 @@ echo "== switchover downtime with VFIO devices (4 x 256 MiB stop-copy state, 512
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 0
 echo "-- destination peak RSS with x-migration-max-queued-buffers-size=16M per device"
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --queue-limit 16M --runs 1
-echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels"
+echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels; plot: docs/downtime-vs-devices.svg"
+sweep=$(mktemp /tmp/vmig-sweep.XXXXXX)
 for n in 1 2 4 8; do
     for c in 0 1 2 4 8; do
-        "$bin/vmig-bench" devices --devices $n --state-size 256M --bandwidth 1G --channels $c --runs 1
+        "$bin/vmig-bench" devices --devices $n --state-size 256M --bandwidth 1G --channels $c --runs 1 | tee -a "$sweep"
     done
 done
+python3 scripts/plot_downtime.py "$sweep" docs/downtime-vs-devices.svg
+rm -f "$sweep"
