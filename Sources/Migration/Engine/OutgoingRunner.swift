@@ -132,6 +132,8 @@ final class OutgoingRunner {
         try enterDevicePhase()
         rateLimited = false
         try writer!.writeCommand(.switchoverStart)
+        // At once: the destination starts its device load threads on it, while the device state is still coming.
+        try writer!.flush()
         startSaveThreads()
         let context = makeContext()
         for (id, handler) in sections where handler.isIterable {

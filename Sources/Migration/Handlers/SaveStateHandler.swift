@@ -70,6 +70,10 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     var hasLoadStateBuffer: Bool { get }
     /// Takes one device-state packet payload (called concurrently from multifd receive threads).
     func loadStateBuffer(_ data: [UInt8]) throws
+    /// Takes one device-state packet payload that is valid only during the call (the receive thread reuses its
+    /// buffer): what the engine calls. By default it copies the payload into an array for
+    /// `loadStateBuffer(_: [UInt8])`; a handler that copies anyway implements this one and saves a copy.
+    func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws
     /// True if the source must wait for this handler's `LoadContext.approveSwitchover()` (`switchover-ack`).
     var switchoverAckNeeded: Bool { get }
     /// Called when `MIG_CMD_SWITCHOVER_START` arrives (source VM stopped); may start load threads.
@@ -100,6 +104,7 @@ extension SaveStateHandler {
     public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
     public var hasLoadStateBuffer: Bool { false }
     public func loadStateBuffer(_ data: [UInt8]) throws {}
+    public func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws { try loadStateBuffer([UInt8](data)) }
     public var switchoverAckNeeded: Bool { false }
     public func switchoverStart() throws {}
     public func loadComplete() throws {}

@@ -118,9 +118,11 @@ final class MultiFDReceiver: Sendable {
         try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
                                            count: MultiFDWire.deviceStateHeaderSize - MultiFDWire.headerSize)
         let packet = try MultiFDDeviceStateHeader.load(from: header, maxPayload: MultiFDWire.maxDeviceStatePayload)
-        let payload = try channel.connection.read(count: Int(packet.payloadSize))
+        let size = Int(packet.payloadSize)
+        let payload = buffers.payload(capacity: size)
+        try channel.connection.readExactly(into: payload, count: size)
         let handler = try registry.handler(idstr: packet.idstr, instanceID: packet.instanceID)
-        try handler.loadStateBuffer(payload)
+        try handler.loadStateBuffer(UnsafeRawBufferPointer(start: payload, count: size))
     }
 
     private func receiveRAM(on channel: Channel, buffers: ReceiveBuffers, flags: UInt32) throws {
@@ -150,10 +152,13 @@ final class MultiFDReceiver: Sendable {
     }
 }
 
-/// Per-thread receive buffers (allocated once per channel).
+/// Per-thread receive buffers (allocated once per channel; the device-state payload buffer grows to the largest
+/// packet seen and is reused, so steady traffic neither allocates nor faults in fresh pages).
 private final class ReceiveBuffers {
     let header: UnsafeMutableRawPointer
     let vector: UnsafeMutablePointer<iovec>
+    private var payloadBuffer: UnsafeMutableRawPointer?
+    private var payloadCapacity = 0
 
     init() {
         header = .allocate(byteCount: MultiFDWire.ramHeaderSize, alignment: 16)
@@ -163,5 +168,16 @@ private final class ReceiveBuffers {
     deinit {
         header.deallocate()
         vector.deallocate()
+        payloadBuffer?.deallocate()
+    }
+
+    /// A buffer of at least `capacity` bytes (at least one), valid until the next call.
+    func payload(capacity: Int) -> UnsafeMutableRawPointer {
+        if let payloadBuffer, payloadCapacity >= capacity { return payloadBuffer }
+        payloadBuffer?.deallocate()
+        payloadCapacity = max(capacity, 1)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: payloadCapacity, alignment: 16)
+        payloadBuffer = buffer
+        return buffer
     }
 }

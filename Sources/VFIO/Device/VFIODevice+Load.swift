@@ -47,16 +47,6 @@ extension VFIODevice {
         try loader.insert(header, data: UnsafeRawBufferPointer(rebasing: payload[VFIODeviceStatePacket.headerSize...]))
     }
 
-    /// `load_state_buffer` for a packet the caller hands over: like the buffer-pointer variant, but the data is
-    /// queued as a slice of `payload` instead of being copied.
-    public func loadStateBuffer(_ payload: [UInt8]) throws {
-        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
-            throw VFIOError("\(name): got device state packet but not doing multifd transfer")
-        }
-        let header = try payload.withUnsafeBytes { try Self.validatePacket($0, deviceName: name) }
-        try loader.insert(header, data: payload[VFIODeviceStatePacket.headerSize...])
-    }
-
     /// The stateless header checks of `load_state_buffer`.
     static func validatePacket(_ payload: UnsafeRawBufferPointer, deviceName: String) throws -> VFIODeviceStatePacket {
         guard payload.count >= VFIODeviceStatePacket.headerSize else {

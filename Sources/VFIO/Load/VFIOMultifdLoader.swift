@@ -32,8 +32,9 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     private let iterDoneCondition = PThreadCondition()
 
     // Guarded by `mutex`.
-    /// Queued data by idx; a slice of the received packet, so that queuing copies nothing.
-    private var pending: [UInt32: ArraySlice<UInt8>] = [:]
+    private var pending: [UInt32: [UInt8]] = [:]
+    /// Buffers of loaded packets, kept for the next ones (their pages are already mapped).
+    private var spareBuffers: [[UInt8]] = []
     private var loadIndex: UInt32 = 0
     private var lastIndex = VFIODeviceStatePacket.invalidIndex
     private var queuedBytes: UInt64 = 0
@@ -57,16 +58,15 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     /// Queues the data of a validated packet (`vfio_load_state_buffer` after its header checks).
     func insert(_ header: VFIODeviceStatePacket, data: UnsafeRawBufferPointer) throws {
-        try insert(header, data: ArraySlice([UInt8](data)))
-    }
-
-    /// Queues the data of a validated packet without copying it (`data` is usually a slice of the packet).
-    func insert(_ header: VFIODeviceStatePacket, data: ArraySlice<UInt8>) throws {
+        // The copy goes into a recycled buffer, outside the mutex.
+        var buffer = mutex.withLock { spareBuffers.popLast() } ?? []
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: data)
         let queue = try mutex.withLock { () throws -> (UInt64, UInt64) in
             // The config packet is the last one: its idx ends the stream.
             if header.isConfig { lastIndex = header.idx }
             try admit(header.idx, size: UInt64(data.count))
-            pending[header.idx] = data
+            pending[header.idx] = buffer
             queuedBuffers += 1
             bufferReady.signal()
             return (queuedBuffers, queuedBytes)
@@ -146,7 +146,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     }
 
     /// Writes one buffer, releasing the mutex while the device works (mutex held on entry and exit).
-    private func write(_ data: ArraySlice<UInt8>, index: UInt32) throws {
+    private func write(_ data: [UInt8], index: UInt32) throws {
         var offset = 0
         while offset < data.count {
             mutex.unlock()
@@ -164,7 +164,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             }
         }
         parameters.progress.update { $0.buffersLoaded += 1 }
+        if spareBuffers.count < Self.maxSpareBuffers { spareBuffers.append(data) }
     }
+
+    /// Loaded buffers kept for reuse: enough for the packets in flight while the device keeps up.
+    static let maxSpareBuffers = 8
 
     private func writtenCount(_ result: Result<Int, any Error>, index: UInt32) throws -> Int {
         switch result {
@@ -193,7 +197,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         queuedBuffers -= 1
         queuedBytes -= min(queuedBytes, UInt64(data.count))
         parameters.progress.update { $0.phase = .loadingConfig }
-        var reader = VFIOByteReader(Array(data))
+        var reader = VFIOByteReader(data)
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {
             throw VFIOError("\(name): expected FLAG_DEV_CONFIG_STATE but got \(String(tag, radix: 16))")
@@ -218,6 +222,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
                 threadFinished.wait(mutex, nanoseconds: Self.pollInterval)
             }
             pending.removeAll()
+            spareBuffers.removeAll()
             queuedBuffers = 0
             queuedBytes = 0
         }

@@ -24,6 +24,11 @@ extension VFIOSaveStateHandler {
 
     /// `load_state_buffer`, on a multifd receive thread.
     public func loadStateBuffer(_ data: [UInt8]) throws {
+        try VFIOErrorBridge.run { try data.withUnsafeBytes { try device.loadStateBuffer($0) } }
+    }
+
+    /// `load_state_buffer` for the receive thread's own buffer (the device copies the data into its queue).
+    public func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws {
         try VFIOErrorBridge.run { try device.loadStateBuffer(data) }
     }
 
