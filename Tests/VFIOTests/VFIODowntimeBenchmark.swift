@@ -32,7 +32,13 @@ struct VFIODowntimeBenchmark {
                 "vfio-pci,id=dev\($0),x-state-size=\(deviceSize),x-migration-multifd-transfer="
                     + (multifdTransfer ? "on" : "off") + limits
             }
-            let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 4, ramSize: ramSize)
+            // Switch over once RAM is (nearly) all sent: the threshold (avail-switchover-bandwidth × downtime-limit)
+            // covers the device state (its stream: data + 0.6 % record headers), which counts as pending, plus 1 MiB.
+            let deviceBytes = try devices.map { try VFIODeviceSpec.parse($0).properties.stateSize }.reduce(0, +)
+            let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 4, ramSize: ramSize) {
+                $0.downtimeLimit = 1000
+                $0.availSwitchoverBandwidth = deviceBytes + deviceBytes / 128 + (1 << 20)
+            }
             let outcome = try pair.run(timeout: 120)
             pair.expectCompleted(outcome)
             downtimes.append(outcome.source.downtime ?? 0)

@@ -70,10 +70,10 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     var hasLoadStateBuffer: Bool { get }
     /// Takes one device-state packet payload (called concurrently from multifd receive threads).
     func loadStateBuffer(_ data: [UInt8]) throws
-    /// Takes one device-state packet payload that is valid only during the call (the receive thread reuses its
-    /// buffer): what the engine calls. By default it copies the payload into an array for
-    /// `loadStateBuffer(_: [UInt8])`; a handler that copies anyway implements this one and saves a copy.
-    func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws
+    /// Takes one device-state packet payload of `size` bytes straight off the channel: the handler passes `read`
+    /// storage of exactly `size` bytes to fill (a buffer it may recycle). What the engine calls; by default it
+    /// reads into a new array and calls `loadStateBuffer(_: [UInt8])`.
+    func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws
     /// True if the source must wait for this handler's `LoadContext.approveSwitchover()` (`switchover-ack`).
     var switchoverAckNeeded: Bool { get }
     /// Called when `MIG_CMD_SWITCHOVER_START` arrives (source VM stopped); may start load threads.
@@ -104,7 +104,13 @@ extension SaveStateHandler {
     public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
     public var hasLoadStateBuffer: Bool { false }
     public func loadStateBuffer(_ data: [UInt8]) throws {}
-    public func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws { try loadStateBuffer([UInt8](data)) }
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let data = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            try read(UnsafeMutableRawBufferPointer(buffer))
+            initialized = size
+        }
+        try loadStateBuffer(data)
+    }
     public var switchoverAckNeeded: Bool { false }
     public func switchoverStart() throws {}
     public func loadComplete() throws {}

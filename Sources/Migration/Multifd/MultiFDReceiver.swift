@@ -118,11 +118,14 @@ final class MultiFDReceiver: Sendable {
         try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
                                            count: MultiFDWire.deviceStateHeaderSize - MultiFDWire.headerSize)
         let packet = try MultiFDDeviceStateHeader.load(from: header, maxPayload: MultiFDWire.maxDeviceStatePayload)
-        let size = Int(packet.payloadSize)
-        let payload = buffers.payload(capacity: size)
-        try channel.connection.readExactly(into: payload, count: size)
         let handler = try registry.handler(idstr: packet.idstr, instanceID: packet.instanceID)
-        try handler.loadStateBuffer(UnsafeRawBufferPointer(start: payload, count: size))
+        let size = Int(packet.payloadSize)
+        try handler.loadStateBuffer(size: size) { buffer in
+            guard buffer.count == size, let base = buffer.baseAddress else {
+                throw MigrationError("multifd: device state buffer of \(buffer.count) bytes for a \(size)-byte packet")
+            }
+            try channel.connection.readExactly(into: base, count: size)
+        }
     }
 
     private func receiveRAM(on channel: Channel, buffers: ReceiveBuffers, flags: UInt32) throws {
@@ -152,13 +155,10 @@ final class MultiFDReceiver: Sendable {
     }
 }
 
-/// Per-thread receive buffers (allocated once per channel; the device-state payload buffer grows to the largest
-/// packet seen and is reused, so steady traffic neither allocates nor faults in fresh pages).
+/// Per-thread receive buffers (allocated once per channel).
 private final class ReceiveBuffers {
     let header: UnsafeMutableRawPointer
     let vector: UnsafeMutablePointer<iovec>
-    private var payloadBuffer: UnsafeMutableRawPointer?
-    private var payloadCapacity = 0
 
     init() {
         header = .allocate(byteCount: MultiFDWire.ramHeaderSize, alignment: 16)
@@ -168,16 +168,5 @@ private final class ReceiveBuffers {
     deinit {
         header.deallocate()
         vector.deallocate()
-        payloadBuffer?.deallocate()
-    }
-
-    /// A buffer of at least `capacity` bytes (at least one), valid until the next call.
-    func payload(capacity: Int) -> UnsafeMutableRawPointer {
-        if let payloadBuffer, payloadCapacity >= capacity { return payloadBuffer }
-        payloadBuffer?.deallocate()
-        payloadCapacity = max(capacity, 1)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: payloadCapacity, alignment: 16)
-        payloadBuffer = buffer
-        return buffer
     }
 }

@@ -44,7 +44,22 @@ extension VFIODevice {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         let header = try Self.validatePacket(payload, deviceName: name)
-        try loader.insert(header, data: UnsafeRawBufferPointer(rebasing: payload[VFIODeviceStatePacket.headerSize...]))
+        var packet = loader.takeBuffer(count: payload.count)
+        packet.withUnsafeMutableBytes { $0.copyMemory(from: payload) }
+        try loader.insert(header, packet: packet)
+    }
+
+    /// `load_state_buffer` receiving straight into the reorder buffer: `read` fills a buffer of `size` bytes
+    /// (a recycled one) with the packet payload, which is then queued without a copy. Same checks and texts as
+    /// `loadStateBuffer(_:)`.
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
+            throw VFIOError("\(name): got device state packet but not doing multifd transfer")
+        }
+        var packet = loader.takeBuffer(count: size)
+        try packet.withUnsafeMutableBytes { try read($0) }
+        let header = try packet.withUnsafeBytes { try Self.validatePacket($0, deviceName: name) }
+        try loader.insert(header, packet: packet)
     }
 
     /// The stateless header checks of `load_state_buffer`.

@@ -32,6 +32,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     private let iterDoneCondition = PThreadCondition()
 
     // Guarded by `mutex`.
+    /// Queued packets by idx (12-byte header + data).
     private var pending: [UInt32: [UInt8]] = [:]
     /// Buffers of loaded packets, kept for the next ones (their pages are already mapped).
     private var spareBuffers: [[UInt8]] = []
@@ -57,22 +58,28 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     // MARK: Receive side
 
     /// Queues the data of a validated packet (`vfio_load_state_buffer` after its header checks).
-    func insert(_ header: VFIODeviceStatePacket, data: UnsafeRawBufferPointer) throws {
-        // The copy goes into a recycled buffer, outside the mutex.
+    /// A buffer of exactly `count` bytes to receive a packet into: a recycled one when available.
+    func takeBuffer(count: Int) -> [UInt8] {
         var buffer = mutex.withLock { spareBuffers.popLast() } ?? []
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: data)
+        buffer.resizeForOverwrite(to: count)
+        return buffer
+    }
+
+    /// Queues a validated packet (`vfio_load_state_buffer` after its header checks); `packet` is the whole
+    /// payload, header included, and is kept as it is (no copy).
+    func insert(_ header: VFIODeviceStatePacket, packet: [UInt8]) throws {
+        let dataCount = packet.count - VFIODeviceStatePacket.headerSize
         let queue = try mutex.withLock { () throws -> (UInt64, UInt64) in
             // The config packet is the last one: its idx ends the stream.
             if header.isConfig { lastIndex = header.idx }
-            try admit(header.idx, size: UInt64(data.count))
-            pending[header.idx] = buffer
+            try admit(header.idx, size: UInt64(dataCount))
+            pending[header.idx] = packet
             queuedBuffers += 1
             bufferReady.signal()
             return (queuedBuffers, queuedBytes)
         }
         parameters.progress.update { progress in
-            progress.bytesReceived += UInt64(data.count)
+            progress.bytesReceived += UInt64(dataCount)
             (progress.buffersQueued, progress.bytesQueued) = queue
         }
     }
@@ -147,7 +154,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     /// Writes one buffer, releasing the mutex while the device works (mutex held on entry and exit).
     private func write(_ data: [UInt8], index: UInt32) throws {
-        var offset = 0
+        var offset = VFIODeviceStatePacket.headerSize
         while offset < data.count {
             mutex.unlock()
             let result = Result { () throws -> Int in
@@ -193,7 +200,8 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     /// Loads the config packet's data: be64 DEV_CONFIG_STATE, config, be64 END_OF_STATE.
     private func loadConfig() throws {
-        let data = pending.removeValue(forKey: lastIndex) ?? []
+        let packet = pending.removeValue(forKey: lastIndex) ?? []
+        let data = Array(packet.dropFirst(VFIODeviceStatePacket.headerSize))
         queuedBuffers -= 1
         queuedBytes -= min(queuedBytes, UInt64(data.count))
         parameters.progress.update { $0.phase = .loadingConfig }

@@ -27,9 +27,9 @@ extension VFIOSaveStateHandler {
         try VFIOErrorBridge.run { try data.withUnsafeBytes { try device.loadStateBuffer($0) } }
     }
 
-    /// `load_state_buffer` for the receive thread's own buffer (the device copies the data into its queue).
-    public func loadStateBuffer(_ data: UnsafeRawBufferPointer) throws {
-        try VFIOErrorBridge.run { try device.loadStateBuffer(data) }
+    /// `load_state_buffer` reading the packet straight into the device's reorder buffer (no copy).
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        try VFIOErrorBridge.run { try device.loadStateBuffer(size: size, read: read) }
     }
 
     /// `switchover_ack_needed`: devices with PRE_COPY.
