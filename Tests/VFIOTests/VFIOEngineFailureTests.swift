@@ -93,9 +93,9 @@ struct VFIOEngineFailureTests {
     @Test("cancel while the save threads are blocked sending ends cancelled promptly")
     func cancelWhileSending() throws {
         let devices = ["vfio-pci,id=gpu0,x-state-size=16M", "vfio-pci,id=gpu1,x-state-size=16M"]
-        let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 2) { handlers in
+        let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
             handlers.map { SlowLoadStateHandler($0, delayMilliseconds: 200) }
-        }
+        })
         let digests = pair.source.deviceDigests
         try pair.start()
         #expect(VFIOMigrationPair.wait(timeout: 20) { pair.sourceEngine.info().status == .device })

@@ -23,6 +23,7 @@ struct VFIOMigrationPair {
     /// Both ends get the same capabilities and parameters; `destinationDevices` defaults to `devices`.
     init(devices: [String], destinationDevices: [String]? = nil, multifd: Bool, channels: UInt8 = 2,
          capabilities: [MigrationCapability] = [], ramSize: Int = 64 << 20,
+         parameters: (inout MigrationParameterUpdate) -> Void = { _ in },
          wrapDestination: (([VFIOSaveStateHandler]) -> [any SaveStateHandler])? = nil) throws {
         source = try VFIOTestHost(ramSize: ramSize, fill: .random(seed: 11), devices: devices, incoming: false)
         destination = try VFIOTestHost(ramSize: ramSize, fill: .zero, devices: destinationDevices ?? devices,
@@ -36,6 +37,7 @@ struct VFIOMigrationPair {
             update.maxBandwidth = 1 << 40
             // Device STOP_COPY data counts as pending (QEMU's rule): allow it to go in the downtime.
             update.downtimeLimit = 2_000_000
+            parameters(&update)
             try engine.setParameters(update)
         }
         uri = "unix:/tmp/vmig-vfio-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"

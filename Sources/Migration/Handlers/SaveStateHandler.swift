@@ -70,6 +70,10 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     var hasLoadStateBuffer: Bool { get }
     /// Takes one device-state packet payload (called concurrently from multifd receive threads).
     func loadStateBuffer(_ data: [UInt8]) throws
+    /// Takes one device-state packet payload of `size` bytes straight off the channel: the handler passes `read`
+    /// storage of exactly `size` bytes to fill (a buffer it may recycle). What the engine calls; by default it
+    /// reads into a new array and calls `loadStateBuffer(_: [UInt8])`.
+    func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws
     /// True if the source must wait for this handler's `LoadContext.approveSwitchover()` (`switchover-ack`).
     var switchoverAckNeeded: Bool { get }
     /// Called when `MIG_CMD_SWITCHOVER_START` arrives (source VM stopped); may start load threads.
@@ -101,6 +105,13 @@ extension SaveStateHandler {
     public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
     public var hasLoadStateBuffer: Bool { false }
     public func loadStateBuffer(_ data: [UInt8]) throws {}
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let data = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            try read(UnsafeMutableRawBufferPointer(buffer))
+            initialized = size
+        }
+        try loadStateBuffer(data)
+    }
     public var switchoverAckNeeded: Bool { false }
     public func switchoverStart() throws {}
     public func loadComplete() throws {}

@@ -118,9 +118,14 @@ final class MultiFDReceiver: Sendable {
         try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
                                            count: MultiFDWire.deviceStateHeaderSize - MultiFDWire.headerSize)
         let packet = try MultiFDDeviceStateHeader.load(from: header, maxPayload: MultiFDWire.maxDeviceStatePayload)
-        let payload = try channel.connection.read(count: Int(packet.payloadSize))
         let handler = try registry.handler(idstr: packet.idstr, instanceID: packet.instanceID)
-        try handler.loadStateBuffer(payload)
+        let size = Int(packet.payloadSize)
+        try handler.loadStateBuffer(size: size) { buffer in
+            guard buffer.count == size, let base = buffer.baseAddress else {
+                throw MigrationError("multifd: device state buffer of \(buffer.count) bytes for a \(size)-byte packet")
+            }
+            try channel.connection.readExactly(into: base, count: size)
+        }
     }
 
     private func receiveRAM(on channel: Channel, buffers: ReceiveBuffers, flags: UInt32) throws {

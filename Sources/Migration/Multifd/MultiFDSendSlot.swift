@@ -44,20 +44,18 @@ final class MultiFDSendSlot: @unchecked Sendable {
         self.payload = payload
     }
 
-    /// Turns the slot into a device-state packet whose payload is a copy of `bytes` (the slot keeps its buffer's
-    /// capacity across packets, so a steady stream of equal-sized packets allocates nothing).
-    func setDeviceState(idstr: String, instanceID: UInt32, copying bytes: UnsafeRawBufferPointer) {
-        kind = .deviceState
-        self.idstr = idstr
-        self.instanceID = instanceID
-        payload.removeAll(keepingCapacity: true)
-        payload.append(contentsOf: bytes)
+    /// Moves the device-state payload out (for reuse) and empties the slot.
+    func takePayload() -> [UInt8] {
+        defer { clear() }
+        var taken: [UInt8] = []
+        swap(&taken, &payload)
+        return taken
     }
 
-    /// Empties the slot for reuse (a device-state buffer keeps its capacity).
+    /// Empties the slot for reuse.
     func clear() {
         kind = .empty
         pageCount = 0
-        payload.removeAll(keepingCapacity: true)
+        payload = []
     }
 }

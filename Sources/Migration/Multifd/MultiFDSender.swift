@@ -9,6 +9,8 @@ public final class MultiFDSender: Sendable {
     private let channelsReady = Semaphore()
     private let sendLock = Mutex<Int>(0)
     private let deviceSlot = Mutex(MultiFDSendSlot())
+    /// Payload buffers of sent device-state packets, for the next ones (see `takeDeviceStateBuffer`).
+    private let spareDeviceBuffers = Mutex<[[UInt8]]>([])
     private let exiting = Atomic<Bool>(false)
     private let packetNumber = Atomic<UInt64>(0)
     private let threads = Mutex<[NativeThread]>([])
@@ -57,10 +59,30 @@ public final class MultiFDSender: Sendable {
     }
 
     /// Like `queueDeviceState(idstr:instanceID:payload:)` for a payload in the caller's buffer, which is copied
-    /// (into a reused buffer) before the call returns, so the caller may reuse it at once.
+    /// (into a recycled buffer) before the call returns, so the caller may reuse it at once.
     public func queueDeviceState(idstr: String, instanceID: UInt32, payload: UnsafeRawBufferPointer) throws {
-        try checkDeviceState(idstr: idstr, size: payload.count)
-        try enqueueDeviceState { $0.setDeviceState(idstr: idstr, instanceID: instanceID, copying: payload) }
+        var copy = takeDeviceStateBuffer()
+        copy.removeAll(keepingCapacity: true)
+        copy.append(contentsOf: payload)
+        try queueDeviceState(idstr: idstr, instanceID: instanceID, payload: copy)
+    }
+
+    /// A buffer that carried an earlier device-state packet (contents and length arbitrary), or an empty array:
+    /// a producer that fills it and queues it reuses memory that is already mapped instead of allocating and
+    /// faulting in fresh pages for every packet.
+    public func takeDeviceStateBuffer() -> [UInt8] {
+        spareDeviceBuffers.withLock { $0.popLast() } ?? []
+    }
+
+    /// Most spare buffers kept, and the largest kept (bytes of capacity).
+    static let maxSpareDeviceBuffers = 16
+    static let maxSpareDeviceBufferCapacity = 4 << 20
+
+    private func recycleDeviceStateBuffer(_ buffer: [UInt8]) {
+        guard buffer.capacity <= Self.maxSpareDeviceBufferCapacity else { return }
+        spareDeviceBuffers.withLock { spare in
+            if spare.count < Self.maxSpareDeviceBuffers { spare.append(buffer) }
+        }
     }
 
     private func checkDeviceState(idstr: String, size: Int) throws {
@@ -217,6 +239,7 @@ public final class MultiFDSender: Sendable {
             counters.addPages(normal: result.normal, zero: result.zero)
         case .deviceState:
             counters.multifdBytes.add(try worker.sendDeviceState(slot, on: channel.connection))
+            recycleDeviceStateBuffer(slot.takePayload())
         case .empty:
             break
         }

@@ -46,17 +46,22 @@ extension VFIODevice {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         let header = try Self.validatePacket(payload, deviceName: name)
-        try loader.insert(header, data: UnsafeRawBufferPointer(rebasing: payload[VFIODeviceStatePacket.headerSize...]))
+        var packet = loader.takeBuffer(count: payload.count)
+        packet.withUnsafeMutableBytes { $0.copyMemory(from: payload) }
+        try loader.insert(header, packet: packet)
     }
 
-    /// `load_state_buffer` for a packet the caller hands over: like the buffer-pointer variant, but the data is
-    /// queued as a slice of `payload` instead of being copied.
-    public func loadStateBuffer(_ payload: [UInt8]) throws {
+    /// `load_state_buffer` receiving straight into the reorder buffer: `read` fills a buffer of `size` bytes
+    /// (a recycled one) with the packet payload, which is then queued without a copy. Same checks and texts as
+    /// `loadStateBuffer(_:)`.
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
-        let header = try payload.withUnsafeBytes { try Self.validatePacket($0, deviceName: name) }
-        try loader.insert(header, data: payload[VFIODeviceStatePacket.headerSize...])
+        var packet = loader.takeBuffer(count: size)
+        try packet.withUnsafeMutableBytes { try read($0) }
+        let header = try packet.withUnsafeBytes { try Self.validatePacket($0, deviceName: name) }
+        try loader.insert(header, packet: packet)
     }
 
     /// The stateless header checks of `load_state_buffer`.

@@ -129,6 +129,16 @@ extension VFIODevice {
     /// packet through `send`, then the config packet. `isAborted` is checked before each chunk
     /// (→ `operation cancelled`).
     public func saveCompletePrecopyThread(send: VFIOStateSender, isAborted: () -> Bool) throws {
+        try saveCompletePrecopyThread(
+            sendPackets: { idstr, instanceID, packet in try packet.withUnsafeBytes { try send(idstr, instanceID, $0) } },
+            buffers: { [] }, isAborted: isAborted)
+    }
+
+    /// `saveCompletePrecopyThread(send:isAborted:)` for a transport that takes packet buffers over: each chunk is
+    /// read straight into a buffer from `buffers` (e.g. one the transport recycled) and handed to `sendPackets`.
+    public func saveCompletePrecopyThread(
+        sendPackets send: VFIOPacketSender, buffers: () -> [UInt8], isAborted: () -> Bool
+    ) throws {
         let (enabled, bufferSize, config, instanceID) = session.withLock {
             ($0.multifdTransfer, $0.dataBufferSize, $0.config, $0.instanceID)
         }
@@ -145,7 +155,7 @@ extension VFIODevice {
                 $0.bytesSent += UInt64(packetBytes)
             }
         }
-        try saver.run(send: send, isAborted: isAborted)
+        try saver.run(send: send, buffers: buffers, isAborted: isAborted)
         progress.finish { _ in }
     }
 

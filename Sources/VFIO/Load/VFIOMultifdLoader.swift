@@ -35,8 +35,10 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     private let iterDoneCondition = PThreadCondition()
 
     // Guarded by `mutex`.
-    /// Queued data by idx; a slice of the received packet, so that queuing copies nothing.
-    private var pending: [UInt32: ArraySlice<UInt8>] = [:]
+    /// Queued packets by idx (12-byte header + data).
+    private var pending: [UInt32: [UInt8]] = [:]
+    /// Buffers of loaded packets, kept for the next ones (their pages are already mapped).
+    private var spareBuffers: [[UInt8]] = []
     private var loadIndex: UInt32 = 0
     private var lastIndex = VFIODeviceStatePacket.invalidIndex
     private var queuedBytes: UInt64 = 0
@@ -59,23 +61,28 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     // MARK: Receive side
 
     /// Queues the data of a validated packet (`vfio_load_state_buffer` after its header checks).
-    func insert(_ header: VFIODeviceStatePacket, data: UnsafeRawBufferPointer) throws {
-        try insert(header, data: ArraySlice([UInt8](data)))
+    /// A buffer of exactly `count` bytes to receive a packet into: a recycled one when available.
+    func takeBuffer(count: Int) -> [UInt8] {
+        var buffer = mutex.withLock { spareBuffers.popLast() } ?? []
+        buffer.resizeForOverwrite(to: count)
+        return buffer
     }
 
-    /// Queues the data of a validated packet without copying it (`data` is usually a slice of the packet).
-    func insert(_ header: VFIODeviceStatePacket, data: ArraySlice<UInt8>) throws {
+    /// Queues a validated packet (`vfio_load_state_buffer` after its header checks); `packet` is the whole
+    /// payload, header included, and is kept as it is (no copy).
+    func insert(_ header: VFIODeviceStatePacket, packet: [UInt8]) throws {
+        let dataCount = packet.count - VFIODeviceStatePacket.headerSize
         let queue = try mutex.withLock { () throws -> (UInt64, UInt64) in
             // The config packet is the last one: its idx ends the stream.
             if header.isConfig { lastIndex = header.idx }
-            try admit(header.idx, size: UInt64(data.count))
-            pending[header.idx] = data
+            try admit(header.idx, size: UInt64(dataCount))
+            pending[header.idx] = packet
             queuedBuffers += 1
             bufferReady.signal()
             return (queuedBuffers, queuedBytes)
         }
         parameters.progress.update { progress in
-            progress.bytesReceived += UInt64(data.count)
+            progress.bytesReceived += UInt64(dataCount)
             (progress.buffersQueued, progress.bytesQueued) = queue
         }
     }
@@ -149,8 +156,8 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     }
 
     /// Writes one buffer, releasing the mutex while the device works (mutex held on entry and exit).
-    private func write(_ data: ArraySlice<UInt8>, index: UInt32) throws {
-        var offset = 0
+    private func write(_ data: [UInt8], index: UInt32) throws {
+        var offset = VFIODeviceStatePacket.headerSize
         while offset < data.count {
             mutex.unlock()
             parameters.progress.reportIfDue()
@@ -168,7 +175,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             }
         }
         parameters.progress.record { $0.buffersLoaded += 1 }
+        if spareBuffers.count < Self.maxSpareBuffers { spareBuffers.append(data) }
     }
+
+    /// Loaded buffers kept for reuse: enough for the packets in flight while the device keeps up.
+    static let maxSpareBuffers = 8
 
     private func writtenCount(_ result: Result<Int, any Error>, index: UInt32) throws -> Int {
         switch result {
@@ -193,7 +204,8 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     /// Loads the config packet's data: be64 DEV_CONFIG_STATE, config, be64 END_OF_STATE.
     private func loadConfig() throws {
-        let data = pending.removeValue(forKey: lastIndex) ?? []
+        let packet = pending.removeValue(forKey: lastIndex) ?? []
+        let data = Array(packet.dropFirst(VFIODeviceStatePacket.headerSize))
         queuedBuffers -= 1
         queuedBytes -= min(queuedBytes, UInt64(data.count))
         let queued = (queuedBuffers, queuedBytes)
@@ -201,7 +213,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             progress.phase = .loadingConfig
             (progress.buffersQueued, progress.bytesQueued) = queued
         }
-        var reader = VFIOByteReader(Array(data))
+        var reader = VFIOByteReader(data)
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {
             throw VFIOError("\(name): expected FLAG_DEV_CONFIG_STATE but got \(String(tag, radix: 16))")
@@ -226,6 +238,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
                 threadFinished.wait(mutex, nanoseconds: Self.pollInterval)
             }
             pending.removeAll()
+            spareBuffers.removeAll()
             queuedBuffers = 0
             queuedBytes = 0
         }

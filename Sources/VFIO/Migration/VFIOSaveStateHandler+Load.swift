@@ -24,7 +24,12 @@ extension VFIOSaveStateHandler {
 
     /// `load_state_buffer`, on a multifd receive thread.
     public func loadStateBuffer(_ data: [UInt8]) throws {
-        try VFIOErrorBridge.run { try device.loadStateBuffer(data) }
+        try VFIOErrorBridge.run { try data.withUnsafeBytes { try device.loadStateBuffer($0) } }
+    }
+
+    /// `load_state_buffer` reading the packet straight into the device's reorder buffer (no copy).
+    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        try VFIOErrorBridge.run { try device.loadStateBuffer(size: size, read: read) }
     }
 
     /// `switchover_ack_needed`: devices with PRE_COPY.

@@ -115,10 +115,11 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
         let multifd = context.multifd
         try VFIOErrorBridge.run {
             try device.saveCompletePrecopyThread(
-                send: { idstr, instanceID, payload in
+                sendPackets: { idstr, instanceID, payload in
                     guard let multifd else { throw VFIOError("multifd: the send path is not set up") }
                     try multifd.queueDeviceState(idstr: idstr, instanceID: instanceID, payload: payload)
                 },
+                buffers: { multifd?.takeDeviceStateBuffer() ?? [] },
                 isAborted: { context.isAborted })
         }
     }

@@ -13,51 +13,56 @@ struct VFIOMultifdSaver {
     /// Called after each packet was handed over: (device data bytes, packet bytes).
     var didSend: (_ dataBytes: Int, _ packetBytes: Int) -> Void
 
-    /// Runs the loop; the device must already be in STOP_COPY.
-    func run(send: VFIOStateSender, isAborted: () -> Bool) throws {
-        var packet = [UInt8](repeating: 0, count: VFIODeviceStatePacket.headerSize + dataBufferSize)
+    /// Runs the loop; the device must already be in STOP_COPY. Each chunk is read straight into a packet buffer
+    /// from `buffers` (a recycled one, any length) that `send` then takes over.
+    func run(send: VFIOPacketSender, buffers: () -> [UInt8], isAborted: () -> Bool) throws {
         var idx: UInt32 = 0
         while true {
             if isAborted() { throw VFIOError.cancelled }
+            var packet = buffers()
             let count = try readChunk(into: &packet, idx: idx)
             if count == 0 { break }
-            try sendPacket(&packet, idx: idx, dataCount: count, send: send)
+            try sendPacket(packet, idx: idx, dataCount: count, send: send)
             idx += 1
         }
         try sendConfig(idx: idx, send: send)
     }
 
+    /// Reads the next chunk into `packet` and makes it a complete packet (header + data); returns the data bytes.
     private func readChunk(into packet: inout [UInt8], idx: UInt32) throws -> Int {
+        let headerSize = VFIODeviceStatePacket.headerSize
+        packet.resizeForOverwrite(to: headerSize + dataBufferSize)
+        let count: Int
         do {
-            return try packet.withUnsafeMutableBytes { bytes in
-                try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[VFIODeviceStatePacket.headerSize...]))
+            count = try packet.withUnsafeMutableBytes { bytes in
+                try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[headerSize...]))
             }
         } catch {
             throw VFIOError(
                 "\(deviceName): reading state buffer \(idx) failed: \(VFIOBackendError.errnoValue(of: error))",
                 detail: "\(error)")
         }
+        packet.removeLast(dataBufferSize - count)
+        packet.withUnsafeMutableBytes { VFIODeviceStatePacket(idx: idx).encode(into: $0) }
+        return count
     }
 
-    private func sendPacket(_ packet: inout [UInt8], idx: UInt32, dataCount: Int, send: VFIOStateSender) throws {
-        let size = VFIODeviceStatePacket.headerSize + dataCount
-        try packet.withUnsafeMutableBytes { bytes in
-            VFIODeviceStatePacket(idx: idx).encode(into: bytes)
-            do {
-                try send(idstr, instanceID, UnsafeRawBufferPointer(rebasing: bytes[0..<size]))
-            } catch {
-                throw VFIOError("\(deviceName): multifd data queuing failed", detail: "\(error)")
-            }
+    private func sendPacket(_ packet: [UInt8], idx: UInt32, dataCount: Int, send: VFIOPacketSender) throws {
+        let size = packet.count
+        do {
+            try send(idstr, instanceID, packet)
+        } catch {
+            throw VFIOError("\(deviceName): multifd data queuing failed", detail: "\(error)")
         }
         didSend(dataCount, size)
     }
 
-    private func sendConfig(idx: UInt32, send: VFIOStateSender) throws {
+    private func sendConfig(idx: UInt32, send: VFIOPacketSender) throws {
         let data = VFIOMainChannelCodec.configStateBytes(config)
         let header = VFIODeviceStatePacket(idx: idx, flags: VFIODeviceStatePacket.flagConfigState)
         let payload = data.withUnsafeBytes { header.payload(with: $0) }
         do {
-            try payload.withUnsafeBytes { try send(idstr, instanceID, $0) }
+            try send(idstr, instanceID, payload)
         } catch {
             throw VFIOError("\(deviceName): multifd config data queuing failed", detail: "\(error)")
         }
