@@ -15,11 +15,12 @@ taskset -c 0 "$bin/vmig-bench" qmp --count 200000
 
 echo "== the same sequential Python raw-socket client QEMU 7.2 was measured with"
 dir=$(mktemp -d /tmp/vmig-bench.XXXXXX)
-"$bin/vmigd" --name bench --qmp "unix:$dir/qmp.sock" &
+"$bin/vmigd" --name bench --qmp "unix:$dir/qmp.sock" -m 16M &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -S "$dir/qmp.sock" ] && break; sleep 0.05; done
 python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
+kill $pid; wait $pid 2>/dev/null || true
 
 echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused guest, unix sockets)"
 "$bin/vmig-bench" migrate --memory 2G --channels 4
