@@ -14,7 +14,7 @@ struct CLITests {
     }
 
     private func daemon(_ arguments: [String] = []) throws -> DaemonProcess {
-        try DaemonProcess.vmigd(in: directory, name: "vm", extraArguments: arguments)
+        try DaemonProcess.vmigd(in: directory, name: "vm", extraArguments: ["-m", "16M"] + arguments)
     }
 
     @Test func oneShotInfoStatusAndVersion() throws {
