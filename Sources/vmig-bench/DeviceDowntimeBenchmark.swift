@@ -46,20 +46,10 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
     }
 
     private func measure() throws -> Measurement {
-        let directory = try TemporaryDirectory(prefix: "vmig-bench")
-        let destination = try DaemonProcess.vmigd(
-            in: directory, name: "dst",
-            extraArguments: ["-m", memory, "--incoming", "defer"] + deviceArguments(destination: true), timeout: 120)
-        let source = try DaemonProcess.vmigd(
-            in: directory, name: "src", extraArguments: ["-m", memory, "--paused"] + deviceArguments(destination: false),
-            timeout: 120)
-        defer {
-            source.terminate()
-            destination.terminate()
-        }
-        let src = try QMPTestClient(path: source.socketPath)
-        let dst = try QMPTestClient(path: destination.socketPath)
-        for client in [src, dst] { try client.prepareMigration(channels: channels) }
+        let pair = try BenchmarkPair(
+            memory: memory, channels: channels, sourceArguments: deviceArguments(destination: false),
+            destinationArguments: deviceArguments(destination: true))
+        let (src, dst, uri) = (pair.src, pair.dst, pair.uri)
         // Device stop-copy state counts as pending, as in QEMU. To measure the device state's downtime rather
         // than leftover RAM, switch over once RAM is sent: the threshold (avail-switchover-bandwidth ×
         // downtime-limit) covers the device streams (data + 0.6 % record headers) plus 1 MiB.
@@ -67,15 +57,13 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         try src.execute("migrate-set-parameters", [
             "downtime-limit": 1000, "avail-switchover-bandwidth": .integer(deviceBytes + deviceBytes / 128 + (1 << 20)),
         ])
-        let uri = "unix:" + directory.path + "/mig.sock"
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
         try src.execute("migrate", ["uri": .string(uri)])
         let info = try src.waitForMigrationCompleted(timeout: 600)
-        let digests = (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
-        guard digests.0 == digests.1 else { throw TestingError("digests differ after the benchmark") }
+        try pair.checkDigests()
         return Measurement(
             downtime: info["downtime"]?.int64Value ?? -1, total: info["total-time"]?.int64Value ?? -1,
-            vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: destination.pid))
+            vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: pair.destination.pid))
     }
 
     /// A size like `256M` in bytes (K, M, G, T: powers of 1024; no suffix: bytes).

@@ -11,7 +11,7 @@ struct QMPRoundTripBenchmark: ParsableCommand {
 
     func run() throws {
         let directory = try TemporaryDirectory(prefix: "vmig-bench")
-        let daemon = try DaemonProcess.vmigd(in: directory, name: "bench")
+        let daemon = try DaemonProcess.vmigd(in: directory, name: "bench", extraArguments: ["-m", "16M"])
         defer { daemon.terminate() }
         let client = try QMPTestClient(path: daemon.socketPath)
         let request = Array(#"{"execute":"query-status","id":1}"#.utf8)

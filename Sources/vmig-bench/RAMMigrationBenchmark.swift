@@ -36,21 +36,11 @@ struct RAMMigrationBenchmark: ParsableCommand {
     }
 
     private func once() throws -> Result {
-        let directory = try TemporaryDirectory(prefix: "vmig-bench")
-        let destination = try DaemonProcess.vmigd(
-            in: directory, name: "dst", extraArguments: ["-m", memory, "--incoming", "defer"], timeout: 120)
-        let source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", memory, "--paused"], timeout: 120)
-        defer {
-            source.terminate()
-            destination.terminate()
-        }
-        let src = try QMPTestClient(path: source.socketPath)
-        let dst = try QMPTestClient(path: destination.socketPath)
-        for client in [src, dst] { try client.prepareMigration(channels: channels) }
-        let uri = "unix:" + directory.path + "/mig.sock"
+        let pair = try BenchmarkPair(memory: memory, channels: channels)
+        let (src, dst, uri) = (pair.src, pair.dst, pair.uri)
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
-        let sourceCPU = ProcessCPU.seconds(of: source.pid) ?? 0
-        let destinationCPU = ProcessCPU.seconds(of: destination.pid) ?? 0
+        let sourceCPU = ProcessCPU.seconds(of: pair.source.pid) ?? 0
+        let destinationCPU = ProcessCPU.seconds(of: pair.destination.pid) ?? 0
         try src.execute("migrate", ["uri": .string(uri)])
         let info = try src.waitForMigrationCompleted(timeout: 300)
         let total = info["total-time"]?.int64Value ?? 1
@@ -58,10 +48,9 @@ struct RAMMigrationBenchmark: ParsableCommand {
         let result = Result(
             gibPerSecond: bytes / Double(1 << 30) / (Double(total) / 1000),
             totalMilliseconds: total, downtimeMilliseconds: info["downtime"]?.int64Value ?? -1,
-            sourceCPU: (ProcessCPU.seconds(of: source.pid) ?? 0) - sourceCPU,
-            destinationCPU: (ProcessCPU.seconds(of: destination.pid) ?? 0) - destinationCPU)
-        let digests = (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
-        guard digests.0 == digests.1 else { throw TestingError("digests differ after the benchmark: \(digests)") }
+            sourceCPU: (ProcessCPU.seconds(of: pair.source.pid) ?? 0) - sourceCPU,
+            destinationCPU: (ProcessCPU.seconds(of: pair.destination.pid) ?? 0) - destinationCPU)
+        try pair.checkDigests()
         return result
     }
 }
