@@ -7,6 +7,7 @@ public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible 
     /// One message nests objects/arrays deeper than the cap (QEMU: 1024 levels).
     case nestingTooDeep
 
+    /// QEMU's text for this error.
     public var description: String {
         switch self {
         case .syntax(let detail): return "JSON parse error, \(detail)"

@@ -15,6 +15,7 @@ public struct JSONStreamDecoder: Sendable {
         /// Deepest accepted nesting of objects and arrays (QEMU: 1024).
         public var maxDepth: Int
 
+        /// Caps with QEMU's defaults unless given.
         public init(maxMessageBytes: Int = 64 << 20, maxDepth: Int = 1024) {
             self.maxMessageBytes = maxMessageBytes
             self.maxDepth = maxDepth
@@ -27,6 +28,7 @@ public struct JSONStreamDecoder: Sendable {
         case error(JSONParseError)
     }
 
+    /// The caps this decoder enforces.
     public let limits: Limits
     private var buffer: [UInt8] = []
     /// Index of the first byte not yet consumed.
@@ -46,6 +48,7 @@ public struct JSONStreamDecoder: Sendable {
         var discarded = 0
     }
 
+    /// An empty decoder with the given caps.
     public init(limits: Limits = Limits()) {
         self.limits = limits
     }

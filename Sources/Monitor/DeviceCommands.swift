@@ -6,11 +6,14 @@ import VFIO
 /// `device_add`, `device_del`, `qom-list`, `qom-get`, `qom-set` and `x-query-vfio-migration` over the
 /// machine's VFIO devices, plus the events the devices raise.
 public struct DeviceCommands: Sendable {
+    /// The machine's VFIO devices.
     public let devices: VFIODeviceRegistry
+    /// Emits a QMP event (name, data).
     public let events: @Sendable (String, JSONObject) -> Void
     /// Whether a migration is running (devices cannot be plugged or unplugged then).
     public let migrationRunning: @Sendable () -> Bool
 
+    /// Commands over `devices`; plugging is refused while `migrationRunning()`.
     public init(
         devices: VFIODeviceRegistry, migrationRunning: @escaping @Sendable () -> Bool,
         events: @escaping @Sendable (String, JSONObject) -> Void
@@ -41,6 +44,7 @@ public struct DeviceCommands: Sendable {
         }
     }
 
+    /// The command handlers.
     public var commands: [QMPCommand] {
         let this = self
         return [

@@ -5,9 +5,12 @@ import QMP
 
 /// The migration commands: QMP arguments (already schema-checked) to the engine's Swift API and back.
 public struct MigrationCommands: Sendable {
+    /// The VM's migration engine.
     public let engine: MigrationEngine
+    /// The VM as the engine sees it (digests, VFIO counters).
     public let host: VMHost
 
+    /// Commands over `engine` for the VM `host`.
     public init(engine: MigrationEngine, host: VMHost) {
         self.engine = engine
         self.host = host

@@ -3,12 +3,16 @@ import QMP
 
 /// The control and run-state commands of `vmigd`: everything that is not migration or devices.
 public struct MonitorCommands: Sendable {
+    /// The VM whose run state the commands report and change.
     public let vm: VirtualMachine
+    /// What `query-version` and the greeting report.
     public let version: QMPVersion
+    /// The schema behind `query-qmp-schema`.
     public let schema: any QMPCommandSchema
     /// Called after `quit` has been answered.
     public let quit: @Sendable () -> Void
 
+    /// The commands; `quit` runs after the reply to `quit` was written.
     public init(vm: VirtualMachine, version: QMPVersion, schema: any QMPCommandSchema, quit: @escaping @Sendable () -> Void) {
         self.vm = vm
         self.version = version

@@ -4,14 +4,18 @@ import QMP
 
 /// Drives the QMP server from the QAPI schema: argument validation and introspection.
 public struct QAPICommandSchema: QMPCommandSchema {
+    /// The schema that drives validation and introspection.
     public let schema: QAPISchema
 
+    /// Wraps `schema` (the one compiled into the binary unless given).
     public init(_ schema: QAPISchema = .embedded) {
         self.schema = schema
     }
 
+    /// Every command the schema declares.
     public var commandNames: [String] { schema.commandNames }
 
+    /// Checks arguments against the schema; errors are `GenericError` with QEMU's text.
     public func validateArguments(command: String, arguments: JSONObject) throws(QMPError) -> JSONObject {
         do {
             return try schema.validateArguments(command: command, arguments: arguments)
@@ -20,6 +24,7 @@ public struct QAPICommandSchema: QMPCommandSchema {
         }
     }
 
+    /// Whether the schema marks `command` as `allow-oob`.
     public func allowsOutOfBand(command: String) -> Bool {
         schema.command(command)?.allowOOB ?? false
     }
@@ -37,6 +42,7 @@ public struct QAPICommandSchema: QMPCommandSchema {
         }
     }
 
+    /// SchemaInfo entries for `query-qmp-schema`.
     public func introspection(implementedCommands: Set<String>) -> JSONValue {
         schema.introspection(implementedCommands: implementedCommands)
     }

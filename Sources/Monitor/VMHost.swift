@@ -6,14 +6,18 @@ import VFIO
 /// The VM as the migration engine sees it: run-state changes at QEMU's moments, guest RAM, the handlers of
 /// device state to migrate, and the digests that prove a migration copied everything.
 public final class VMHost: MigrationHost {
+    /// The VM's run state.
     public let vm: VirtualMachine
+    /// Guest RAM.
     public let memory: GuestMemory
+    /// The VM's UUID, checked in every multifd channel hello.
     public let uuid: [UInt8]
     /// The machine's VFIO devices.
     public let devices: VFIODeviceRegistry
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = Mutex<RunState?>(nil)
 
+    /// The host of `vm` with its RAM, devices and UUID.
     public init(
         vm: VirtualMachine, memory: GuestMemory, devices: VFIODeviceRegistry = VFIODeviceRegistry(),
         uuid: [UInt8] = [UInt8](repeating: 0, count: 16)
@@ -27,12 +31,14 @@ public final class VMHost: MigrationHost {
     /// One handler per VFIO device (RAM is the engine's own).
     public var saveHandlers: [any SaveStateHandler] { devices.saveStateHandlers }
 
+    /// Source, at switchover: the VM stops (`STOP` if it ran) and goes to `finish-migrate`.
     public func stopForSwitchover() {
         stateBeforeSwitchover.withLock { $0 = vm.runState }
         vm.stop(to: .finishMigrate)
         if vm.runState != .finishMigrate { vm.setState(.finishMigrate) }
     }
 
+    /// Source, after a failed or cancelled migration: the VM returns to the state it had at switchover.
     public func resumeAfterFailedOutgoing() {
         let previous = stateBeforeSwitchover.withLock { state in
             defer { state = nil }
@@ -46,13 +52,16 @@ public final class VMHost: MigrationHost {
         }
     }
 
+    /// Source, after success: `postmigrate`.
     public func outgoingCompleted() {
         stateBeforeSwitchover.withLock { $0 = nil }
         vm.setState(.postmigrate)
     }
 
+    /// Destination: loading started; the VM stays `inmigrate`.
     public func incomingStarted() {}
 
+    /// Destination: everything loaded; run (`RESUME`) unless started paused or stopped meanwhile.
     public func incomingCompleted() {
         if vm.autostart {
             vm.resume()
@@ -61,6 +70,7 @@ public final class VMHost: MigrationHost {
         }
     }
 
+    /// Destination: loading failed; the VM stays stopped and the daemon keeps serving.
     public func incomingFailed(_ error: MigrationError) {}
 
     /// `x-query-digest`: the RAM digest and one per device.

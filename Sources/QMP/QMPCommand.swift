@@ -7,6 +7,7 @@ public struct QMPReturn: Sendable {
     /// Runs on the connection's event loop once the reply has been written (used by `quit`).
     public var afterReply: (@Sendable () -> Void)?
 
+    /// A return value, and optionally an action to run once the reply is written.
     public init(_ value: JSONValue = .emptyObject, afterReply: (@Sendable () -> Void)? = nil) {
         self.value = value
         self.afterReply = afterReply
@@ -23,8 +24,11 @@ public struct QMPCommand: Sendable {
         case worker
     }
 
+    /// The command's name as the schema and clients spell it.
     public var name: String
+    /// Where the handler runs.
     public var execution: Execution
+    /// The handler: validated arguments in, the reply's `return` value out.
     public var body: @Sendable (JSONObject) throws -> QMPReturn
 
     /// A handler returning a value; errors thrown that are not ``QMPError`` become `GenericError`.

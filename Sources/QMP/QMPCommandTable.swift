@@ -6,6 +6,7 @@ public struct QMPCommandTable: Sendable {
     /// Command names in registration order.
     public private(set) var names: [String] = []
 
+    /// An empty table.
     public init() {}
 
     /// Adds `command`; a second command with the same name is a programming error.

@@ -9,9 +9,12 @@ public struct QMPError: Error, Sendable, Equatable, CustomStringConvertible {
         case kvmMissingCap = "KVMMissingCap"
     }
 
+    /// The error's class.
     public var errorClass: ErrorClass
+    /// The human-readable description (`desc`).
     public var desc: String
 
+    /// An error of `errorClass` with `desc`.
     public init(_ errorClass: ErrorClass = .genericError, _ desc: String) {
         self.errorClass = errorClass
         self.desc = desc
@@ -20,5 +23,6 @@ public struct QMPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A `GenericError` with the given description.
     public static func generic(_ desc: String) -> QMPError { QMPError(.genericError, desc) }
 
+    /// `CLASS: desc`.
     public var description: String { "\(errorClass.rawValue): \(desc)" }
 }

@@ -49,11 +49,16 @@ public enum QMPMessage {
 
 /// The version a server reports in its greeting and in `query-version`.
 public struct QMPVersion: Sendable {
+    /// QEMU-compatible major version.
     public var major: Int
+    /// Minor version.
     public var minor: Int
+    /// Micro version.
     public var micro: Int
+    /// The package string (`vmig …`).
     public var package: String
 
+    /// A version triple and package string.
     public init(major: Int, minor: Int, micro: Int, package: String) {
         self.major = major
         self.minor = minor

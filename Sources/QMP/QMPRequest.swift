@@ -2,8 +2,11 @@ import JSON
 
 /// One checked request: `{"execute"|"exec-oob": NAME, "arguments": {...}, "id": ANY}`.
 public struct QMPRequest: Sendable {
+    /// The command name.
     public var command: String
+    /// The arguments (`{}` when absent).
     public var arguments: JSONObject
+    /// The request's `id`, echoed unchanged in the reply.
     public var id: JSONValue?
     /// True for `exec-oob`.
     public var outOfBand: Bool

@@ -43,6 +43,7 @@ public final class QMPServer: Sendable {
         /// Listen backlog per socket.
         public var backlog: Int32
 
+        /// Limits with the defaults unless given.
         public init(maxUnsentBytes: Int = 16 << 20, backlog: Int32 = 64) {
             self.maxUnsentBytes = maxUnsentBytes
             self.backlog = backlog
@@ -55,6 +56,7 @@ public final class QMPServer: Sendable {
         case notASocket(path: String)
         case failed(path: String, reason: String)
 
+        /// The message `vmigd` prints before exiting.
         public var description: String {
             switch self {
             case .inUse(let path):
@@ -74,6 +76,7 @@ public final class QMPServer: Sendable {
     /// The hub that fans events out to this server's clients.
     public var events: QMPEventHub { core.events }
 
+    /// A server for `commands`, validated by `schema`, sending events from `events`; nothing listens until ``listen(unixPath:)``.
     public init(
         commands: QMPCommandTable, schema: any QMPCommandSchema, version: QMPVersion, events: QMPEventHub,
         group: any EventLoopGroup, threadPool: NIOThreadPool, configuration: Configuration = Configuration(),

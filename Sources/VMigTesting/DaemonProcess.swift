@@ -4,6 +4,7 @@ import Glibc
 ///
 /// The process is killed (SIGTERM, then SIGKILL) when ``terminate()`` runs or the object is released.
 public final class DaemonProcess: @unchecked Sendable {
+    /// The child's process id.
     public let pid: pid_t
     /// The QMP socket path of the daemon (first `--qmp`).
     public let socketPath: String

@@ -3,6 +3,7 @@ import JSON
 /// A small blocking QMP client for tests and benchmarks: reads the greeting, negotiates, runs commands and
 /// collects events. Every read has a timeout so a broken server fails a test instead of hanging it.
 public final class QMPTestClient: @unchecked Sendable {
+    /// The connection.
     public let socket: UnixSocket
     /// The greeting the server sent.
     public private(set) var greeting: JSONValue = .null
@@ -10,6 +11,7 @@ public final class QMPTestClient: @unchecked Sendable {
     public private(set) var events: [JSONValue] = []
     private var decoder = JSONStreamDecoder()
     private var pending: [JSONValue] = []
+    /// Seconds any single read may wait.
     public var timeout: Double
 
     /// Connects and reads the greeting; negotiates unless `negotiate` is false.
@@ -102,8 +104,12 @@ public final class QMPTestClient: @unchecked Sendable {
 
 /// A QMP error reply to a command.
 public struct QMPCommandFailure: Error, CustomStringConvertible {
+    /// The whole error reply.
     public let reply: JSONValue
+    /// The error's class.
     public var errorClass: String { reply["error"]?["class"]?.stringValue ?? "" }
+    /// The error's description.
     public var desc: String { reply["error"]?["desc"]?.stringValue ?? "" }
+    /// `CLASS: desc`.
     public var description: String { "\(errorClass): \(desc)" }
 }

@@ -2,12 +2,15 @@ import Glibc
 
 /// An error raised by the testing helpers, with a readable message.
 public struct TestingError: Error, CustomStringConvertible {
+    /// What went wrong.
     public let description: String
+    /// An error with `description`.
     public init(_ description: String) { self.description = description }
 }
 
 /// Monotonic seconds.
 public enum Clock {
+    /// Seconds on the monotonic clock.
     public static var now: Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
@@ -17,8 +20,10 @@ public enum Clock {
 
 /// A fresh directory under /tmp, removed with its contents on ``remove()`` or release.
 public final class TemporaryDirectory: @unchecked Sendable {
+    /// The directory's path.
     public let path: String
 
+    /// Creates `/tmp/PREFIX-XXXXXX`.
     public init(prefix: String = "vmig-test") throws {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
