@@ -25,7 +25,8 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         print(
             "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
                 + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
-                + "(median of \(runs); downtimes \(results.map(\.downtime)))")
+                + "(median of \(runs); downtimes \(results.map(\.downtime))), "
+                + "CPU s source/destination \(Self.seconds(median.sourceCPU))/\(Self.seconds(median.destinationCPU))")
     }
 
     struct Measurement {
@@ -33,6 +34,9 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         var total: Int64
         var vfioBytes: Int64
         var peakRSS: Int64
+        /// CPU seconds (user + system) of the source and the destination during the migration.
+        var sourceCPU: Double
+        var destinationCPU: Double
     }
 
     private func deviceArguments(destination: Bool) -> [String] {
@@ -58,12 +62,21 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
             "downtime-limit": 1000, "avail-switchover-bandwidth": .integer(deviceBytes + deviceBytes / 128 + (1 << 20)),
         ])
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        let cpuBefore = (ProcessCPU.seconds(of: pair.source.pid) ?? 0, ProcessCPU.seconds(of: pair.destination.pid) ?? 0)
         try src.execute("migrate", ["uri": .string(uri)])
-        let info = try src.waitForMigrationCompleted(timeout: 600)
+        let info: JSONValue
+        do {
+            info = try src.waitForMigrationCompleted(timeout: 600)
+        } catch {
+            throw TestingError("\(error)\ndestination: \(Self.failureReport(of: pair))")
+        }
+        let sourceCPU = (ProcessCPU.seconds(of: pair.source.pid) ?? 0) - cpuBefore.0
+        let destinationCPU = (ProcessCPU.seconds(of: pair.destination.pid) ?? 0) - cpuBefore.1
         try pair.checkDigests()
         return Measurement(
             downtime: info["downtime"]?.int64Value ?? -1, total: info["total-time"]?.int64Value ?? -1,
-            vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: pair.destination.pid))
+            vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: pair.destination.pid),
+            sourceCPU: sourceCPU, destinationCPU: destinationCPU)
     }
 
     /// A size like `256M` in bytes (K, M, G, T: powers of 1024; no suffix: bytes).
@@ -72,6 +85,18 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         guard let last = text.last else { return nil }
         if let shift = shifts[Character(last.uppercased())] { return UInt64(text.dropLast()).map { $0 << shift } }
         return UInt64(text)
+    }
+
+    /// What the destination knows about a failed migration: its `query-migrate` and the end of its log.
+    static func failureReport(of pair: BenchmarkPair) -> String {
+        let status = (try? pair.dst.execute("query-migrate")).map { "\($0)" } ?? "(no answer)"
+        let log = (try? TemporaryDirectory.read(pair.destination.logPath)) ?? ""
+        return status + "\n" + log.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
+
+    /// Seconds with two decimals.
+    static func seconds(_ value: Double) -> String {
+        String(Double(Int((value * 100).rounded())) / 100)
     }
 
     /// VmHWM of a process, in bytes.

@@ -86,6 +86,20 @@ struct EventsAndSupportTests {
         #expect(reports.current.last?.phase == .completed)
     }
 
+    @Test("a thread whose clock reading predates another thread's report neither traps nor reports")
+    func progressClockReadBeforeAnotherReport() {
+        let tracker = VFIOProgressTracker(deviceID: "d", state: .running)
+        let reports = Box<Int>(0)
+        tracker.setHandler { _ in reports.mutate { $0 += 1 } }
+        let earlier = MonotonicClock.now()
+        tracker.finish { $0.bytesRead = 1 }
+        // The receive and load threads both report: this one read the clock before the other's report.
+        tracker.reportIfDue(now: earlier)
+        #expect(reports.current == 1)
+        tracker.reportIfDue(now: MonotonicClock.now() + VFIOProgressTracker.interval)
+        #expect(reports.current == 2)
+    }
+
     @Test("progress during a throttled load: at most one report per 100 ms plus the final one")
     func progressDuringLoad() throws {
         let pair = try DevicePair(

@@ -39,12 +39,12 @@ final class VFIOProgressTracker: Sendable {
         guarded.withLock { change(&$0.progress) }
     }
 
-    /// Reports the counters if the last report is at least `interval` old (no lock held).
-    func reportIfDue() {
-        let now = MonotonicClock.now()
+    /// Reports the counters if the last report is at least `interval` older than `now` (no lock held).
+    /// Another thread may have reported after this caller read the clock: a report newer than `now` is recent.
+    func reportIfDue(now: UInt64 = MonotonicClock.now()) {
         let report = guarded.withLock { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
             guard let handler = guarded.handler else { return nil }
-            if let last = guarded.lastReport, now - last < Self.interval { return nil }
+            if let last = guarded.lastReport, now < last || now - last < Self.interval { return nil }
             guarded.lastReport = now
             return (guarded.progress, handler)
         }
