@@ -4,15 +4,17 @@ import Migration
 @testable import VFIO
 
 /// A destination handler that takes its time with every multifd device-state packet (a slow consumer): the
-/// receive threads stall, the sockets fill and the source's save threads block sending. Everything else is the
-/// wrapped VFIO handler's.
+/// receive threads stall, the sockets fill and the source's save threads block sending. It can also take its time
+/// in `loadSetup`. Everything else is the wrapped VFIO handler's.
 final class SlowLoadStateHandler: SaveStateHandler {
     let inner: VFIOSaveStateHandler
     let delayMicroseconds: UInt32
+    let setupDelayMicroseconds: UInt32
 
-    init(_ inner: VFIOSaveStateHandler, delayMilliseconds: UInt32) {
+    init(_ inner: VFIOSaveStateHandler, delayMilliseconds: UInt32, setupDelayMilliseconds: UInt32 = 0) {
         self.inner = inner
         delayMicroseconds = delayMilliseconds * 1000
+        setupDelayMicroseconds = setupDelayMilliseconds * 1000
     }
 
     var idstr: String { inner.idstr }
@@ -23,7 +25,10 @@ final class SlowLoadStateHandler: SaveStateHandler {
     var hasLoadStateBuffer: Bool { inner.hasLoadStateBuffer }
     var switchoverAckNeeded: Bool { inner.switchoverAckNeeded }
 
-    func loadSetup(_ context: LoadContext) throws { try inner.loadSetup(context) }
+    func loadSetup(_ context: LoadContext) throws {
+        usleep(setupDelayMicroseconds)
+        try inner.loadSetup(context)
+    }
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
         try inner.loadSection(kind, version: version, from: stream)
     }

@@ -90,6 +90,18 @@ struct VFIOEngineFailureTests {
         pair.expectSourceIntact(digests: digests)
     }
 
+    @Test("device-state packets wait for a destination whose load setup is slow; they are not refused")
+    func slowLoadSetup() throws {
+        let devices = ["vfio-pci,id=gpu0,x-state-size=2M", "vfio-pci,id=gpu1,x-state-size=1M"]
+        let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
+            handlers.map { SlowLoadStateHandler($0, delayMilliseconds: 0, setupDelayMilliseconds: 300) }
+        })
+        let outcome = try pair.run()
+        #expect(outcome.destination.status == .completed, "\(outcome.destination.errorDesc ?? "-")")
+        #expect(outcome.source.status == .completed)
+        #expect(pair.source.deviceDigests == pair.destination.deviceDigests)
+    }
+
     @Test("cancel while the save threads are blocked sending ends cancelled promptly")
     func cancelWhileSending() throws {
         let devices = ["vfio-pci,id=gpu0,x-state-size=16M", "vfio-pci,id=gpu1,x-state-size=16M"]

@@ -8,6 +8,7 @@ final class IncomingLoader {
     private var handlers: [any SaveStateHandler] = []
     private var sections: [UInt32: any SaveStateHandler] = [:]
     private var setupInfo = MigrationSetupInfo()
+    private var receiver: MultiFDReceiver?
     private var completed = false
 
     init(session: IncomingMigration, connection: SocketConnection, prefix: [UInt8]) {
@@ -24,6 +25,8 @@ final class IncomingLoader {
             try readFileHeader()
             try readConfiguration()
             try setupHandlers()
+            // Only now may the multifd channels receive: a device-state packet must find its handler set up.
+            session.configurationAccepted(receiver: receiver)
             guard session.status.transition(from: .setup, to: .active) else { throw stoppedError }
             try readRecords()
             try finishLoad()
@@ -63,7 +66,6 @@ final class IncomingLoader {
         let remote = try StreamConfiguration.read(from: reader)
         try local.checkCompatible(source: remote)
         let devices = session.host.saveHandlers
-        var receiver: MultiFDReceiver?
         if capabilities[.multifd] {
             receiver = MultiFDReceiver(channelCount: Int(parameters.multifdChannels), memory: session.host.memory,
                                        uuid: session.host.uuid, registry: DeviceStateRegistry(handlers: devices),
@@ -73,14 +75,13 @@ final class IncomingLoader {
             { [session] in try receiver.syncMain { session.shouldStop || session.mainPeerClosed } }
         })
         handlers = [ram] + devices
-        session.configurationAccepted(receiver: receiver)
         if capabilities[.switchoverAck] {
             session.expectSwitchoverAcks(handlers.filter(\.switchoverAckNeeded).count)
         }
     }
 
     private func setupHandlers() throws {
-        let context = LoadContext(pool: session.pool, multifdEnabled: session.receiver != nil,
+        let context = LoadContext(pool: session.pool, multifdEnabled: receiver != nil,
                                   setup: setupInfo) { [session] in
             session.approveSwitchover()
         }

@@ -114,7 +114,8 @@ final class IncomingMigration: Sendable {
         }
     }
 
-    /// Accepts the source's configuration: creates the multifd receiver and releases waiting channels.
+    /// Accepts the source's configuration once every handler is set up: installs the multifd receiver and releases
+    /// the channels waiting to receive.
     func configurationAccepted(receiver: MultiFDReceiver?) {
         receiverSlot.withLock { $0 = receiver }
         configurationState.store(1, ordering: .releasing)
