@@ -22,6 +22,16 @@ struct LoadBufferErrorTests {
             == "gpu0: got device state packet but not doing multifd transfer")
     }
 
+    @Test("load setup maps receive buffers before the downtime, within the queue limits",
+          arguments: [("", 8), (",x-migration-max-queued-buffers=2", 2), (",x-migration-max-queued-buffers-size=3M", 2),
+                      (",x-migration-max-queued-buffers-size=1M", 0)])
+    func preparedBuffers(extra: String, expected: Int) throws {
+        let device = try Self.destination(extra)
+        let loader = try #require(device.session.withLock { $0.loader })
+        #expect(loader.spareBufferCount == expected)
+        #expect(try Self.destination(extra, multifd: false).session.withLock { $0.loader } == nil)
+    }
+
     @Test("header checks, in order")
     func headerChecks() throws {
         let device = try Self.destination()

@@ -74,6 +74,18 @@ public final class MultiFDSender: Sendable {
         spareDeviceBuffers.withLock { $0.popLast() } ?? []
     }
 
+    /// Maps up to `count` spare device-state buffers of `size` bytes ahead of time (at migration setup, while the
+    /// VM still runs), so that the packets of the switchover reuse memory instead of faulting in fresh pages during
+    /// the downtime. Each device-state producer calls it; the spare pool stops at `maxSpareDeviceBuffers`.
+    public func prepareDeviceStateBuffers(count: Int, size: Int) {
+        guard size > 0, size <= Self.maxSpareDeviceBufferCapacity else { return }
+        let missing = spareDeviceBuffers.withLock { max(0, min(count, Self.maxSpareDeviceBuffers - $0.count)) }
+        let buffers = (0..<missing).map { _ in [UInt8](repeating: 0, count: size) }
+        spareDeviceBuffers.withLock { spare in
+            spare.append(contentsOf: buffers.prefix(Self.maxSpareDeviceBuffers - spare.count))
+        }
+    }
+
     /// Most spare buffers kept, and the largest kept (bytes of capacity).
     static let maxSpareDeviceBuffers = 16
     static let maxSpareDeviceBufferCapacity = 4 << 20

@@ -7,6 +7,7 @@ extension VFIODevice {
         let properties = currentProperties
         let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
         let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
+        loader?.prepareSpareBuffers(size: VFIODeviceStatePacket.headerSize + VFIOMainChannelCodec.defaultDataBufferSize)
         let (state, previous) = session.withLock { session -> (VFIODeviceState, VFIOMultifdLoader?) in
             let previous = session.loader
             session.role = .destination

@@ -27,6 +27,12 @@ extension VFIODevice {
         try writer.write(tag: .endOfState)
     }
 
+    /// The size of this device's largest device-state packet payload (12-byte header + one data buffer) when it
+    /// sends its state over multifd in this migration, else nil. Valid after `saveSetup`.
+    public var multifdPacketSize: Int? {
+        session.withLock { $0.multifdTransfer ? VFIODeviceStatePacket.headerSize + $0.dataBufferSize : nil }
+    }
+
     /// min(1 MiB, STOP_COPY size); a device reporting 0 gets the default (QEMU would fail to
     /// allocate a 0-byte buffer).
     func dataBufferSize(stopCopySize: UInt64) -> Int {

@@ -53,6 +53,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
 
     private var name: String { parameters.deviceName }
 
+    /// Spare receive buffers ready for the next packets (for tests and diagnostics).
+    var spareBufferCount: Int {
+        mutex.withLock { spareBuffers.count }
+    }
+
     /// Buffers and bytes waiting now (for tests and diagnostics).
     var queueState: (buffers: UInt64, bytes: UInt64) {
         mutex.withLock { (queuedBuffers, queuedBytes) }
@@ -176,6 +181,17 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         }
         parameters.progress.record { $0.buffersLoaded += 1 }
         if spareBuffers.count < Self.maxSpareBuffers { spareBuffers.append(data) }
+    }
+
+    /// Maps spare receive buffers of `size` bytes ahead of time (at load setup, before the downtime), so that the
+    /// switchover's first packets do not fault in fresh pages: `maxSpareBuffers`, fewer when the queue limits
+    /// would not let that many packets wait at once.
+    func prepareSpareBuffers(size: Int) {
+        let byCount = parameters.maxQueuedBuffers
+        let bySize = parameters.maxQueuedBuffersSize / UInt64(max(size, 1))
+        let count = Int(min(UInt64(Self.maxSpareBuffers), byCount, bySize))
+        let buffers = (0..<count).map { _ in [UInt8](repeating: 0, count: size) }
+        mutex.withLock { spareBuffers.append(contentsOf: buffers) }
     }
 
     /// Loaded buffers kept for reuse: enough for the packets in flight while the device keeps up.

@@ -89,7 +89,13 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
         state.withLock { $0.vmStateError = nil }
         var writer = SaveContextWriter(context: context)
         try VFIOErrorBridge.run { try device.saveSetup(VFIOMigrationSetup(context.setup), to: &writer) }
+        if let size = device.multifdPacketSize {
+            context.multifd?.prepareDeviceStateBuffers(count: Self.preparedPacketBuffers, size: size)
+        }
     }
+
+    /// Packet buffers each multifd-mode device maps at setup: one being filled while the channels send others.
+    static let preparedPacketBuffers = 4
 
     /// `state_pending_estimate`.
     public func pendingEstimate() -> UInt64 { device.pendingEstimate() }
