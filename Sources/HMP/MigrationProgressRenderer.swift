@@ -1,7 +1,9 @@
 import JSON
 
 /// Draws live migration progress as text lines: a status line, a RAM bar and one bar per VFIO device with
-/// bytes, rate and phase. Rates come from the difference between two samples.
+/// bytes, rate and phase. A device's bar counts its data stream (``DeviceTransferProgress``). Rates come from
+/// the difference between two samples; a row with nothing left to move (and every row once the migration has
+/// ended) shows no rate.
 public enum MigrationProgressRenderer {
     /// The width of the bars in characters.
     public static let barWidth = 24
@@ -14,7 +16,7 @@ public enum MigrationProgressRenderer {
         let nameWidth = max(5, sample.devices.map { $0.text("id").count }.max() ?? 0)
         for device in sample.devices {
             let earlier = previous?.devices.first { $0.text("id") == device.text("id") }
-            lines.append(deviceLine(device, earlier: earlier, interval: interval, nameWidth: nameWidth))
+            lines.append(deviceLine(sample, device, earlier: earlier, interval: interval, nameWidth: nameWidth))
         }
         return lines
     }
@@ -44,28 +46,32 @@ public enum MigrationProgressRenderer {
         return row(
             name: "RAM", width: 5, fraction: sample.ramFraction,
             amount: "\(ByteCountFormatter.string(moved)) / \(ByteCountFormatter.string(ram.unsigned("total")))",
-            rate: rate, detail: "sent \(ByteCountFormatter.string(sample.ramTransferred))")
+            rate: sample.isOngoing ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramTransferred))")
     }
 
-    private static func deviceLine(_ device: JSONValue, earlier: JSONValue?, interval: Double, nameWidth: Int) -> String {
-        let done = MigrationProgressSample.deviceBytes(device)
-        let size = device.unsigned("state-size")
-        var rate = 0.0
-        if let earlier, interval > 0 {
-            let before = MigrationProgressSample.deviceBytes(earlier)
-            if done >= before { rate = Double(done - before) / interval }
+    private static func deviceLine(
+        _ sample: MigrationProgressSample, _ device: JSONValue, earlier: JSONValue?, interval: Double, nameWidth: Int
+    ) -> String {
+        let progress = DeviceTransferProgress(device)
+        var rate: Double?
+        if sample.isOngoing && !progress.isFinished {
+            rate = 0
+            if let earlier, interval > 0 {
+                let before = DeviceTransferProgress(earlier).done
+                if progress.done >= before { rate = Double(progress.done - before) / interval }
+            }
         }
         return row(
-            name: device.text("id"), width: nameWidth, fraction: size > 0 ? Double(done) / Double(size) : 0,
-            amount: "\(ByteCountFormatter.string(done)) / \(ByteCountFormatter.string(size))", rate: rate,
-            detail: "\(device.text("mode")) \(device.text("device-state")) \(device.text("phase"))")
+            name: progress.id, width: nameWidth, fraction: progress.fraction, amount: progress.amountText, rate: rate,
+            detail: progress.statusText)
     }
 
-    private static func row(name: String, width: Int, fraction: Double, amount: String, rate: Double, detail: String) -> String {
+    /// One bar row; a nil `rate` leaves the rate column blank.
+    private static func row(name: String, width: Int, fraction: Double, amount: String, rate: Double?, detail: String) -> String {
         let percent = Int((max(0, min(1, fraction)) * 100).rounded(.down))
         return [
             pad(name, width), bar(fraction), leftPad("\(percent)%", 4), leftPad(amount, 23),
-            leftPad(ByteCountFormatter.rate(rate), 12), detail,
+            leftPad(rate.map(ByteCountFormatter.rate) ?? "", 12), detail,
         ].joined(separator: " ")
     }
 

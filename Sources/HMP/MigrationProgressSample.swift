@@ -33,9 +33,4 @@ public struct MigrationProgressSample: Sendable {
         guard total > 0 else { return 0 }
         return min(1, Double(total - min(total, ram.unsigned("remaining"))) / Double(total))
     }
-
-    /// Bytes of one device's state moved so far: sent (source) or loaded (destination).
-    public static func deviceBytes(_ device: JSONValue) -> UInt64 {
-        max(device.unsigned("sent-bytes"), device.unsigned("loaded-bytes"))
-    }
 }

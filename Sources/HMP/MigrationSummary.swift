@@ -1,7 +1,7 @@
 import JSON
 
 /// The report printed when a watched migration ends: outcome, total time, downtime, throughput, bytes per
-/// device, and the integrity check.
+/// device (its data stream, as on its bar, with its state size beside), and the integrity check.
 public enum MigrationSummary {
     /// The lines for the final sample; the integrity line appears only for a completed migration.
     public static func lines(_ sample: MigrationProgressSample, integrity: IntegrityCheck) -> [String] {
@@ -15,8 +15,7 @@ public enum MigrationSummary {
             lines.append(field("VFIO", "\(ByteCountFormatter.string(vfio.unsigned("transferred"))) transferred"))
         }
         for device in sample.devices {
-            let bytes = ByteCountFormatter.string(MigrationProgressSample.deviceBytes(device))
-            lines.append(field(device.text("id"), "\(bytes) of \(ByteCountFormatter.string(device.unsigned("state-size"))) (\(device.text("mode")))"))
+            lines.append(field(device.text("id"), deviceText(device)))
         }
         if sample.status == "completed" {
             lines.append(field("integrity", integrity.summary))
@@ -45,6 +44,14 @@ public enum MigrationSummary {
         guard seconds > 0 else { return "-" }
         let rate = Double(bytes) / seconds
         return "\(ByteCountFormatter.rate(rate)) (\(CFormat.fixed(rate * 8 / 1_000_000, decimals: 1)) mbps)"
+    }
+
+    /// `257.5 MiB of 257.5 MiB device data read (256.0 MiB state, multifd)`.
+    static func deviceText(_ device: JSONValue) -> String {
+        let progress = DeviceTransferProgress(device)
+        let state = ByteCountFormatter.string(device.unsigned("state-size"))
+        let done = ByteCountFormatter.string(progress.done)
+        return "\(done) of \(progress.totalText) device data \(progress.verb) (\(state) state, \(progress.modeText))"
     }
 
     private static func ramText(_ ram: JSONValue) -> String {

@@ -111,7 +111,7 @@ public struct DeviceCommands: Sendable {
             "read-bytes": .integer(progress.bytesRead), "sent-bytes": .integer(progress.bytesSent),
             "received-bytes": .integer(progress.bytesReceived), "queued-bytes": .integer(progress.bytesQueued),
             "loaded-bytes": .integer(progress.bytesLoaded), "queued-buffers": .integer(progress.buffersQueued),
-            "state-size": .integer(device.currentProperties.stateSize),
+            "state-size": .integer(device.currentProperties.stateSize), "stream-size": .integer(progress.streamSize),
         ]
     }
 

@@ -1030,14 +1030,15 @@ public enum EmbeddedSchema {
       "qom-path": { "type": "str", "doc": "The device's QOM path." },
       "device-state": { "type": "QapiVfioMigrationState", "doc": "The device's migration state." },
       "mode": { "type": "VfioMigrationMode", "doc": "How its state is transferred." },
-      "phase": { "type": "str", "doc": "What the device's migration is doing, as free text (e.g. 'saving', 'loading')." },
-      "read-bytes": { "type": "uint64", "doc": "Source: bytes read from the device." },
-      "sent-bytes": { "type": "uint64", "doc": "Source: bytes handed to the channels." },
+      "phase": { "type": "str", "doc": "What the device's migration is doing, as free text (e.g. 'precopy', 'stop-copy', 'resuming', 'completed')." },
+      "read-bytes": { "type": "uint64", "doc": "Source: bytes of the device's data stream read from the device." },
+      "sent-bytes": { "type": "uint64", "doc": "Source: bytes handed to the channels (the data stream plus packet or chunk headers)." },
       "received-bytes": { "type": "uint64", "doc": "Destination: bytes received." },
       "queued-bytes": { "type": "uint64", "doc": "Destination: bytes received out of order and waiting for earlier packets." },
-      "loaded-bytes": { "type": "uint64", "doc": "Destination: bytes written to the device." },
+      "loaded-bytes": { "type": "uint64", "doc": "Destination: bytes of the device's data stream written to the device." },
       "queued-buffers": { "type": "uint64", "doc": "Destination: packets waiting for earlier packets." },
-      "state-size": { "type": "uint64", "doc": "The size of the device's state in bytes." }
+      "state-size": { "type": "uint64", "doc": "The size of the device's state in bytes (its x-state-size). The data stream is larger: it carries record headers too." },
+      "stream-size": { "type": "uint64", "doc": "The size in bytes of the device's data stream, the quantity 'read-bytes' and 'loaded-bytes' count. Before a migration: the STOP_COPY size the device reports. Source: 'read-bytes' plus the STOP_COPY size the device last reported (exact from stop-copy on; it grows when pre-copy data is dirtied again). Destination: 0 while unknown, 'loaded-bytes' once the load completed." }
     },
     "since": "vmig 0.1",
     "doc": "The migration progress of one VFIO device."
@@ -1050,7 +1051,7 @@ public enum EmbeddedSchema {
     "doc": "Returns the migration progress of every VFIO device.",
     "examples": [
       "-> { \"execute\": \"x-query-vfio-migration\" }",
-      "<- { \"return\": [ { \"id\": \"gpu0\", \"qom-path\": \"/machine/peripheral/gpu0\", \"device-state\": \"stop-copy\", \"mode\": \"multifd\", \"phase\": \"saving\", \"read-bytes\": 134217728, \"sent-bytes\": 134217728, \"received-bytes\": 0, \"queued-bytes\": 0, \"loaded-bytes\": 0, \"queued-buffers\": 0, \"state-size\": 268435456 } ] }"
+      "<- { \"return\": [ { \"id\": \"gpu0\", \"qom-path\": \"/machine/peripheral/gpu0\", \"device-state\": \"stop-copy\", \"mode\": \"multifd\", \"phase\": \"stop-copy\", \"read-bytes\": 134217728, \"sent-bytes\": 134219264, \"received-bytes\": 0, \"queued-bytes\": 0, \"loaded-bytes\": 0, \"queued-buffers\": 0, \"state-size\": 268435456, \"stream-size\": 270008320 } ] }"
     ]
   },
   {

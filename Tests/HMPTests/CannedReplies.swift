@@ -72,7 +72,7 @@ enum CannedReplies {
     /// The x-query-vfio-migration example of docs/qmp-reference.md.
     static let gpuSaving: JSONValue = [
         "id": "gpu0", "qom-path": "/machine/peripheral/gpu0", "device-state": "stop-copy", "mode": "multifd",
-        "phase": "saving", "read-bytes": 134_217_728, "sent-bytes": 134_217_728, "received-bytes": 0,
-        "queued-bytes": 0, "loaded-bytes": 0, "queued-buffers": 0, "state-size": 268_435_456,
+        "phase": "stop-copy", "read-bytes": 134_217_728, "sent-bytes": 134_219_264, "received-bytes": 0,
+        "queued-bytes": 0, "loaded-bytes": 0, "queued-buffers": 0, "state-size": 268_435_456, "stream-size": 270_008_320,
     ]
 }

@@ -26,7 +26,8 @@ struct DemoRunTests {
         ] {
             #expect(text.contains(expected), "missing: \(expected)")
         }
-        #expect(text.contains("nic0  [########################] 100%"))
+        #expect(text.contains("nic0  [########################] 100%       8.0 MiB / 8.0 MiB              completed (multifd)\n"))
+        #expect(text.contains("  gpu0:         16.1 MiB of 16.1 MiB device data read (16.0 MiB state, multifd)\n"))
         let scratch = text.split(separator: "\n").first { $0.hasPrefix("Starting the destination") }
             .flatMap { $0.split(separator: " ").first { $0.hasPrefix("unix:/tmp/vmig-demo.") } }
             .map { String($0.dropFirst(5).dropLast(8)) }

@@ -53,10 +53,13 @@ enum FakeVmigdScript {
 
         def vfio():
             done = progress() or 0.0
-            return [{'id': name, 'qom-path': '/machine/peripheral/' + name, 'device-state': 'stop-copy',
-                     'mode': 'multifd', 'phase': 'saving', 'read-bytes': int(size * done), 'sent-bytes': int(size * done),
-                     'received-bytes': 0, 'queued-bytes': 0, 'loaded-bytes': 0, 'queued-buffers': 0, 'state-size': size}
-                    for name, size in devices]
+            finished = done >= 1
+            return [{'id': name, 'qom-path': '/machine/peripheral/' + name,
+                     'device-state': 'stop' if finished else 'stop-copy', 'mode': 'multifd',
+                     'phase': 'completed' if finished else 'stop-copy', 'read-bytes': int(stream * done),
+                     'sent-bytes': int(stream * done), 'received-bytes': 0, 'queued-bytes': 0, 'loaded-bytes': 0,
+                     'queued-buffers': 0, 'state-size': size, 'stream-size': stream}
+                    for name, size, stream in ((name, size, size + size // 4096 * 24) for name, size in devices)]
 
         def execute(command, arguments):
             incoming_done()

@@ -128,16 +128,41 @@ struct MigrationInfoTests {
             vfio device gpu0 (/machine/peripheral/gpu0):
               device state: stop-copy
               transfer mode: multifd
-              phase: saving
+              phase: stop-copy
               state size: 262144 kbytes
+              stream size: 263680 kbytes
               read: 131072 kbytes
-              sent: 131072 kbytes
+              sent: 131073 kbytes
               received: 0 kbytes
               queued: 0 kbytes (0 buffers)
               loaded: 0 kbytes
-              progress: 50%
+              progress: 49%
 
             """)
+    }
+
+    /// A destination does not know the stream size while it loads; once loaded, it is the bytes loaded.
+    @Test func vfioDeviceOnTheDestination() throws {
+        let server = FakeQMPCaller()
+        server.replies["x-query-vfio-migration"] = [Self.destinationDevice(phase: "resuming", loaded: 64 << 20, streamSize: 0)]
+        let loading = try server.run("info vfio").text
+        #expect(loading.contains("  stream size: unknown\n"), "\(loading)")
+        #expect(loading.hasSuffix("  loaded: 65536 kbytes\n  progress: unknown\n"), "\(loading)")
+        server.replies["x-query-vfio-migration"] = [
+            Self.destinationDevice(phase: "completed", loaded: 270_008_320, streamSize: 270_008_320)
+        ]
+        let loaded = try server.run("info vfio").text
+        #expect(loaded.contains("  stream size: 263680 kbytes\n"), "\(loaded)")
+        #expect(loaded.hasSuffix("  progress: 100%\n"), "\(loaded)")
+    }
+
+    private static func destinationDevice(phase: String, loaded: UInt64, streamSize: UInt64) -> JSONValue {
+        [
+            "id": "gpu0", "qom-path": "/machine/peripheral/gpu0", "device-state": "resuming", "mode": "multifd",
+            "phase": .string(phase), "read-bytes": 0, "sent-bytes": 0, "received-bytes": .integer(loaded),
+            "queued-bytes": 0, "loaded-bytes": .integer(loaded), "queued-buffers": 0, "state-size": 268_435_456,
+            "stream-size": .integer(streamSize),
+        ]
     }
 
     @Test func noVFIODevices() throws {

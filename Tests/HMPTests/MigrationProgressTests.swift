@@ -4,11 +4,15 @@ import Testing
 
 @Suite("Live progress lines, the summary and the digest comparison")
 struct MigrationProgressTests {
-    private static func device(_ id: String, sent: UInt64, size: UInt64, state: String = "stop-copy", phase: String = "saving") -> JSONValue {
+    /// A source device: `read` bytes of a `stream`-byte data stream (the canned 256 MiB state's by default).
+    private static func device(
+        _ id: String, read: UInt64, stream: UInt64 = 270_008_320, state: String = "stop-copy", phase: String = "stop-copy"
+    ) -> JSONValue {
         [
             "id": .string(id), "qom-path": .string("/machine/peripheral/\(id)"), "device-state": .string(state),
-            "mode": "multifd", "phase": .string(phase), "read-bytes": .integer(sent), "sent-bytes": .integer(sent),
-            "received-bytes": 0, "queued-bytes": 0, "loaded-bytes": 0, "queued-buffers": 0, "state-size": .integer(size),
+            "mode": "multifd", "phase": .string(phase), "read-bytes": .integer(read), "sent-bytes": .integer(read + read / 87_381),
+            "received-bytes": 0, "queued-bytes": 0, "loaded-bytes": 0, "queued-buffers": 0, "state-size": 268_435_456,
+            "stream-size": .integer(stream),
         ]
     }
 
@@ -21,27 +25,59 @@ struct MigrationProgressTests {
     @Test func progressLinesWithRates() {
         let earlier = MigrationProgressSample(
             time: 10, info: ["status": "active", "ram": ["transferred": 0, "remaining": .int(1 << 30), "total": .int(1 << 30)]],
-            devices: [Self.device("gpu0", sent: 0, size: 512 << 20)])
+            devices: [Self.device("gpu0", read: 0), Self.device("nic0", read: 0, stream: 64 << 20)])
         let now = MigrationProgressSample(
-            time: 10.5, info: CannedReplies.activeMigration, devices: [Self.device("gpu0", sent: 128 << 20, size: 512 << 20)])
+            time: 10.5, info: CannedReplies.activeMigration,
+            devices: [Self.device("gpu0", read: 128 << 20), Self.device("nic0", read: 64 << 20, stream: 64 << 20)])
         #expect(MigrationProgressRenderer.lines(now, previous: earlier) == [
             "status: active  time: 812 ms  expected downtime: 120 ms  dirty syncs: 3",
             "RAM   [##################......]  75%     768.0 MiB / 1.0 GiB    1.0 GiB/s sent 512.0 MiB",
-            "gpu0  [######..................]  25%   128.0 MiB / 512.0 MiB  256.0 MiB/s multifd stop-copy saving",
+            "gpu0  [###########.............]  49%   128.0 MiB / 257.5 MiB  256.0 MiB/s stop-copy (multifd)",
+            // All of nic0's stream is read: nothing left to move, so no rate.
+            "nic0  [########################] 100%     64.0 MiB / 64.0 MiB              stop-copy (multifd)",
         ])
     }
 
-    @Test func firstSampleUsesTheReportedThroughput() {
-        let sample = MigrationProgressSample(time: 1, info: CannedReplies.activeMigration, devices: [])
-        #expect(MigrationProgressRenderer.lines(sample, previous: nil)[1].contains("630.5 MiB/s"))
-        #expect(sample.isOngoing)
-        #expect(!MigrationProgressSample(time: 1, info: CannedReplies.completedMigration, devices: []).isOngoing)
-        #expect(MigrationProgressSample(time: 1, info: .emptyObject, devices: []).status == "none")
+    /// Once the migration has ended nothing moves: no row shows a rate (not `0 B/s`), and every bar of a
+    /// completed migration ends at its total.
+    @Test func finalFrameShowsNoRates() {
+        let earlier = MigrationProgressSample(
+            time: 10, info: CannedReplies.activeMigration, devices: [Self.device("gpu0", read: 270_008_320)])
+        let done = Self.device("gpu0", read: 270_008_320, state: "stop", phase: "completed")
+        let final = MigrationProgressSample(time: 10.5, info: CannedReplies.completedMigration, devices: [done])
+        #expect(MigrationProgressRenderer.lines(final, previous: earlier) == [
+            "status: completed  time: 1212 ms  downtime: 35 ms  dirty syncs: 2",
+            "RAM   [########################] 100%       1.0 GiB / 1.0 GiB              sent 1.0 MiB",
+            "gpu0  [########################] 100%   257.5 MiB / 257.5 MiB              completed (multifd)",
+        ])
+    }
+
+    @Test func deviceBeforeAnyMigration() {
+        let idle: JSONValue = [
+            "id": "gpu0", "device-state": "running", "mode": "none", "phase": "idle", "state-size": 268_435_456,
+            "stream-size": 270_008_320,
+        ]
+        let sample = MigrationProgressSample(time: 1, info: ["status": "setup"], devices: [idle])
+        #expect(MigrationProgressRenderer.lines(sample, previous: nil)[2]
+            == "gpu0  [........................]   0%         0 B / 257.5 MiB        0 B/s idle")
+    }
+
+    @Test func deviceProgressOnEitherSide() {
+        let loading = DeviceTransferProgress([
+            "id": "gpu0", "mode": "main-channel", "phase": "resuming", "received-bytes": 4096, "loaded-bytes": 2048,
+            "stream-size": 0,
+        ])
+        #expect(loading.isDestination && loading.done == 2048 && loading.total == nil && !loading.isFinished)
+        #expect(loading.amountText == "2.0 KiB / ?" && loading.fraction == 0)
+        #expect(loading.statusText == "resuming (main channel)")
+        let source = DeviceTransferProgress(Self.device("gpu0", read: 1 << 20))
+        #expect(!source.isDestination && source.verb == "read" && source.total == 270_008_320)
     }
 
     @Test func summaryOfACompletedMigration() {
         let sample = MigrationProgressSample(
-            time: 3, info: CannedReplies.completedMigration, devices: [Self.device("gpu0", sent: 256 << 20, size: 256 << 20, state: "stop", phase: "done")])
+            time: 3, info: CannedReplies.completedMigration,
+            devices: [Self.device("gpu0", read: 270_008_320, state: "stop", phase: "completed")])
         let digests = DigestComparison(
             source: CannedReplies.all["x-query-digest"] ?? .null, destination: CannedReplies.all["x-query-digest"] ?? .null)
         #expect(MigrationSummary.lines(sample, integrity: .compared(digests)) == [
@@ -51,7 +87,7 @@ struct MigrationProgressTests {
             "  throughput:   212.1 MiB/s (1779.0 mbps)",
             "  RAM:          1.0 MiB sent for 1.0 GiB of guest RAM, 2 dirty syncs, 2.0 MiB over multifd",
             "  VFIO:         256.0 MiB transferred",
-            "  gpu0:         256.0 MiB of 256.0 MiB (multifd)",
+            "  gpu0:         257.5 MiB of 257.5 MiB device data read (256.0 MiB state, multifd)",
             "  integrity:    OK: RAM and 1 device digest identical on source and destination (ram 5f0c1a2b3c4d5e6f…)",
         ])
     }

@@ -27,6 +27,10 @@ struct RealDaemonSessionTests {
         let uri = "unix:" + directory.path + "/mig.sock"
         let setup = "migrate_set_capability multifd on\nmigrate_set_capability events on\nmigrate_set_parameter multifd-channels 3\nmigrate_set_parameter max-bandwidth 0\nmigrate_set_parameter avail-switchover-bandwidth 1G\n"
         #expect(try vmig.run(["-s", destination.socketPath], input: setup + "migrate_incoming \(uri)\n").status == 0)
+        // A 4 MiB state is 1024 pages, each with a 24-byte header in the device's data stream: 4120 KiB.
+        let before = try vmig.run(["-s", source.socketPath, "info", "vfio"]).stdout
+        #expect(before.contains("  phase: idle\n  state size: 4096 kbytes\n  stream size: 4120 kbytes\n"), "\(before)")
+        #expect(before.hasSuffix("  progress: 0%\n"), "\(before)")
         #expect(try vmig.run(["-s", source.socketPath], input: setup + "migrate -d \(uri)\n").status == 0)
         var info = ""
         let deadline = Clock.now + 60
@@ -47,6 +51,11 @@ struct RealDaemonSessionTests {
         #expect(try vmig.run(["-s", destination.socketPath, "info", "status"]).stdout == "VM status: running\n")
         let vfio = try vmig.run(["-s", destination.socketPath, "info", "vfio"]).stdout
         #expect(vfio.contains("vfio device gpu0"), "\(vfio)")
+        #expect(vfio.contains("  stream size: 4120 kbytes\n") && vfio.contains("  loaded: 4120 kbytes\n"), "\(vfio)")
+        #expect(vfio.hasSuffix("  progress: 100%\n"), "\(vfio)")
+        let sent = try vmig.run(["-s", source.socketPath, "info", "vfio"]).stdout
+        #expect(sent.contains("  phase: completed\n"), "\(sent)")
+        #expect(sent.contains("  stream size: 4120 kbytes\n  read: 4120 kbytes\n") && sent.hasSuffix("  progress: 100%\n"), "\(sent)")
         let digests = (
             try QMPTestClient(path: source.socketPath).execute("x-query-digest"),
             try QMPTestClient(path: destination.socketPath).execute("x-query-digest"))

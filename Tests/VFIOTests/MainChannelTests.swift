@@ -21,6 +21,9 @@ struct MainChannelTests {
         #expect(pair.destination.progressSnapshot.phase == .completed)
         #expect(pair.destination.progressSnapshot.mode == .mainChannel)
         #expect(pair.source.progressSnapshot.bytesRead == pair.sourceBackend.streamBytes.read)
+        // Precopy data dirtied again grows the stream; the bars of both sides end exactly at its size.
+        #expect(pair.source.progressSnapshot.streamSize == pair.source.progressSnapshot.bytesRead)
+        #expect(pair.destination.progressSnapshot.streamSize == pair.source.progressSnapshot.bytesRead)
         pair.source.saveCleanup()
         #expect(pair.source.deviceState == .stop)
     }

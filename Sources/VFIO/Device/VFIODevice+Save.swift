@@ -8,7 +8,8 @@ extension VFIODevice {
     public func saveSetup<W: VFIOStreamWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
         let multifd = try resolveTransferMode(setup)
         try writer.write(tag: .devSetupState)
-        let bufferSize = dataBufferSize(stopCopySize: (try? backend.stopCopySize()) ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
+        let reportedSize = try? backend.stopCopySize()
+        let bufferSize = dataBufferSize(stopCopySize: reportedSize ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
         let loadConfigAfterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(
             currentProperties.loadConfigAfterIter, setup: setup)
         let state = session.withLock { session -> VFIODeviceState in
@@ -23,6 +24,7 @@ extension VFIODevice {
             return session.deviceState
         }
         progress.restart(mode: multifd ? .multifd : .mainChannel, state: state)
+        if let reportedSize { progress.record { $0.streamSize = reportedSize } }
         try enterPreCopyIfSupported(from: state)
         try writer.write(tag: .endOfState)
     }
@@ -78,11 +80,25 @@ extension VFIODevice {
         session.withLock { $0.deviceState.isPreCopy ? $0.precopyInitSize + $0.precopyDirtySize : 0 }
     }
 
-    /// `state_pending_exact`: the STOP_COPY size (100 GiB if unknown); refreshes precopy sizes.
+    /// `state_pending_exact`: the STOP_COPY size (100 GiB if unknown); in precopy, refreshes the precopy sizes and
+    /// the stream size the progress reports.
     public func pendingExact() -> UInt64 {
-        let size = (try? backend.stopCopySize()) ?? Self.unknownStopCopySize
-        if deviceState.isPreCopy { queryPrecopySize() }
-        return size
+        let reported = try? backend.stopCopySize()
+        if deviceState.isPreCopy {
+            queryPrecopySize()
+            if let reported { recordStreamSize(pending: reported) }
+        }
+        return reported ?? Self.unknownStopCopySize
+    }
+
+    /// Records the stream size at STOP_COPY entry: bytes read so far plus the STOP_COPY size the device reports
+    /// (kept as it was when the device cannot tell).
+    func recordStopCopyStreamSize() {
+        if let reported = try? backend.stopCopySize() { recordStreamSize(pending: reported) }
+    }
+
+    private func recordStreamSize(pending: UInt64) {
+        progress.record { $0.streamSize = $0.bytesRead + pending }
     }
 
     /// `save_live_iterate` (PART section): one chunk of precopy data, then END_OF_STATE, or
@@ -125,6 +141,7 @@ extension VFIODevice {
             return
         }
         try setState(.stopCopy, recover: .stop)
+        recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
         while try saveBlock(to: &writer) > 0 {}
         try writer.write(tag: .endOfState)
@@ -150,6 +167,7 @@ extension VFIODevice {
         }
         guard enabled else { return }
         try setState(.stopCopy, recover: .stop)
+        recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
         let saver = VFIOMultifdSaver(
             deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,

@@ -94,8 +94,19 @@ public final class VFIODevice: Sendable {
     /// Whether the last save/load setup chose multifd transfer (the setup-time snapshot).
     public var multifdTransferEnabled: Bool { session.withLock { $0.multifdTransfer } }
 
-    /// The counters of the current or last migration.
-    public var progressSnapshot: VFIOMigrationProgress { progress.snapshot }
+    /// The counters of the current or last migration, with the stream size filled in where the counters alone
+    /// do not have it (see ``VFIOMigrationProgress/streamSize``).
+    public var progressSnapshot: VFIOMigrationProgress {
+        var snapshot = progress.snapshot
+        switch snapshot.phase {
+        case .idle: snapshot.streamSize = (try? backend.stopCopySize()) ?? 0
+        case .completed where snapshot.bytesLoaded > 0: snapshot.streamSize = snapshot.bytesLoaded
+        default: break
+        }
+        // Pages dirtied again since the device last reported its size are read before the next report.
+        snapshot.streamSize = max(snapshot.streamSize, snapshot.bytesRead)
+        return snapshot
+    }
 
     /// Installs the progress callback: at most one call per 100 ms, plus a final one.
     /// It runs on migration threads and must return quickly.

@@ -10,6 +10,11 @@ public struct VFIOMigrationProgress: Equatable, Sendable {
     public var phase: VFIOMigrationPhase = .idle
     /// Source: device data bytes read from the device.
     public var bytesRead: UInt64 = 0
+    /// The size of the device's data stream, the quantity `bytesRead` (source) and `bytesLoaded` (destination)
+    /// count. Before a migration: the STOP_COPY size the device reports. Source: bytes read so far plus the
+    /// STOP_COPY size the device last reported (exact from STOP_COPY on). Destination: 0 while unknown, the
+    /// bytes loaded once the load completed.
+    public var streamSize: UInt64 = 0
     /// Source: bytes handed to the transport (multifd: including 12-byte packet headers).
     public var bytesSent: UInt64 = 0
     /// Destination: device data bytes received (packet data or main-channel chunks).
