@@ -34,12 +34,15 @@ public struct DeviceCommands: Sendable {
                 "device-state": .string(event.deviceStateName),
             ])
         }
-        let total = device.currentProperties.stateSize
+        // A destination learns the stream's size only at the end: until then its own full state's stream stands in.
+        let localStream = device.progressSnapshot.streamSize
         device.setProgressHandler { progress in
+            let done = max(progress.bytesRead, progress.bytesLoaded)
+            let total = max(progress.streamSize > 0 ? progress.streamSize : localStream, done)
             events("VFIO_MIGRATION_PROGRESS", [
                 "device-id": .string(progress.deviceID), "phase": .string(progress.phase.rawValue),
-                "bytes-done": .integer(max(progress.bytesSent, progress.bytesLoaded)),
-                "bytes-total": .integer(total), "mode": .string(progress.mode?.rawValue ?? "none"),
+                "bytes-done": .integer(done), "bytes-total": .integer(total),
+                "mode": .string(progress.mode?.rawValue ?? "none"),
             ])
         }
     }

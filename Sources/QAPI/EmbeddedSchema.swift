@@ -1059,8 +1059,8 @@ public enum EmbeddedSchema {
     "data": {
       "device-id": { "type": "str", "doc": "The device's id." },
       "phase": { "type": "str", "doc": "As VfioDeviceMigrationInfo's 'phase'." },
-      "bytes-done": { "type": "uint64", "doc": "Bytes saved (source) or loaded (destination) so far." },
-      "bytes-total": { "type": "uint64", "doc": "The size of the device's state in bytes." },
+      "bytes-done": { "type": "uint64", "doc": "Bytes of the device's data stream read (source) or loaded (destination) so far, as VfioDeviceMigrationInfo counts them." },
+      "bytes-total": { "type": "uint64", "doc": "The size of that data stream: as the source device reports it; on a destination, the stream of its own full state until the load completes; never less than 'bytes-done'." },
       "mode": { "type": "VfioMigrationMode", "doc": "How the state is transferred." }
     },
     "features": ["unstable"],

@@ -39,7 +39,12 @@ struct VFIOMigrationIntegrationTests {
         let loaded = try pair.dst.execute("x-query-vfio-migration").arrayValue ?? []
         #expect(loaded.first?["loaded-bytes"]?.int64Value ?? 0 >= 24 << 20)
         try pair.src.waitForEvent("VFIO_MIGRATION") { $0["data"]?["device-state"] == "stop-copy" }
-        try pair.src.waitForEvent("VFIO_MIGRATION_PROGRESS") { $0["data"]?["device-id"] == "gpu0" }
+        for client in [pair.src, pair.dst] {
+            let final = try client.waitForEvent("VFIO_MIGRATION_PROGRESS") {
+                $0["data"]?["device-id"] == "gpu0" && $0["data"]?["phase"] == "completed"
+            }
+            #expect(final["data"]?["bytes-done"] == final["data"]?["bytes-total"], "\(final)")
+        }
         try expectIdentical(pair)
     }
 
