@@ -27,10 +27,10 @@ echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused gue
 "$bin/vmig-bench" migrate --memory 2G --channels 0
 
 echo "== switchover downtime with VFIO devices (4 x 256 MiB stop-copy state, 512 MiB RAM, paused guest)"
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 0
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 4
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 0
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 5
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 0 --runs 5
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 4 --runs 5
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 0 --runs 5
 echo "-- destination peak RSS with x-migration-max-queued-buffers-size=16M per device"
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --queue-limit 16M --runs 1
 echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels; plot: docs/downtime-vs-devices.svg"
