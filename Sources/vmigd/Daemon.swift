@@ -113,18 +113,49 @@ final class Daemon: Sendable {
     }
 }
 
-/// Turns SIGTERM/SIGINT into a call of `action` on a Dispatch queue (the default handlers are disabled).
-final class SignalWatcher: @unchecked Sendable {
-    /// Only touched in `init`; kept so the sources stay alive.
-    private let sources: [any DispatchSourceSignal]
-
+/// Turns SIGTERM/SIGINT into a call of `action` on a thread of its own.
+///
+/// The handlers are installed with `signal(2)` before the monitors listen, so a signal sent as soon as a socket
+/// accepts is never lost. (A Dispatch signal source arms itself asynchronously after `resume()`; with the default
+/// action set to `SIG_IGN` first, a signal arriving in between was dropped.) The handler only posts a semaphore,
+/// which is async-signal-safe; the thread waiting on it runs `action` once per signal.
+final class SignalWatcher: Sendable {
     init(signals: [Int32], action: @escaping @Sendable () -> Void) {
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            return source
+        let semaphore = caughtSignals  // initialised here, never first inside the handler
+        let waiter = Unmanaged.passRetained(SignalAction(action, semaphore: semaphore)).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { argument in
+            let waiter = Unmanaged<SignalAction>.fromOpaque(argument!).takeRetainedValue()
+            waiter.run()
+        }, waiter)
+        precondition(created == 0, "cannot start the signal thread: \(created)")
+        pthread_detach(thread)
+        for number in signals {
+            signal(number) { _ in sem_post(caughtSignals) }
+        }
+    }
+}
+
+/// The semaphore the signal handler posts (a process-wide global: a C signal handler cannot capture context).
+nonisolated(unsafe) private let caughtSignals: UnsafeMutablePointer<sem_t> = {
+    let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    sem_init(semaphore, 0, 0)
+    return semaphore
+}()
+
+/// The body of the signal thread: one `action` per posted signal, forever.
+private final class SignalAction: Sendable {
+    private let action: @Sendable () -> Void
+    nonisolated(unsafe) private let semaphore: UnsafeMutablePointer<sem_t>
+
+    init(_ action: @escaping @Sendable () -> Void, semaphore: UnsafeMutablePointer<sem_t>) {
+        self.action = action
+        self.semaphore = semaphore
+    }
+
+    func run() -> Never {
+        while true {
+            if sem_wait(semaphore) == 0 { action() }
         }
     }
 }
