@@ -46,6 +46,60 @@ public struct JSONStreamDecoder: Sendable {
         var tooDeep = false
         var oversized = false
         var discarded = 0
+
+        /// Scans `bytes[start...]` for the end of the current value (a structure, or a top-level string).
+        /// Returns the index of the first byte not scanned and, when the value ended, the index just past it.
+        /// The loop keeps its state in locals, so the common bytes cost a compare or two each.
+        mutating func advance(over bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxDepth: Int) -> (Int, Int?) {
+            var index = start
+            var depth = self.depth
+            var inString = self.inString
+            var escaped = self.escaped
+            var end: Int? = nil
+            scanning: while index < bytes.count {
+                if inString {
+                    // Skip string contents up to the next quote or backslash.
+                    while index < bytes.count {
+                        let byte = bytes[index]
+                        index += 1
+                        if escaped {
+                            escaped = false
+                        } else if byte == UInt8(ascii: "\\") {
+                            escaped = true
+                        } else if byte == UInt8(ascii: "\"") {
+                            inString = false
+                            break
+                        }
+                    }
+                    if !inString && !isStructure {
+                        end = index
+                        break scanning
+                    }
+                    continue
+                }
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    if depth > maxDepth { tooDeep = true }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        end = index
+                        break scanning
+                    }
+                default:
+                    break
+                }
+            }
+            self.depth = depth
+            self.inString = inString
+            self.escaped = escaped
+            return (index, end)
+        }
     }
 
     /// An empty decoder with the given caps.
@@ -116,42 +170,8 @@ public struct JSONStreamDecoder: Sendable {
     private mutating func scanStructure() -> Item? {
         let maxDepth = limits.maxDepth
         var state = scan
-        var index = scanIndex
-        var endIndex: Int? = nil
-        buffer.withUnsafeBufferPointer { bytes in
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                if state.inString {
-                    if state.escaped {
-                        state.escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        state.escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        state.inString = false
-                        if !state.isStructure {
-                            endIndex = index
-                            return
-                        }
-                    }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "\""):
-                    state.inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    state.depth += 1
-                    if state.depth > maxDepth { state.tooDeep = true }
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    state.depth -= 1
-                    if state.depth == 0 {
-                        endIndex = index
-                        return
-                    }
-                default:
-                    break
-                }
-            }
+        let (index, endIndex) = buffer.withUnsafeBufferPointer { bytes in
+            state.advance(over: bytes, from: scanIndex, maxDepth: maxDepth)
         }
         scan = state
         scanIndex = index
@@ -249,21 +269,32 @@ public struct JSONStreamDecoder: Sendable {
     private static func load(
         _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int
     ) -> Result<JSONValue, LoadFailure> {
-        var error = json_error_t()
-        let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
-        guard let root else {
-            let text = withUnsafeBytes(of: &error.text) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
-            return .failure(LoadFailure(error: .fromJansson(text), integerOverflow: overflow))
+        JanssonArena.scope {
+            var error = json_error_t()
+            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+            guard let root else { return .failure(failure(&error)) }
+            defer { JanssonArena.release(root) }
+            return convert(root, marker: marker, maxDepth: maxDepth)
         }
-        defer { json_decref(root) }
+    }
+
+    private static func convert(
+        _ root: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, maxDepth: Int
+    ) -> Result<JSONValue, LoadFailure> {
         do {
             return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth))
         } catch {
             return .failure(LoadFailure(error: error, integerOverflow: false))
         }
+    }
+
+    /// The error jansson reported, in QEMU's words; notes whether it was an integer beyond int64.
+    private static func failure(_ error: inout json_error_t) -> LoadFailure {
+        let text = withUnsafeBytes(of: &error.text) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
+        return LoadFailure(error: .fromJansson(text), integerOverflow: overflow)
     }
 
     // MARK: - Byte classes
