@@ -20,9 +20,19 @@ static __thread struct arena arena __attribute__((tls_model("initial-exec")));
 static pthread_key_t chunk_key;
 static pthread_once_t chunk_key_once = PTHREAD_ONCE_INIT;
 
+/* Runs on an exiting thread: forget the chunk first, so later jansson calls on this thread use malloc. */
+static void release_chunk(void *chunk) {
+    if (arena.chunk == chunk) {
+        arena.chunk = NULL;
+        arena.next = NULL;
+        arena.end = NULL;
+        arena.active = false;
+    }
+    free(chunk);
+}
+
 static void make_chunk_key(void) {
-    /* The destructor frees a thread's chunk when the thread exits. */
-    (void)pthread_key_create(&chunk_key, free);
+    (void)pthread_key_create(&chunk_key, release_chunk);
 }
 
 static bool ensure_chunk(void) {

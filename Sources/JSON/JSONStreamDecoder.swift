@@ -266,13 +266,14 @@ public struct JSONStreamDecoder: Sendable {
         }
     }
 
+    /// Parses `bytes` with jansson and converts the tree. The common, valid message is parsed without an error
+    /// record (jansson fills one in on every call); a failed parse is repeated with one to learn why.
     private static func load(
         _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int
     ) -> Result<JSONValue, LoadFailure> {
         JanssonArena.scope {
-            var error = json_error_t()
-            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
-            guard let root else { return .failure(failure(&error)) }
+            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, nil) }
+            guard let root else { return .failure(failure(parsing: bytes, flags: flags)) }
             defer { JanssonArena.release(root) }
             return convert(root, marker: marker, maxDepth: maxDepth)
         }
@@ -288,8 +289,15 @@ public struct JSONStreamDecoder: Sendable {
         }
     }
 
-    /// The error jansson reported, in QEMU's words; notes whether it was an integer beyond int64.
-    private static func failure(_ error: inout json_error_t) -> LoadFailure {
+    /// Why jansson rejects `bytes`, in QEMU's words; notes whether it was an integer beyond int64.
+    private static func failure(parsing bytes: UnsafeBufferPointer<UInt8>, flags: Int) -> LoadFailure {
+        var error = json_error_t()
+        let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+        if let root {
+            // Cannot happen (the same bytes failed a moment ago); release it and report a generic error.
+            JanssonArena.release(root)
+            return LoadFailure(error: .syntax("expecting value"), integerOverflow: false)
+        }
         let text = withUnsafeBytes(of: &error.text) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
