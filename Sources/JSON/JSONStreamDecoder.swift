@@ -36,6 +36,8 @@ public struct JSONStreamDecoder: Sendable {
     /// Index of the next byte the scanner has not looked at.
     private var scanIndex = 0
     private var scan = ScanState()
+    /// Short strings of recent messages, reused instead of rebuilt.
+    private var strings = ShortStringCache()
 
     private struct ScanState: Sendable {
         var inValue = false
@@ -237,10 +239,16 @@ public struct JSONStreamDecoder: Sendable {
 
     // MARK: - Parsing one span with jansson
 
-    private func parse(_ span: Range<Int>) -> Item {
+    private mutating func parse(_ span: Range<Int>) -> Item {
+        // The cache is moved out for the parse (buffer is borrowed meanwhile) and back in after it.
+        var strings = ShortStringCache()
+        swap(&strings, &self.strings)
+        defer { swap(&strings, &self.strings) }
         let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES)
         let first = buffer.withUnsafeBufferPointer { bytes in
-            Self.load(UnsafeBufferPointer(rebasing: bytes[span]), flags: flags, marker: nil, maxDepth: limits.maxDepth)
+            Self.load(
+                UnsafeBufferPointer(rebasing: bytes[span]), flags: flags, marker: nil, maxDepth: limits.maxDepth,
+                strings: &strings)
         }
         guard case .failure(let failure) = first, failure.integerOverflow else {
             return Self.item(first)
@@ -249,7 +257,8 @@ public struct JSONStreamDecoder: Sendable {
         let marker = BigIntegerMarker.shared
         let rewritten = BigIntegerRewriter.rewrite(buffer[span], marker: marker)
         let second = rewritten.withUnsafeBufferPointer {
-            Self.load($0, flags: flags | Int(JSON_ALLOW_NUL), marker: marker, maxDepth: limits.maxDepth)
+            Self.load(
+                $0, flags: flags | Int(JSON_ALLOW_NUL), marker: marker, maxDepth: limits.maxDepth, strings: &strings)
         }
         return Self.item(second)
     }
@@ -269,21 +278,23 @@ public struct JSONStreamDecoder: Sendable {
     /// Parses `bytes` with jansson and converts the tree. The common, valid message is parsed without an error
     /// record (jansson fills one in on every call); a failed parse is repeated with one to learn why.
     private static func load(
-        _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int
+        _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int,
+        strings: inout ShortStringCache
     ) -> Result<JSONValue, LoadFailure> {
         JanssonArena.scope {
             let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, nil) }
             guard let root else { return .failure(failure(parsing: bytes, flags: flags)) }
             defer { JanssonArena.release(root) }
-            return convert(root, marker: marker, maxDepth: maxDepth)
+            return convert(root, marker: marker, maxDepth: maxDepth, strings: &strings)
         }
     }
 
     private static func convert(
-        _ root: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, maxDepth: Int
+        _ root: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, maxDepth: Int,
+        strings: inout ShortStringCache
     ) -> Result<JSONValue, LoadFailure> {
         do {
-            return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth))
+            return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth, strings: &strings))
         } catch {
             return .failure(LoadFailure(error: error, integerOverflow: false))
         }

@@ -6,14 +6,15 @@ import CJansson
 /// private marker (see ``BigIntegerMarker``), so no precision is lost in either direction.
 enum JanssonBridge {
     /// Builds a ``JSONValue`` from a jansson tree; `depth` is the nesting level of `node`.
-    /// Throws when the nesting exceeds `maxDepth`.
+    /// Throws when the nesting exceeds `maxDepth`. Short keys and strings come from (and go to) `strings`.
     static func value(
-        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int = 1, maxDepth: Int
+        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int = 1, maxDepth: Int,
+        strings: inout ShortStringCache
     ) throws(JSONParseError) -> JSONValue {
         switch node.pointee.type {
         case JSON_OBJECT:
             if depth > maxDepth { throw .nestingTooDeep }
-            return .object(try object(from: node, marker: marker, depth: depth, maxDepth: maxDepth))
+            return .object(try object(from: node, marker: marker, depth: depth, maxDepth: maxDepth, strings: &strings))
         case JSON_ARRAY:
             if depth > maxDepth { throw .nestingTooDeep }
             let count = json_array_size(node)
@@ -21,11 +22,13 @@ enum JanssonBridge {
             elements.reserveCapacity(count)
             for index in 0..<count {
                 elements.append(
-                    try value(from: json_array_get(node, index)!, marker: marker, depth: depth + 1, maxDepth: maxDepth))
+                    try value(
+                        from: json_array_get(node, index)!, marker: marker, depth: depth + 1, maxDepth: maxDepth,
+                        strings: &strings))
             }
             return .array(elements)
         case JSON_STRING:
-            let text = string(of: node)
+            let text = string(of: node, strings: &strings)
             if let marker, let big = marker.decode(text) { return .uint(big) }
             return .string(text)
         case JSON_INTEGER:
@@ -47,7 +50,8 @@ enum JanssonBridge {
     /// the dictionary is built without lookups. Non-ASCII keys can still be canonically equivalent Swift strings
     /// (`é` precomposed and decomposed); then the later value replaces the earlier one, at the earlier position.
     private static func object(
-        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int, maxDepth: Int
+        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int, maxDepth: Int,
+        strings: inout ShortStringCache
     ) throws(JSONParseError) -> JSONObject {
         let count = json_object_size(node)
         var keys = ContiguousArray<String>()
@@ -59,9 +63,11 @@ enum JanssonBridge {
         while let entry = iterator {
             let key = UnsafeRawBufferPointer(start: json_object_iter_key(entry), count: json_object_iter_key_len(entry))
             keysAreASCII = keysAreASCII && !key.contains(where: { $0 >= 0x80 })
-            keys.append(String(decoding: key, as: UTF8.self))
+            keys.append(strings.string(key))
             values.append(
-                try value(from: json_object_iter_value(entry)!, marker: marker, depth: depth + 1, maxDepth: maxDepth))
+                try value(
+                    from: json_object_iter_value(entry)!, marker: marker, depth: depth + 1, maxDepth: maxDepth,
+                    strings: &strings))
             iterator = json_object_iter_next(node, entry)
         }
         if keysAreASCII { return JSONObject(uncheckedUniqueKeys: keys, values: values) }
@@ -140,12 +146,8 @@ enum JanssonBridge {
         return withUnsafePointer(to: &nul) { body($0, 0) }
     }
 
-    private static func string(of node: UnsafeMutablePointer<json_t>) -> String {
-        let length = json_string_length(node)
-        guard length > 0, let pointer = json_string_value(node) else { return "" }
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-        }
+    private static func string(of node: UnsafeMutablePointer<json_t>, strings: inout ShortStringCache) -> String {
+        strings.string(UnsafeRawBufferPointer(start: json_string_value(node), count: json_string_length(node)))
     }
 
     private static func makeString(_ text: String) -> UnsafeMutablePointer<json_t> {
