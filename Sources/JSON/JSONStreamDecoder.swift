@@ -3,10 +3,11 @@ import CJansson
 /// Splits a byte stream into top-level JSON values, as QEMU's JSON streamer does.
 ///
 /// Bytes may arrive cut anywhere (inside a token, a string, or a multi-byte UTF-8 character); no newline is
-/// required between values. A small incremental scanner finds where each top-level value ends (tracking
-/// strings, escapes and bracket depth, so each byte is looked at once), then libjansson parses exactly that
-/// span. A malformed value yields one ``JSONParseError`` and decoding resumes after it, so one bad message
-/// never poisons the ones that follow.
+/// required between values. An object or array that is already complete and valid is parsed by libjansson
+/// straight from the buffer (jansson reports where it ended). Otherwise a small incremental scanner finds
+/// where the top-level value ends (tracking strings, escapes and bracket depth, so each byte is looked at
+/// once), then libjansson parses exactly that span. A malformed value yields one ``JSONParseError`` and
+/// decoding resumes after it, so one bad message never poisons the ones that follow.
 public struct JSONStreamDecoder: Sendable {
     /// Caps on one message.
     public struct Limits: Sendable {
@@ -130,6 +131,7 @@ public struct JSONStreamDecoder: Sendable {
     /// The next complete value or error, or nil when more bytes are needed.
     public mutating func next() -> Item? {
         if !scan.inValue {
+            if let value = parseCompleteStructure() { return .value(value) }
             guard startValue() else { return nil }
         }
         if scan.isStructure || scan.inString {
@@ -234,6 +236,51 @@ public struct JSONStreamDecoder: Sendable {
         case .error:
             let word = String(decoding: buffer[start..<index], as: UTF8.self)
             return .error(.syntax("invalid keyword '\(word)'"))
+        }
+    }
+
+    // MARK: - Fast path: a whole object or array already buffered
+
+    /// When the next value is an object or array that is already complete and valid, jansson parses it straight
+    /// from the buffer and reports where it ended, so the scanner need not look at its bytes first. Anything
+    /// else (an incomplete value, an error, a big integer, nesting over the cap) gives nil and the scanner takes
+    /// over exactly as if this had not been tried; it then owns the value until it ends.
+    private mutating func parseCompleteStructure() -> JSONValue? {
+        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+        guard readIndex < buffer.count, buffer[readIndex] == UInt8(ascii: "{") || buffer[readIndex] == UInt8(ascii: "[")
+        else { return nil }
+        // No more than the size cap: a longer value fails here and the scanner reports it.
+        let span = readIndex..<min(buffer.count, readIndex + limits.maxMessageBytes)
+        var strings = ShortStringCache()
+        swap(&strings, &self.strings)
+        defer { swap(&strings, &self.strings) }
+        let parsed = buffer.withUnsafeBufferPointer { bytes in
+            Self.loadPrefix(UnsafeBufferPointer(rebasing: bytes[span]), maxDepth: limits.maxDepth, strings: &strings)
+        }
+        guard let (value, length) = parsed else { return nil }
+        readIndex += length
+        scanIndex = readIndex
+        return value
+    }
+
+    /// Parses the object or array at the start of `bytes` (more may follow it) and returns it with its length
+    /// in bytes, or nil when jansson or the conversion fails.
+    private static func loadPrefix(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, strings: inout ShortStringCache
+    ) -> (JSONValue, Int)? {
+        JanssonArena.scope {
+            let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES) | Int(JSON_DISABLE_EOF_CHECK)
+            var error = json_error_t()
+            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+            guard let root else { return nil }
+            defer { JanssonArena.release(root) }
+            // jansson stops right after the closing bracket and records how many bytes it read.
+            let length = Int(error.position)
+            guard length > 0, length <= bytes.count,
+                bytes[length - 1] == UInt8(ascii: "}") || bytes[length - 1] == UInt8(ascii: "]"),
+                let value = try? JanssonBridge.value(from: root, marker: nil, maxDepth: maxDepth, strings: &strings)
+            else { return nil }
+            return (value, length)
         }
     }
 

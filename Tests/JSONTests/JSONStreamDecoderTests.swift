@@ -141,6 +141,18 @@ struct JSONStreamDecoderTests {
         }
     }
 
+    @Test func completeMessagesAtAndOverTheSizeCap() {
+        // Whole messages in one feed: the cap counts bytes from the opening to the closing bracket.
+        let atCap = "{\"a\":\"" + String(repeating: "x", count: 92) + "\"}"
+        #expect(atCap.utf8.count == 100)
+        var decoder = JSONStreamDecoder(limits: .init(maxMessageBytes: 100, maxDepth: 1024))
+        decoder.feed(Array((atCap + " {\"a\":\"" + String(repeating: "x", count: 93) + "\"}{\"b\":2}").utf8))
+        let items = decoder.drain()
+        #expect(items.count == 3)
+        #expect(items.first == .value(["a": .string(String(repeating: "x", count: 92))]))
+        #expect(Array(items.dropFirst()) == [.error(.messageTooLarge), .value(["b": 2])])
+    }
+
     @Test func oversizedMessageIsRejectedWithBoundedMemory() {
         var decoder = JSONStreamDecoder(limits: .init(maxMessageBytes: 1000, maxDepth: 1024))
         decoder.feed(Array("{\"a\":\"".utf8))
