@@ -322,8 +322,8 @@ public struct JSONStreamDecoder: Sendable {
         }
     }
 
-    /// Parses `bytes` with jansson and converts the tree. The common, valid message is parsed without an error
-    /// record (jansson fills one in on every call); a failed parse is repeated with one to learn why.
+    /// Parses `bytes` with jansson and converts the tree. A span is first parsed without an error record
+    /// (jansson fills one in on every call); a failed parse is repeated with one to learn why.
     private static func load(
         _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int,
         strings: inout ShortStringCache
