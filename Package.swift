@@ -19,9 +19,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
+        .target(name: "CJanssonArena"),
         .target(
             name: "JSON",
-            dependencies: ["CJansson", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "QAPI", dependencies: ["JSON"], swiftSettings: strict),
         .target(

@@ -3,10 +3,11 @@ import CJansson
 /// Splits a byte stream into top-level JSON values, as QEMU's JSON streamer does.
 ///
 /// Bytes may arrive cut anywhere (inside a token, a string, or a multi-byte UTF-8 character); no newline is
-/// required between values. A small incremental scanner finds where each top-level value ends (tracking
-/// strings, escapes and bracket depth, so each byte is looked at once), then libjansson parses exactly that
-/// span. A malformed value yields one ``JSONParseError`` and decoding resumes after it, so one bad message
-/// never poisons the ones that follow.
+/// required between values. An object or array that is already complete and valid is parsed by libjansson
+/// straight from the buffer (jansson reports where it ended). Otherwise a small incremental scanner finds
+/// where the top-level value ends (tracking strings, escapes and bracket depth, so each byte is looked at
+/// once), then libjansson parses exactly that span. A malformed value yields one ``JSONParseError`` and
+/// decoding resumes after it, so one bad message never poisons the ones that follow.
 public struct JSONStreamDecoder: Sendable {
     /// Caps on one message.
     public struct Limits: Sendable {
@@ -36,6 +37,8 @@ public struct JSONStreamDecoder: Sendable {
     /// Index of the next byte the scanner has not looked at.
     private var scanIndex = 0
     private var scan = ScanState()
+    /// Short strings of recent messages, reused instead of rebuilt.
+    private var strings = ShortStringCache()
 
     private struct ScanState: Sendable {
         var inValue = false
@@ -46,6 +49,60 @@ public struct JSONStreamDecoder: Sendable {
         var tooDeep = false
         var oversized = false
         var discarded = 0
+
+        /// Scans `bytes[start...]` for the end of the current value (a structure, or a top-level string).
+        /// Returns the index of the first byte not scanned and, when the value ended, the index just past it.
+        /// The loop keeps its state in locals, so the common bytes cost a compare or two each.
+        mutating func advance(over bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxDepth: Int) -> (Int, Int?) {
+            var index = start
+            var depth = self.depth
+            var inString = self.inString
+            var escaped = self.escaped
+            var end: Int? = nil
+            scanning: while index < bytes.count {
+                if inString {
+                    // Skip string contents up to the next quote or backslash.
+                    while index < bytes.count {
+                        let byte = bytes[index]
+                        index += 1
+                        if escaped {
+                            escaped = false
+                        } else if byte == UInt8(ascii: "\\") {
+                            escaped = true
+                        } else if byte == UInt8(ascii: "\"") {
+                            inString = false
+                            break
+                        }
+                    }
+                    if !inString && !isStructure {
+                        end = index
+                        break scanning
+                    }
+                    continue
+                }
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                    if depth > maxDepth { tooDeep = true }
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        end = index
+                        break scanning
+                    }
+                default:
+                    break
+                }
+            }
+            self.depth = depth
+            self.inString = inString
+            self.escaped = escaped
+            return (index, end)
+        }
     }
 
     /// An empty decoder with the given caps.
@@ -74,6 +131,7 @@ public struct JSONStreamDecoder: Sendable {
     /// The next complete value or error, or nil when more bytes are needed.
     public mutating func next() -> Item? {
         if !scan.inValue {
+            if let value = parseCompleteStructure() { return .value(value) }
             guard startValue() else { return nil }
         }
         if scan.isStructure || scan.inString {
@@ -116,42 +174,8 @@ public struct JSONStreamDecoder: Sendable {
     private mutating func scanStructure() -> Item? {
         let maxDepth = limits.maxDepth
         var state = scan
-        var index = scanIndex
-        var endIndex: Int? = nil
-        buffer.withUnsafeBufferPointer { bytes in
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                if state.inString {
-                    if state.escaped {
-                        state.escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        state.escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        state.inString = false
-                        if !state.isStructure {
-                            endIndex = index
-                            return
-                        }
-                    }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "\""):
-                    state.inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    state.depth += 1
-                    if state.depth > maxDepth { state.tooDeep = true }
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    state.depth -= 1
-                    if state.depth == 0 {
-                        endIndex = index
-                        return
-                    }
-                default:
-                    break
-                }
-            }
+        let (index, endIndex) = buffer.withUnsafeBufferPointer { bytes in
+            state.advance(over: bytes, from: scanIndex, maxDepth: maxDepth)
         }
         scan = state
         scanIndex = index
@@ -215,12 +239,63 @@ public struct JSONStreamDecoder: Sendable {
         }
     }
 
+    // MARK: - Fast path: a whole object or array already buffered
+
+    /// When the next value is an object or array that is already complete and valid, jansson parses it straight
+    /// from the buffer and reports where it ended, so the scanner need not look at its bytes first. Anything
+    /// else (an incomplete value, an error, a big integer, nesting over the cap) gives nil and the scanner takes
+    /// over exactly as if this had not been tried; it then owns the value until it ends.
+    private mutating func parseCompleteStructure() -> JSONValue? {
+        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+        guard readIndex < buffer.count, buffer[readIndex] == UInt8(ascii: "{") || buffer[readIndex] == UInt8(ascii: "[")
+        else { return nil }
+        // No more than the size cap: a longer value fails here and the scanner reports it.
+        let span = readIndex..<min(buffer.count, readIndex + limits.maxMessageBytes)
+        var strings = ShortStringCache()
+        swap(&strings, &self.strings)
+        defer { swap(&strings, &self.strings) }
+        let parsed = buffer.withUnsafeBufferPointer { bytes in
+            Self.loadPrefix(UnsafeBufferPointer(rebasing: bytes[span]), maxDepth: limits.maxDepth, strings: &strings)
+        }
+        guard let (value, length) = parsed else { return nil }
+        readIndex += length
+        scanIndex = readIndex
+        return value
+    }
+
+    /// Parses the object or array at the start of `bytes` (more may follow it) and returns it with its length
+    /// in bytes, or nil when jansson or the conversion fails.
+    private static func loadPrefix(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, strings: inout ShortStringCache
+    ) -> (JSONValue, Int)? {
+        JanssonArena.scope {
+            let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES) | Int(JSON_DISABLE_EOF_CHECK)
+            var error = json_error_t()
+            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+            guard let root else { return nil }
+            defer { JanssonArena.release(root) }
+            // jansson stops right after the closing bracket and records how many bytes it read.
+            let length = Int(error.position)
+            guard length > 0, length <= bytes.count,
+                bytes[length - 1] == UInt8(ascii: "}") || bytes[length - 1] == UInt8(ascii: "]"),
+                let value = try? JanssonBridge.value(from: root, marker: nil, maxDepth: maxDepth, strings: &strings)
+            else { return nil }
+            return (value, length)
+        }
+    }
+
     // MARK: - Parsing one span with jansson
 
-    private func parse(_ span: Range<Int>) -> Item {
+    private mutating func parse(_ span: Range<Int>) -> Item {
+        // The cache is moved out for the parse (buffer is borrowed meanwhile) and back in after it.
+        var strings = ShortStringCache()
+        swap(&strings, &self.strings)
+        defer { swap(&strings, &self.strings) }
         let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES)
         let first = buffer.withUnsafeBufferPointer { bytes in
-            Self.load(UnsafeBufferPointer(rebasing: bytes[span]), flags: flags, marker: nil, maxDepth: limits.maxDepth)
+            Self.load(
+                UnsafeBufferPointer(rebasing: bytes[span]), flags: flags, marker: nil, maxDepth: limits.maxDepth,
+                strings: &strings)
         }
         guard case .failure(let failure) = first, failure.integerOverflow else {
             return Self.item(first)
@@ -229,7 +304,8 @@ public struct JSONStreamDecoder: Sendable {
         let marker = BigIntegerMarker.shared
         let rewritten = BigIntegerRewriter.rewrite(buffer[span], marker: marker)
         let second = rewritten.withUnsafeBufferPointer {
-            Self.load($0, flags: flags | Int(JSON_ALLOW_NUL), marker: marker, maxDepth: limits.maxDepth)
+            Self.load(
+                $0, flags: flags | Int(JSON_ALLOW_NUL), marker: marker, maxDepth: limits.maxDepth, strings: &strings)
         }
         return Self.item(second)
     }
@@ -246,24 +322,45 @@ public struct JSONStreamDecoder: Sendable {
         }
     }
 
+    /// Parses `bytes` with jansson and converts the tree. A span is first parsed without an error record
+    /// (jansson fills one in on every call); a failed parse is repeated with one to learn why.
     private static func load(
-        _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int
+        _ bytes: UnsafeBufferPointer<UInt8>, flags: Int, marker: BigIntegerMarker?, maxDepth: Int,
+        strings: inout ShortStringCache
     ) -> Result<JSONValue, LoadFailure> {
-        var error = json_error_t()
-        let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
-        guard let root else {
-            let text = withUnsafeBytes(of: &error.text) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
-            return .failure(LoadFailure(error: .fromJansson(text), integerOverflow: overflow))
+        JanssonArena.scope {
+            let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, nil) }
+            guard let root else { return .failure(failure(parsing: bytes, flags: flags)) }
+            defer { JanssonArena.release(root) }
+            return convert(root, marker: marker, maxDepth: maxDepth, strings: &strings)
         }
-        defer { json_decref(root) }
+    }
+
+    private static func convert(
+        _ root: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, maxDepth: Int,
+        strings: inout ShortStringCache
+    ) -> Result<JSONValue, LoadFailure> {
         do {
-            return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth))
+            return .success(try JanssonBridge.value(from: root, marker: marker, maxDepth: maxDepth, strings: &strings))
         } catch {
             return .failure(LoadFailure(error: error, integerOverflow: false))
         }
+    }
+
+    /// Why jansson rejects `bytes`, in QEMU's words; notes whether it was an integer beyond int64.
+    private static func failure(parsing bytes: UnsafeBufferPointer<UInt8>, flags: Int) -> LoadFailure {
+        var error = json_error_t()
+        let root = bytes.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress, $0.count, flags, &error) }
+        if let root {
+            // Cannot happen (the same bytes failed a moment ago); release it and report a generic error.
+            JanssonArena.release(root)
+            return LoadFailure(error: .syntax("expecting value"), integerOverflow: false)
+        }
+        let text = withUnsafeBytes(of: &error.text) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
+        return LoadFailure(error: .fromJansson(text), integerOverflow: overflow)
     }
 
     // MARK: - Byte classes

@@ -26,28 +26,41 @@ public enum JSONWriter {
     public static func append(_ value: JSONValue, style: Style = .compact, to bytes: inout [UInt8]) {
         let marker = BigIntegerMarker.shared
         var sawBigInteger = false
-        let root = JanssonBridge.node(from: value, marker: marker, sawBigInteger: &sawBigInteger)
-        defer { json_decref(root) }
         var flags = Int(JSON_ENCODE_ANY)
         if style == .compact { flags |= Int(JSON_COMPACT) }
         let start = bytes.count
-        // One pass into a stack buffer for the common small message; a second, exact-size pass otherwise.
-        let fitted = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { scratch -> Bool in
-            let needed = json_dumpb(root, scratch.baseAddress, scratch.count, flags)
-            guard needed <= scratch.count else { return false }
-            scratch.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0.prefix(needed)) }
-            return true
-        }
-        if !fitted {
-            let needed = json_dumpb(root, nil, 0, flags)
-            bytes.append(contentsOf: repeatElement(0, count: needed))
-            bytes.withUnsafeMutableBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) {
-                    _ = json_dumpb(root, $0.baseAddress! + start, needed, flags)
-                }
-            }
+        JanssonArena.scope {
+            let root = JanssonBridge.node(from: value, marker: marker, sawBigInteger: &sawBigInteger)
+            dump(root, flags: flags, to: &bytes)
+            JanssonArena.release(root)
         }
         if sawBigInteger { unmarkBigIntegers(in: &bytes, from: start, marker: marker) }
+    }
+
+    /// Bytes of the stack scratch buffer one dump tries first; Swift keeps temporary allocations up to 1 KiB on
+    /// the stack (a larger one would be a heap allocation per message).
+    private static let scratchBytes = 1024
+
+    /// Appends jansson's text for `root`: one pass into a stack buffer for the common small message, a second,
+    /// exact-size pass straight into `bytes` otherwise.
+    private static func dump(_ root: UnsafeMutablePointer<json_t>, flags: Int, to bytes: inout [UInt8]) {
+        let fitted = withUnsafeTemporaryAllocation(of: CChar.self, capacity: scratchBytes) { scratch -> Bool in
+            let needed = json_dumpb(root, scratch.baseAddress, scratch.count, flags)
+            guard needed <= scratch.count else { return false }
+            scratch.withMemoryRebound(to: UInt8.self) {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0.prefix(needed)))
+            }
+            return true
+        }
+        guard !fitted else { return }
+        let start = bytes.count
+        let needed = json_dumpb(root, nil, 0, flags)
+        bytes.append(contentsOf: repeatElement(0, count: needed))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                _ = json_dumpb(root, $0.baseAddress! + start, needed, flags)
+            }
+        }
     }
 
     /// Replaces every `"<marker>DIGITS"` string in `bytes[from...]` by the bare `DIGITS`.

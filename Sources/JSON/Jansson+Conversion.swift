@@ -6,26 +6,15 @@ import CJansson
 /// private marker (see ``BigIntegerMarker``), so no precision is lost in either direction.
 enum JanssonBridge {
     /// Builds a ``JSONValue`` from a jansson tree; `depth` is the nesting level of `node`.
-    /// Throws when the nesting exceeds `maxDepth`.
+    /// Throws when the nesting exceeds `maxDepth`. Short keys and strings come from (and go to) `strings`.
     static func value(
-        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int = 1, maxDepth: Int
+        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int = 1, maxDepth: Int,
+        strings: inout ShortStringCache
     ) throws(JSONParseError) -> JSONValue {
         switch node.pointee.type {
         case JSON_OBJECT:
             if depth > maxDepth { throw .nestingTooDeep }
-            var members = JSONObject(minimumCapacity: json_object_size(node))
-            var iterator = json_object_iter(node)
-            while let entry = iterator {
-                let keyPointer = json_object_iter_key(entry)!
-                let keyLength = json_object_iter_key_len(entry)
-                let key = keyPointer.withMemoryRebound(to: UInt8.self, capacity: keyLength) {
-                    String(decoding: UnsafeBufferPointer(start: $0, count: keyLength), as: UTF8.self)
-                }
-                members[key] = try value(
-                    from: json_object_iter_value(entry)!, marker: marker, depth: depth + 1, maxDepth: maxDepth)
-                iterator = json_object_iter_next(node, entry)
-            }
-            return .object(members)
+            return .object(try object(from: node, marker: marker, depth: depth, maxDepth: maxDepth, strings: &strings))
         case JSON_ARRAY:
             if depth > maxDepth { throw .nestingTooDeep }
             let count = json_array_size(node)
@@ -33,11 +22,13 @@ enum JanssonBridge {
             elements.reserveCapacity(count)
             for index in 0..<count {
                 elements.append(
-                    try value(from: json_array_get(node, index)!, marker: marker, depth: depth + 1, maxDepth: maxDepth))
+                    try value(
+                        from: json_array_get(node, index)!, marker: marker, depth: depth + 1, maxDepth: maxDepth,
+                        strings: &strings))
             }
             return .array(elements)
         case JSON_STRING:
-            let text = string(of: node)
+            let text = string(of: node, strings: &strings)
             if let marker, let big = marker.decode(text) { return .uint(big) }
             return .string(text)
         case JSON_INTEGER:
@@ -51,6 +42,36 @@ enum JanssonBridge {
         default:
             return .null
         }
+    }
+
+    /// The members of the jansson object `node`, in jansson's (that is, the text's) order.
+    ///
+    /// jansson already rejected byte-identical duplicate keys, so ASCII keys are unique as Swift strings too and
+    /// the dictionary is built without lookups. Non-ASCII keys can still be canonically equivalent Swift strings
+    /// (`é` precomposed and decomposed); then the later value replaces the earlier one, at the earlier position.
+    private static func object(
+        from node: UnsafeMutablePointer<json_t>, marker: BigIntegerMarker?, depth: Int, maxDepth: Int,
+        strings: inout ShortStringCache
+    ) throws(JSONParseError) -> JSONObject {
+        let count = json_object_size(node)
+        var keys = ContiguousArray<String>()
+        var values = ContiguousArray<JSONValue>()
+        keys.reserveCapacity(count)
+        values.reserveCapacity(count)
+        var keysAreASCII = true
+        var iterator = json_object_iter(node)
+        while let entry = iterator {
+            let key = UnsafeRawBufferPointer(start: json_object_iter_key(entry), count: json_object_iter_key_len(entry))
+            keysAreASCII = keysAreASCII && !key.contains(where: { $0 >= 0x80 })
+            keys.append(strings.string(key))
+            values.append(
+                try value(
+                    from: json_object_iter_value(entry)!, marker: marker, depth: depth + 1, maxDepth: maxDepth,
+                    strings: &strings))
+            iterator = json_object_iter_next(node, entry)
+        }
+        if keysAreASCII { return JSONObject(uncheckedUniqueKeys: keys, values: values) }
+        return JSONObject(zip(keys, values), uniquingKeysWith: { _, last in last })
     }
 
     /// Builds a new jansson tree (reference owned by the caller) from a ``JSONValue``.
@@ -79,40 +100,58 @@ enum JanssonBridge {
             }
             return array
         case .object(let members):
-            let object = json_object()!
-            for (key, member) in members {
-                let child = node(from: member, marker: marker, sawBigInteger: &sawBigInteger)
-                var key = key
-                key.withUTF8 { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) {
-                        if let base = $0.baseAddress {
-                            _ = json_object_setn_new_nocheck(object, base, $0.count, child)
-                        } else {
-                            _ = json_object_setn_new_nocheck(object, "", 0, child)
-                        }
-                    }
-                }
-            }
-            return object
+            return object(from: members, marker: marker, sawBigInteger: &sawBigInteger)
         }
     }
 
-    private static func string(of node: UnsafeMutablePointer<json_t>) -> String {
-        let length = json_string_length(node)
-        guard length > 0, let pointer = json_string_value(node) else { return "" }
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    /// A new jansson object with `members` in order. Keys and values are read in place (no per-member copies);
+    /// Swift strings are valid UTF-8, so jansson's `_nocheck` setter skips its validation.
+    private static func object(from members: JSONObject, marker: BigIntegerMarker, sawBigInteger: inout Bool)
+        -> UnsafeMutablePointer<json_t>
+    {
+        let object = json_object()!
+        members.keys.elements.withUnsafeBufferPointer { keys in
+            members.values.elements.withUnsafeBufferPointer { values in
+                for index in keys.indices {
+                    let child = node(from: values[index], marker: marker, sawBigInteger: &sawBigInteger)
+                    _ = withUTF8Pointer(keys[index]) { json_object_setn_new_nocheck(object, $0, $1, child) }
+                }
+            }
         }
+        return object
+    }
+
+    /// Calls `body` with a pointer to `text`'s UTF-8 bytes and their count, without copying a native string.
+    @inline(__always)
+    private static func withUTF8Pointer<Result>(
+        _ text: String, _ body: (UnsafePointer<CChar>, Int) -> Result
+    ) -> Result {
+        let direct = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { withBase($0, body) }
+        }
+        if let direct { return direct }
+        var copy = text
+        return copy.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { withBase($0, body) }
+        }
+    }
+
+    /// `body(bytes.baseAddress, bytes.count)`, with a valid pointer even for an empty buffer.
+    @inline(__always)
+    private static func withBase<Result>(
+        _ bytes: UnsafeBufferPointer<CChar>, _ body: (UnsafePointer<CChar>, Int) -> Result
+    ) -> Result {
+        if let base = bytes.baseAddress { return body(base, bytes.count) }
+        var nul: CChar = 0
+        return withUnsafePointer(to: &nul) { body($0, 0) }
+    }
+
+    private static func string(of node: UnsafeMutablePointer<json_t>, strings: inout ShortStringCache) -> String {
+        strings.string(UnsafeRawBufferPointer(start: json_string_value(node), count: json_string_length(node)))
     }
 
     private static func makeString(_ text: String) -> UnsafeMutablePointer<json_t> {
-        var text = text
-        return text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) {
-                guard let base = $0.baseAddress else { return json_stringn_nocheck("", 0)! }
-                return json_stringn_nocheck(base, $0.count)!
-            }
-        }
+        withUTF8Pointer(text) { json_stringn_nocheck($0, $1)! }
     }
 }
 

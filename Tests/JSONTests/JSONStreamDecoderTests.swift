@@ -122,6 +122,37 @@ struct JSONStreamDecoderTests {
         #expect(JSONParseError.nestingTooDeep.description == "JSON nesting depth limit exceeded")
     }
 
+    @Test func shortStringsRepeatedAcrossMessagesStayDistinct() {
+        // One decoder, so its cache of short strings is warm: equal bytes give equal strings, and strings that
+        // differ only in length, in their last byte or beyond 15 bytes never get mixed up.
+        var words: [String] = [""]
+        for length in 1...17 {
+            words.append(String(repeating: "a", count: length))
+            words.append(String(repeating: "a", count: length - 1) + "b")
+            words.append(String(repeating: "é", count: (length + 1) / 2))
+        }
+        var decoder = JSONStreamDecoder()
+        for round in 0..<3 {
+            for (index, word) in words.enumerated() {
+                let message: JSONValue = [word: .string(words[(index + round) % words.count]), "id": .integer(index)]
+                decoder.feed(JSONWriter.encode(message))
+                #expect(decoder.drain() == [.value(message)])
+            }
+        }
+    }
+
+    @Test func completeMessagesAtAndOverTheSizeCap() {
+        // Whole messages in one feed: the cap counts bytes from the opening to the closing bracket.
+        let atCap = "{\"a\":\"" + String(repeating: "x", count: 92) + "\"}"
+        #expect(atCap.utf8.count == 100)
+        var decoder = JSONStreamDecoder(limits: .init(maxMessageBytes: 100, maxDepth: 1024))
+        decoder.feed(Array((atCap + " {\"a\":\"" + String(repeating: "x", count: 93) + "\"}{\"b\":2}").utf8))
+        let items = decoder.drain()
+        #expect(items.count == 3)
+        #expect(items.first == .value(["a": .string(String(repeating: "x", count: 92))]))
+        #expect(Array(items.dropFirst()) == [.error(.messageTooLarge), .value(["b": 2])])
+    }
+
     @Test func oversizedMessageIsRejectedWithBoundedMemory() {
         var decoder = JSONStreamDecoder(limits: .init(maxMessageBytes: 1000, maxDepth: 1024))
         decoder.feed(Array("{\"a\":\"".utf8))
