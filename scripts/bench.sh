@@ -20,6 +20,9 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -S "$dir/qmp.sock" ] && break; sleep 0.05; done
 python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
+echo "-- the same client with both processes pinned to one vCPU (no cross-CPU wake-ups):"
+taskset -a -p -c 0 $pid >/dev/null
+taskset -c 0 python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
 kill $pid; wait $pid 2>/dev/null || true
 
 echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused guest, unix sockets)"
