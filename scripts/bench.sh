@@ -13,6 +13,17 @@ echo "== QMP sequential round trips, one client, one connection"
 echo "-- both processes pinned to one vCPU (no cross-CPU wake-ups):"
 taskset -c 0 "$bin/vmig-bench" qmp --count 200000
 
+echo "-- the machine's floor: two C processes bouncing one byte, blocking reads (no work at all)"
+if command -v cc >/dev/null; then
+    floor=$(mktemp /tmp/pingpong_floor.XXXXXX)
+    cc -O2 scripts/pingpong_floor.c -o "$floor"
+    "$floor" 200000
+    taskset -c 0 "$floor" 200000 | sed 's/$/ (one vCPU)/'
+    rm -f "$floor"
+else
+    echo "(no C compiler: skipped)"
+fi
+
 echo "== the same sequential Python raw-socket client QEMU 7.2 was measured with"
 dir=$(mktemp -d /tmp/vmig-bench.XXXXXX)
 "$bin/vmigd" --name bench --qmp "unix:$dir/qmp.sock" -m 16M &
