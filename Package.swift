@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "QMP",
+                "HMP", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
