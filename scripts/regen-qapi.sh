@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates everything derived from schema/*.json: the embedded copy compiled into the binaries
-# (Sources/QAPI/EmbeddedSchema.swift) and the QMP reference (docs/qmp-reference.md).
+# (Sources/QAPI/Embedded/*.swift) and the QMP reference (docs/qmp-reference.md).
 # Run after editing a schema file; the QAPITests fail until the generated files match.
 set -eu
 cd "$(dirname "$0")/.."

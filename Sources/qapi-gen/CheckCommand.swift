@@ -9,8 +9,8 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var options: SchemaOptions
 
-    @Option(help: "The embedded-schema Swift file to compare.")
-    var embedded = "Sources/QAPI/EmbeddedSchema.swift"
+    @Option(help: "The directory of the embedded-schema Swift files to compare.")
+    var embedded = EmbeddedSchemaRenderer.directory
 
     @Option(help: "The QMP reference to compare.")
     var docs = "docs/qmp-reference.md"
@@ -20,7 +20,13 @@ struct CheckCommand: ParsableCommand {
         let schema = try QAPISchema(files: files)
         print("\(files.count) files: \(schema.commandNames.count) commands, \(schema.eventNames.count) events")
         var stale: [String] = []
-        if !GeneratedFile.isCurrent(embedded, try EmbeddedSchemaRenderer.swiftSource(files: files)) { stale.append(embedded) }
+        let sources = try EmbeddedSchemaRenderer.swiftSources(files: files)
+        for source in sources where !GeneratedFile.isCurrent(embedded + "/" + source.fileName, source.text) {
+            stale.append(embedded + "/" + source.fileName)
+        }
+        for extra in GeneratedFile.embeddedFiles(in: embedded) where !sources.contains(where: { $0.fileName == extra }) {
+            stale.append(embedded + "/" + extra + " (no longer generated)")
+        }
         if !GeneratedFile.isCurrent(docs, schema.markdownReference()) { stale.append(docs) }
         guard stale.isEmpty else {
             print("stale: \(stale.joined(separator: ", ")); run scripts/regen-qapi.sh")

@@ -13,6 +13,12 @@ enum GeneratedFile {
         return true
     }
 
+    /// The generated embedded-schema files (`EmbeddedSchema*.swift`) now in `directory`, by name.
+    static func embeddedFiles(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasPrefix("EmbeddedSchema") && $0.hasSuffix(".swift") }.sorted()
+    }
+
     /// Whether the file at `path` holds exactly `text`.
     static func isCurrent(_ path: String, _ text: String) -> Bool {
         FileManager.default.contents(atPath: path) == Data(text.utf8)

@@ -21,10 +21,16 @@ import Testing
         }
     }
 
-    @Test func embeddedSwiftSourceIsWhatQapiGenWrites() throws {
-        let expected = try EmbeddedSchemaRenderer.swiftSource(files: TestSupport.diskFiles())
-        let actual = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/Sources/QAPI/EmbeddedSchema.swift", encoding: .utf8)
-        #expect(actual == expected, "Sources/QAPI/EmbeddedSchema.swift is stale or edited; run scripts/regen-qapi.sh")
+    @Test func embeddedSwiftSourcesAreWhatQapiGenWrites() throws {
+        let expected = try EmbeddedSchemaRenderer.swiftSources(files: TestSupport.diskFiles())
+        let directory = "\(TestSupport.repositoryRoot)/\(EmbeddedSchemaRenderer.directory)"
+        let present = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }.sorted()
+        #expect(present == expected.map(\.fileName).sorted(), "run scripts/regen-qapi.sh")
+        for source in expected {
+            let actual = try String(contentsOfFile: "\(directory)/\(source.fileName)", encoding: .utf8)
+            #expect(actual == source.text, "\(source.fileName) is stale or edited; run scripts/regen-qapi.sh")
+        }
+        #expect(expected.allSatisfy { $0.text.split(separator: "\n", omittingEmptySubsequences: false).count < 700 })
     }
 
     @Test func embeddedSchemaLoads() {
@@ -40,14 +46,26 @@ import Testing
 
     @Test func embeddingKeepsTextsWithQuotesAndHashesExact() throws {
         let tricky = "[\n  {\"section\": \"a \\\"#quoted\\\"## \\\\# text\"}\n]\n\n"
-        let source = try EmbeddedSchemaRenderer.swiftSource(files: [(name: "t.json", text: tricky)])
-        #expect(source.contains("text: ###\"\"\"\n"), "the delimiter must outgrow the longest run of # after a quote")
+        let sources = try EmbeddedSchemaRenderer.swiftSources(files: [(name: "t.json", text: tricky)])
+        #expect(sources.map(\.fileName) == ["EmbeddedSchema.swift", "EmbeddedSchema+T.swift"])
+        #expect(sources[0].text.contains("(name: \"t.json\", text: tJSON),"))
+        let source = sources[1].text
+        #expect(source.contains("static let tJSON = ###\"\"\"\n"), "the delimiter must outgrow the longest run of # after a quote")
         #expect(source.contains("\n" + tricky + "\n\"\"\"###"))
+    }
+
+    @Test func embeddingNamesFilesAfterTheSchemaFile() throws {
+        let sources = try EmbeddedSchemaRenderer.swiftSources(files: [(name: "dirty-page_log.json", text: "[]\n")])
+        #expect(sources.map(\.fileName) == ["EmbeddedSchema.swift", "EmbeddedSchema+DirtyPageLog.swift"])
+        #expect(sources[1].text.contains("static let dirtyPageLogJSON = #\"\"\"\n[]\n\n\"\"\"#"))
+        #expect(throws: QAPISchemaError(file: "9.json", entry: nil, message: "the file name cannot be embedded")) {
+            try EmbeddedSchemaRenderer.swiftSources(files: [(name: "9.json", text: "[]\n")])
+        }
     }
 
     @Test func embeddingRejectsCarriageReturns() {
         #expect(throws: QAPISchemaError(file: "crlf.json", entry: nil, message: "contains a carriage return (use LF line ends)")) {
-            try EmbeddedSchemaRenderer.swiftSource(files: [(name: "crlf.json", text: "[]\r\n")])
+            try EmbeddedSchemaRenderer.swiftSources(files: [(name: "crlf.json", text: "[]\r\n")])
         }
     }
 }
