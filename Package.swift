@@ -67,12 +67,12 @@ let package = Package(
             name: "vmig-bench",
             dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "QMPTests", dependencies: ["QMP", "JSON", "VMigTesting"], exclude: ["python"], swiftSettings: strict),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration"], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),

@@ -1,23 +1,12 @@
 import Testing
 
 @testable import JSON
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import VMigTesting
 
 enum RandomJSON {
     static let alphabet: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "é", "☕", "🎉", "\u{1}", "{", "]"]
 
-    static func value(depth: Int, using rng: inout SplitMix64) -> JSONValue {
+    static func value(depth: Int, using rng: inout SeededGenerator) -> JSONValue {
         let pick = depth > 3 ? Int.random(in: 0..<6, using: &rng) : Int.random(in: 0..<8, using: &rng)
         switch pick {
         case 0: return .null
@@ -41,7 +30,7 @@ enum RandomJSON {
 struct JSONRoundTripTests {
     @Test(arguments: [JSONWriter.Style.compact, .spaced])
     func generatedValuesRoundTrip(style: JSONWriter.Style) {
-        var rng = SplitMix64(state: 42)
+        var rng = SeededGenerator(state: 42)
         for _ in 0..<2000 {
             let original = JSONValue.array([RandomJSON.value(depth: 0, using: &rng)])
             let text = JSONWriter.encode(original, style: style)

@@ -2,6 +2,7 @@ import Dispatch
 import Testing
 
 @testable import JSON
+import VMigTesting
 
 /// The per-thread arena jansson allocates from (see `JanssonArena`): values too big for it, several threads at
 /// once, and object keys that jansson sees as distinct but Swift compares as equal.
@@ -28,7 +29,7 @@ struct JanssonArenaTests {
 
     @Test func threadsDecodeAndEncodeConcurrently() {
         let failures = DispatchQueue.concurrentPerform(threads: 8) { thread in
-            var rng = SplitMix64(state: UInt64(thread))
+            var rng = SeededGenerator(state: UInt64(thread))
             var failed = 0
             for _ in 0..<300 {
                 let value = JSONValue.array([RandomJSON.value(depth: 0, using: &rng)])

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import VFIO
+import VMigTesting
 
 @Suite("Several devices loading concurrently")
 struct ConcurrentDevicesTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import VFIO
+import VMigTesting
 
 @Suite("Multifd device state transfer")
 struct MultifdTransferTests {

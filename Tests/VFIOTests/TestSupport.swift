@@ -2,19 +2,7 @@ import Synchronization
 import Testing
 
 @testable import VFIO
-
-/// A reproducible random number generator (splitmix64) for shuffles.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import VMigTesting
 
 /// A thread-safe box for results produced on other threads.
 final class Box<Value: Sendable>: Sendable {
