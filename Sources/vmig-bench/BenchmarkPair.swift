@@ -1,3 +1,4 @@
+import JSON
 import VMigTesting
 
 /// A paused source and a waiting (`--incoming defer`) destination `vmigd`, both configured for the same
@@ -29,6 +30,38 @@ final class BenchmarkPair {
 
     /// The migration URI: a Unix socket in the pair's directory.
     var uri: String { "unix:" + directory.path + "/mig.sock" }
+
+    /// What one migration of the pair gave: the source's final `query-migrate` and each daemon's CPU seconds
+    /// (user + system) from `migrate` to completion.
+    struct Outcome {
+        var info: JSONValue
+        var sourceCPU: Double
+        var destinationCPU: Double
+    }
+
+    /// Starts the destination listening on ``uri``, migrates to it and waits for completion. A failed migration
+    /// throws with the destination's `query-migrate` and the end of its log.
+    func migrate(timeout: Double) throws -> Outcome {
+        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        let before = (ProcessCPU.seconds(of: source.pid) ?? 0, ProcessCPU.seconds(of: destination.pid) ?? 0)
+        try src.execute("migrate", ["uri": .string(uri)])
+        let info: JSONValue
+        do {
+            info = try src.waitForMigrationCompleted(timeout: timeout)
+        } catch {
+            throw TestingError("\(error)\ndestination: \(failureReport())")
+        }
+        return Outcome(
+            info: info, sourceCPU: (ProcessCPU.seconds(of: source.pid) ?? 0) - before.0,
+            destinationCPU: (ProcessCPU.seconds(of: destination.pid) ?? 0) - before.1)
+    }
+
+    /// What the destination knows about a failed migration: its `query-migrate` and the end of its log.
+    private func failureReport() -> String {
+        let status = (try? dst.execute("query-migrate")).map { "\($0)" } ?? "(no answer)"
+        let log = (try? TemporaryDirectory.read(destination.logPath)) ?? ""
+        return status + "\n" + log.split(separator: "\n").suffix(20).joined(separator: "\n")
+    }
 
     /// Raises an error unless RAM and every device arrived identical.
     func checkDigests() throws {

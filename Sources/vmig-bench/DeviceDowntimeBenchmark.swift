@@ -26,7 +26,7 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
             "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
                 + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
                 + "(median of \(runs); downtimes \(results.map(\.downtime))), "
-                + "CPU s source/destination \(Self.seconds(median.sourceCPU))/\(Self.seconds(median.destinationCPU))")
+                + "CPU s source/destination \(String(format2: median.sourceCPU))/\(String(format2: median.destinationCPU))")
     }
 
     struct Measurement {
@@ -53,30 +53,20 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         let pair = try BenchmarkPair(
             memory: memory, channels: channels, sourceArguments: deviceArguments(destination: false),
             destinationArguments: deviceArguments(destination: true))
-        let (src, dst, uri) = (pair.src, pair.dst, pair.uri)
         // Device stop-copy state counts as pending, as in QEMU. To measure the device state's downtime rather
         // than leftover RAM, switch over once RAM is sent: the threshold (avail-switchover-bandwidth ×
         // downtime-limit) covers the device streams (data + 0.6 % record headers) plus 1 MiB.
         let deviceBytes = UInt64(devices) * (Self.bytes(stateSize) ?? 0)
-        try src.execute("migrate-set-parameters", [
+        try pair.src.execute("migrate-set-parameters", [
             "downtime-limit": 1000, "avail-switchover-bandwidth": .integer(deviceBytes + deviceBytes / 128 + (1 << 20)),
         ])
-        try dst.execute("migrate-incoming", ["uri": .string(uri)])
-        let cpuBefore = (ProcessCPU.seconds(of: pair.source.pid) ?? 0, ProcessCPU.seconds(of: pair.destination.pid) ?? 0)
-        try src.execute("migrate", ["uri": .string(uri)])
-        let info: JSONValue
-        do {
-            info = try src.waitForMigrationCompleted(timeout: 600)
-        } catch {
-            throw TestingError("\(error)\ndestination: \(Self.failureReport(of: pair))")
-        }
-        let sourceCPU = (ProcessCPU.seconds(of: pair.source.pid) ?? 0) - cpuBefore.0
-        let destinationCPU = (ProcessCPU.seconds(of: pair.destination.pid) ?? 0) - cpuBefore.1
+        let outcome = try pair.migrate(timeout: 600)
         try pair.checkDigests()
+        let info = outcome.info
         return Measurement(
             downtime: info["downtime"]?.int64Value ?? -1, total: info["total-time"]?.int64Value ?? -1,
             vfioBytes: info["vfio"]?["transferred"]?.int64Value ?? 0, peakRSS: Self.peakRSS(of: pair.destination.pid),
-            sourceCPU: sourceCPU, destinationCPU: destinationCPU)
+            sourceCPU: outcome.sourceCPU, destinationCPU: outcome.destinationCPU)
     }
 
     /// A size like `256M` in bytes (K, M, G, T: powers of 1024; no suffix: bytes).
@@ -85,18 +75,6 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         guard let last = text.last else { return nil }
         if let shift = shifts[Character(last.uppercased())] { return UInt64(text.dropLast()).map { $0 << shift } }
         return UInt64(text)
-    }
-
-    /// What the destination knows about a failed migration: its `query-migrate` and the end of its log.
-    static func failureReport(of pair: BenchmarkPair) -> String {
-        let status = (try? pair.dst.execute("query-migrate")).map { "\($0)" } ?? "(no answer)"
-        let log = (try? TemporaryDirectory.read(pair.destination.logPath)) ?? ""
-        return status + "\n" + log.split(separator: "\n").suffix(20).joined(separator: "\n")
-    }
-
-    /// Seconds with two decimals.
-    static func seconds(_ value: Double) -> String {
-        String(Double(Int((value * 100).rounded())) / 100)
     }
 
     /// VmHWM of a process, in bytes.

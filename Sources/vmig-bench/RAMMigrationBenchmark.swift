@@ -37,19 +37,14 @@ struct RAMMigrationBenchmark: ParsableCommand {
 
     private func once() throws -> Result {
         let pair = try BenchmarkPair(memory: memory, channels: channels)
-        let (src, dst, uri) = (pair.src, pair.dst, pair.uri)
-        try dst.execute("migrate-incoming", ["uri": .string(uri)])
-        let sourceCPU = ProcessCPU.seconds(of: pair.source.pid) ?? 0
-        let destinationCPU = ProcessCPU.seconds(of: pair.destination.pid) ?? 0
-        try src.execute("migrate", ["uri": .string(uri)])
-        let info = try src.waitForMigrationCompleted(timeout: 300)
+        let outcome = try pair.migrate(timeout: 300)
+        let info = outcome.info
         let total = info["total-time"]?.int64Value ?? 1
         let bytes = Double(info["ram"]?["total"]?.int64Value ?? 0)
         let result = Result(
             gibPerSecond: bytes / Double(1 << 30) / (Double(total) / 1000),
             totalMilliseconds: total, downtimeMilliseconds: info["downtime"]?.int64Value ?? -1,
-            sourceCPU: (ProcessCPU.seconds(of: pair.source.pid) ?? 0) - sourceCPU,
-            destinationCPU: (ProcessCPU.seconds(of: pair.destination.pid) ?? 0) - destinationCPU)
+            sourceCPU: outcome.sourceCPU, destinationCPU: outcome.destinationCPU)
         try pair.checkDigests()
         return result
     }
