@@ -121,12 +121,11 @@ final class Daemon: Sendable {
 /// which is async-signal-safe; the thread waiting on it runs `action` once per signal.
 final class SignalWatcher: Sendable {
     init(signals: [Int32], action: @escaping @Sendable () -> Void) {
-        let semaphore = caughtSignals  // initialised here, never first inside the handler
-        let waiter = Unmanaged.passRetained(SignalAction(action, semaphore: semaphore)).toOpaque()
+        _ = caughtSignals  // initialised here, never first inside the handler
+        let waiter = Unmanaged.passRetained(SignalAction(action)).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { argument in
-            let waiter = Unmanaged<SignalAction>.fromOpaque(argument!).takeRetainedValue()
-            waiter.run()
+            Unmanaged<SignalAction>.fromOpaque(argument!).takeRetainedValue().run()
         }, waiter)
         precondition(created == 0, "cannot start the signal thread: \(created)")
         pthread_detach(thread)
@@ -146,16 +145,14 @@ nonisolated(unsafe) private let caughtSignals: UnsafeMutablePointer<sem_t> = {
 /// The body of the signal thread: one `action` per posted signal, forever.
 private final class SignalAction: Sendable {
     private let action: @Sendable () -> Void
-    nonisolated(unsafe) private let semaphore: UnsafeMutablePointer<sem_t>
 
-    init(_ action: @escaping @Sendable () -> Void, semaphore: UnsafeMutablePointer<sem_t>) {
+    init(_ action: @escaping @Sendable () -> Void) {
         self.action = action
-        self.semaphore = semaphore
     }
 
     func run() -> Never {
         while true {
-            if sem_wait(semaphore) == 0 { action() }
+            if sem_wait(caughtSignals) == 0 { action() }
         }
     }
 }
