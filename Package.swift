@@ -20,6 +20,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .target(name: "CJanssonArena"),
+        .target(name: "POSIXSupport", swiftSettings: strict),
         .target(
             name: "JSON",
             dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
@@ -28,20 +29,20 @@ let package = Package(
         .target(
             name: "QMP",
             dependencies: [
-                "JSON", "QAPI", .product(name: "DequeModule", package: "swift-collections"),
+                "JSON", "QAPI", "POSIXSupport", .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", swiftSettings: strict),
+        .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
         .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
-        .target(name: "VMigTesting", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
@@ -55,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON",
+                "HMP", "JSON", "POSIXSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -3,6 +3,7 @@ import JSON
 import Logging
 import NIOCore
 import NIOPosix
+import POSIXSupport
 import Synchronization
 
 /// Shared, immutable-after-start state of a server, handed to every connection.
@@ -139,7 +140,7 @@ public final class QMPServer: Sendable {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else { throw BindError.notASocket(path: path) }
-        if UnixSocketProbe.isListening(path) { throw BindError.inUse(path: path) }
+        if UnixSocketConnector.isListening(path) { throw BindError.inUse(path: path) }
         unlink(path)
     }
 }

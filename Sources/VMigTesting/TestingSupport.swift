@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 
 /// An error raised by the testing helpers, with a readable message.
 public struct TestingError: Error, CustomStringConvertible {
@@ -49,15 +50,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     /// Reads a whole file as UTF-8 text.
     public static func read(_ file: String) throws -> String {
-        guard let handle = fopen(file, "r") else { throw TestingError("cannot open \(file)") }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, handle)
-            if count <= 0 { break }
-            bytes += chunk[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        guard let text = TextFile.read(file) else { throw TestingError("cannot open \(file)") }
+        return text
     }
 }

@@ -1,45 +1,24 @@
 import Glibc
+import POSIXSupport
 
 /// A blocking Unix stream socket client with read timeouts, for talking to daemons in tests.
 public final class UnixSocket: @unchecked Sendable {
+    /// The connected descriptor, -1 once closed.
     public private(set) var fd: Int32
 
     /// Connects to `path`.
     public init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestingError("socket: \(String(cString: strerror(errno)))") }
-        guard Self.connect(fd, path) else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw TestingError("connect \(path): \(reason)")
+        do throws(UnixSocketError) {
+            fd = try UnixSocketConnector.connect(to: path)
+        } catch {
+            throw TestingError(error.description)
         }
     }
 
     deinit { close() }
 
     /// True when something accepts connections on `path`.
-    public static func canConnect(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
-        return connect(fd, path)
-    }
-
-    private static func connect(_ fd: Int32, _ path: String) -> Bool {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        } == 0
-    }
+    public static func canConnect(_ path: String) -> Bool { UnixSocketConnector.isListening(path) }
 
     /// Writes all of `bytes`.
     public func write(_ bytes: [UInt8]) throws {

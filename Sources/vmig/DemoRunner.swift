@@ -1,11 +1,12 @@
 import HMP
+import POSIXSupport
 
 /// Runs a ``DemoPlan``: starts both vmigd, configures them with HMP commands, migrates with live progress
 /// and the digest check, and shuts everything down, also on failure or Ctrl-C.
 final class DemoRunner {
     private let plan: DemoPlan
     private let scratch: ScratchDirectory
-    private var processes: [ChildProcess] = []
+    private var processes: [SpawnedProcess] = []
     private var connections: [DemoPlan.Side: QMPConnection] = [:]
 
     init(plan: DemoPlan, scratch: ScratchDirectory) {
@@ -38,19 +39,29 @@ final class DemoRunner {
         for (side, arguments) in [(DemoPlan.Side.destination, plan.destinationArguments), (.source, plan.sourceArguments)] {
             let name = side == .source ? "source" : "destination"
             Console.out("Starting the \(name): vmigd \(arguments.map(ShellQuoting.quote).joined(separator: " "))\n")
-            let process = try ChildProcess(executable: plan.vmigd, arguments: arguments, logPath: scratch.path + "/\(side.rawValue).log")
+            let process = try spawn(arguments, logPath: scratch.path + "/\(side.rawValue).log")
             processes.append(process)
             connections[side] = try connect(side == .source ? plan.sourceSocket : plan.destinationSocket, process: process, name: name)
         }
         Console.out("\n")
     }
 
+    /// Starts a vmigd in its own process group, so that Ctrl-C in the terminal reaches only vmig, which then
+    /// shuts the daemons down in order.
+    private func spawn(_ arguments: [String], logPath: String) throws(DemoError) -> SpawnedProcess {
+        do throws(SpawnError) {
+            return try SpawnedProcess(executable: plan.vmigd, arguments: arguments, logPath: logPath, ownProcessGroup: true)
+        } catch {
+            throw DemoError(error.description)
+        }
+    }
+
     /// Connects once the daemon listens (it may take a moment to fill its RAM), failing if it exits.
-    private func connect(_ socket: String, process: ChildProcess, name: String) throws -> QMPConnection {
+    private func connect(_ socket: String, process: SpawnedProcess, name: String) throws -> QMPConnection {
         let deadline = MonotonicClock.now + 30
         while true {
             if let status = process.poll() {
-                throw DemoError("the \(name) vmigd exited with status \(status):\n\(process.logTail())")
+                throw DemoError("the \(name) vmigd exited with status \(status):\n\(Self.lastLines(process.output))")
             }
             if let connection = try? QMPConnection(path: socket) { return connection }
             guard MonotonicClock.now < deadline else { throw DemoError("the \(name) vmigd did not listen on \(socket) within 30 s") }
@@ -91,6 +102,11 @@ final class DemoRunner {
     private static func seconds(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// The last `count` lines of `text`.
+    private static func lastLines(_ text: String, count: Int = 15) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 
     private func checkInterrupt() throws {

@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 
 /// A connected Unix stream socket with blocking writes and reads that wait at most a given time.
 final class UnixStreamSocket {
@@ -6,28 +7,10 @@ final class UnixStreamSocket {
 
     /// Connects to the socket file at `path`; the error text is the system's (`No such file or directory`).
     init(path: String) throws(QMPConnectionError) {
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw .unreachable(path, Self.lastError()) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(descriptor)
-            throw .unreachable(path, "socket path too long")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let reason = Self.lastError()
-            Glibc.close(descriptor)
-            throw .unreachable(path, reason)
+        do throws(UnixSocketError) {
+            descriptor = try UnixSocketConnector.connect(to: path)
+        } catch {
+            throw .unreachable(path, error.reason)
         }
     }
 
@@ -66,6 +49,4 @@ final class UnixStreamSocket {
         if descriptor >= 0 { Glibc.close(descriptor) }
         descriptor = -1
     }
-
-    private static func lastError() -> String { String(cString: strerror(errno)) }
 }

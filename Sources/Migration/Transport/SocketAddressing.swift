@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 
 /// Address resolution, connecting, and socket options shared by listeners and outgoing connections.
 enum SocketAddressing {
@@ -43,20 +44,11 @@ enum SocketAddressing {
     }
 
     private static func connectUnix(path: String) throws -> SocketConnection {
-        var address = try unixAddress(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw MigrationError("Failed to create socket: \(Errno.text())") }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+        do throws(UnixSocketError) {
+            return SocketConnection(fd: try UnixSocketConnector.connect(to: path))
+        } catch {
+            throw migrationError(error)
         }
-        guard result == 0 else {
-            let text = Errno.text()
-            Glibc.close(fd)
-            throw MigrationError("Failed to connect to '\(path)': \(text)")
-        }
-        return SocketConnection(fd: fd)
     }
 
     private static func connectTCP(host: String, port: UInt16, shouldGiveUp: () -> Bool) throws -> SocketConnection {
@@ -121,19 +113,22 @@ enum SocketAddressing {
         return result
     }
 
-    /// A `sockaddr_un` for `path`, or QEMU's "too long" error.
-    static func unixAddress(_ path: String) throws -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else {
-            throw MigrationError("UNIX socket path '\(path)' is too long")
+    /// The address of the Unix socket file `path`, or QEMU's "too long" error.
+    static func unixAddress(_ path: String) throws -> UnixSocketAddress {
+        do throws(UnixSocketError) {
+            return try UnixSocketAddress(path: path)
+        } catch {
+            throw migrationError(error)
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
+    }
+
+    /// QEMU's text for a Unix socket failure.
+    private static func migrationError(_ error: UnixSocketError) -> MigrationError {
+        switch error {
+        case .pathTooLong(let path): return MigrationError("UNIX socket path '\(path)' is too long")
+        case .socketFailed: return MigrationError("Failed to create socket: \(error.reason)")
+        case .connectFailed(let path, _): return MigrationError("Failed to connect to '\(path)': \(error.reason)")
         }
-        return address
     }
 
     /// The numeric local address of a bound TCP socket.

@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 import Synchronization
 
 /// A listening socket for a migration URI; reports the address it is bound to (with the real port for `tcp:…:0`).
@@ -82,7 +83,7 @@ public final class SocketListener: Sendable {
     }
 
     private static func listenUnix(path: String) throws -> SocketListener {
-        var address = try SocketAddressing.unixAddress(path)
+        let address = try SocketAddressing.unixAddress(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw MigrationError("Failed to create Unix socket: \(Errno.text())") }
         if unlink(path) != 0 && errno != ENOENT {
@@ -90,11 +91,7 @@ public final class SocketListener: Sendable {
             Glibc.close(fd)
             throw MigrationError("Failed to unlink socket \(path): \(text)")
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
         guard bound == 0, Glibc.listen(fd, 64) == 0 else {
             let text = Errno.text()
             Glibc.close(fd)

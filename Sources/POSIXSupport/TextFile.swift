@@ -1,0 +1,18 @@
+import Glibc
+
+/// Reads whole files with plain C stdio (no Foundation).
+public enum TextFile {
+    /// The file at `path` as UTF-8 text (invalid bytes replaced), or nil when it cannot be opened.
+    public static func read(_ path: String) -> String? {
+        guard let handle = fopen(path, "r") else { return nil }
+        defer { fclose(handle) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, handle)
+            if count <= 0 { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
