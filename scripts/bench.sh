@@ -28,7 +28,7 @@ echo "== the same sequential Python raw-socket client QEMU 7.2 was measured with
 dir=$(mktemp -d /tmp/vmig-bench.XXXXXX)
 "$bin/vmigd" --name bench --qmp "unix:$dir/qmp.sock" -m 16M &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -S "$dir/qmp.sock" ] && break; sleep 0.05; done
 python3 scripts/qmp_roundtrips.py "$dir/qmp.sock" 100000
 echo "-- the same client with both processes pinned to one vCPU (no cross-CPU wake-ups):"
