@@ -71,12 +71,13 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
-            name: "QMPTests", dependencies: ["QMP", "JSON", "VMigTesting"], exclude: ["python"], swiftSettings: strict),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration"], swiftSettings: strict),
+            name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
+            swiftSettings: strict),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )

@@ -1,22 +1,38 @@
 import Glibc
 
-/// A child process started with `posix_spawn`: stdin from /dev/null, stdout and stderr into one log file.
+/// A child process started with `posix_spawn`: stdin from /dev/null (or a given file), stdout and stderr into one
+/// log file (or stderr into a file of its own).
 ///
 /// Not thread-safe: one owner polls, waits for and stops the process. Releasing the object does not stop it.
 public final class SpawnedProcess {
     /// The child's process id.
     public let pid: pid_t
-    /// The file receiving the child's stdout and stderr (truncated at start).
+    /// The file receiving the child's stdout, and its stderr unless ``errorLogPath`` is set (truncated at start).
     public let logPath: String
+    /// The file receiving the child's stderr when it is kept apart from stdout (truncated at start), else nil.
+    public let errorLogPath: String?
     private var exitStatus: Int32?
 
-    /// Starts `executable` (a path, not searched in `PATH`) with `arguments` and the current environment. With
-    /// `ownProcessGroup` the child leads a new process group, so a Ctrl-C in the terminal does not reach it.
-    public init(executable: String, arguments: [String], logPath: String, ownProcessGroup: Bool = false)
-        throws(SpawnError)
-    {
+    /// Starts `executable` (a path, not searched in `PATH`) with `arguments` and the current environment.
+    ///
+    /// - Parameters:
+    ///   - inputPath: the file (or FIFO) the child reads as stdin.
+    ///   - logPath: the file for the child's stdout, and for its stderr when `errorLogPath` is nil.
+    ///   - errorLogPath: a separate file for the child's stderr.
+    ///   - ownProcessGroup: the child leads a new process group, so a Ctrl-C in the terminal does not reach it.
+    ///   - defaultSignals: the child starts with no signal blocked and SIGINT at its default action, as a command
+    ///     started from an interactive shell, instead of inheriting this process's signal mask and an ignored
+    ///     SIGINT (a test runner's threads may block signals; a shell's background job ignores SIGINT).
+    public init(
+        executable: String, arguments: [String], inputPath: String = "/dev/null", logPath: String,
+        errorLogPath: String? = nil, ownProcessGroup: Bool = false, defaultSignals: Bool = false
+    ) throws(SpawnError) {
         self.logPath = logPath
-        pid = try Self.spawn(executable, arguments: arguments, logPath: logPath, ownProcessGroup: ownProcessGroup)
+        self.errorLogPath = errorLogPath
+        pid = try Self.spawn(
+            executable, arguments: arguments,
+            files: StandardFiles(input: inputPath, output: logPath, error: errorLogPath),
+            ownProcessGroup: ownProcessGroup, defaultSignals: defaultSignals)
     }
 
     /// The exit status once the process has ended (128 + signal number when a signal killed it), else nil.
@@ -52,7 +68,8 @@ public final class SpawnedProcess {
         _ = waitForExit(timeout: 2)
     }
 
-    /// The process's output so far (the log file's text; empty when it cannot be read).
+    /// The process's output so far: the text of ``logPath`` (stdout, with stderr unless ``errorLogPath`` is set;
+    /// empty when it cannot be read).
     public var output: String { TextFile.read(logPath) ?? "" }
 
     /// A `waitpid` status as an exit code, or 128 + the signal number.
@@ -61,14 +78,21 @@ public final class SpawnedProcess {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
-    private static func spawn(_ executable: String, arguments: [String], logPath: String, ownProcessGroup: Bool)
-        throws(SpawnError) -> pid_t
-    {
+    /// Where the child's stdin, stdout and stderr (nil: a copy of stdout) are opened.
+    private struct StandardFiles {
+        let input: String
+        let output: String
+        let error: String?
+    }
+
+    private static func spawn(
+        _ executable: String, arguments: [String], files: StandardFiles, ownProcessGroup: Bool, defaultSignals: Bool
+    ) throws(SpawnError) -> pid_t {
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let result = withFileActions(logPath: logPath) { actions in
-            withAttributes(ownProcessGroup: ownProcessGroup) { attributes in
+        let result = withFileActions(files) { actions in
+            withAttributes(ownProcessGroup: ownProcessGroup, defaultSignals: defaultSignals) { attributes in
                 posix_spawn(&pid, executable, actions, attributes, argv, environ)
             }
         }
@@ -76,26 +100,47 @@ public final class SpawnedProcess {
         return pid
     }
 
-    /// stdin from /dev/null; stdout into `logPath`, created or truncated; stderr a copy of stdout.
-    private static func withFileActions<T>(logPath: String, _ body: (UnsafePointer<posix_spawn_file_actions_t>) -> T) -> T {
+    /// stdin from `files.input`; stdout into `files.output` and stderr into `files.error` (or a copy of stdout),
+    /// created or truncated.
+    private static func withFileActions<T>(
+        _ files: StandardFiles, _ body: (UnsafePointer<posix_spawn_file_actions_t>) -> T
+    ) -> T {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 0, files.input, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, files.output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let error = files.error {
+            posix_spawn_file_actions_addopen(&actions, 2, error, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         return withUnsafePointer(to: &actions, body)
     }
 
-    /// With `ownProcessGroup`, a new process group led by the child (`POSIX_SPAWN_SETPGROUP`, group 0).
-    private static func withAttributes<T>(ownProcessGroup: Bool, _ body: (UnsafePointer<posix_spawnattr_t>) -> T) -> T {
+    /// With `ownProcessGroup`, a new process group led by the child (`POSIX_SPAWN_SETPGROUP`, group 0); with
+    /// `defaultSignals`, an empty signal mask (`POSIX_SPAWN_SETSIGMASK`) and SIGINT at `SIG_DFL`
+    /// (`POSIX_SPAWN_SETSIGDEF`).
+    private static func withAttributes<T>(
+        ownProcessGroup: Bool, defaultSignals: Bool, _ body: (UnsafePointer<posix_spawnattr_t>) -> T
+    ) -> T {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
+        var flags: Int32 = 0
         if ownProcessGroup {
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            flags |= POSIX_SPAWN_SETPGROUP
             posix_spawnattr_setpgroup(&attributes, 0)
         }
+        if defaultSignals {
+            flags |= POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            posix_spawnattr_setsigmask(&attributes, &signals)
+            sigaddset(&signals, SIGINT)
+            posix_spawnattr_setsigdefault(&attributes, &signals)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         return withUnsafePointer(to: &attributes, body)
     }
 }

@@ -135,7 +135,7 @@ struct MigrationWatchTests {
         let run = try vmig.start(["-s", src.path, "migrate", "unix:/tmp/mig.sock"], inputPath: "/dev/null", name: "cancel")
         let deadline = Clock.now + 20
         while Clock.now < deadline, !src.commands.contains("query-migrate") { usleep(10_000) }
-        kill(run.pid, SIGINT)
+        run.send(signal: SIGINT)
         #expect(run.waitForExit(timeout: 20) == 1)
         #expect(src.commands.contains("migrate_cancel"))
         let stdout = try TemporaryDirectory.read(directory.path + "/cancel.out")

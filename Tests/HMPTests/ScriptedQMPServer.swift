@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import JSON
+import POSIXSupport
 import Synchronization
 import VMigTesting
 
@@ -24,19 +25,8 @@ final class ScriptedQMPServer: Sendable {
     init(path: String, handler: @escaping Handler) throws {
         self.path = path
         self.handler = handler
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = try UnixSocketListener.listen(at: path, backlog: 8)
         listener = descriptor
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(descriptor, 8) == 0 else { throw TestingError("cannot listen on \(path)") }
         DispatchQueue.global().async { [self] in
             while true {
                 let client = accept(descriptor, nil, nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Migration
+import POSIXSupport
 import Synchronization
 
 /// A device built on the handler seam the way VFIO will use it: a small START/END payload on the main stream,
@@ -138,17 +139,7 @@ enum RawClient {
     }
 
     static func connect(_ path: String) throws -> SocketConnection {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else { throw MigrationError("raw connect failed") }
-        return SocketConnection.adopt(fd: fd)
+        SocketConnection.adopt(fd: try UnixSocketConnector.connect(to: path))
     }
 
     /// QEVM header + configuration record of an engine with these settings.

@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import POSIXSupport
 import Testing
 import VMigTesting
 
@@ -32,18 +33,7 @@ struct DaemonLifecycleTests {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/stale.qmp"
         // A stale socket: bound once, nobody listening any more.
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        close(fd)
+        close(try UnixSocketListener.listen(at: path, backlog: 1))
         #expect(access(path, F_OK) == 0)
 
         let first = try DaemonProcess(arguments: ["--qmp", "unix:" + path], socketPath: path, logPath: directory.path + "/first.log")

@@ -122,12 +122,15 @@ enum SocketAddressing {
         }
     }
 
-    /// QEMU's text for a Unix socket failure.
-    private static func migrationError(_ error: UnixSocketError) -> MigrationError {
+    /// QEMU's text for a Unix socket failure (`socketFailed` as a connect reports it; a listener says
+    /// "Failed to create Unix socket" instead).
+    static func migrationError(_ error: UnixSocketError) -> MigrationError {
         switch error {
         case .pathTooLong(let path): return MigrationError("UNIX socket path '\(path)' is too long")
         case .socketFailed: return MigrationError("Failed to create socket: \(error.reason)")
         case .connectFailed(let path, _): return MigrationError("Failed to connect to '\(path)': \(error.reason)")
+        case .bindFailed(let path, _), .listenFailed(let path, _):
+            return MigrationError("Failed to bind socket to \(path): \(error.reason)")
         }
     }
 

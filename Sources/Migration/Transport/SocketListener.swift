@@ -83,21 +83,18 @@ public final class SocketListener: Sendable {
     }
 
     private static func listenUnix(path: String) throws -> SocketListener {
-        let address = try SocketAddressing.unixAddress(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw MigrationError("Failed to create Unix socket: \(Errno.text())") }
+        // The length is checked before the unlink, so a path too long for a socket removes no file.
+        _ = try SocketAddressing.unixAddress(path)
         if unlink(path) != 0 && errno != ENOENT {
-            let text = Errno.text()
-            Glibc.close(fd)
-            throw MigrationError("Failed to unlink socket \(path): \(text)")
+            throw MigrationError("Failed to unlink socket \(path): \(Errno.text())")
         }
-        let bound = address.withSockaddr { bind(fd, $0, $1) }
-        guard bound == 0, Glibc.listen(fd, 64) == 0 else {
-            let text = Errno.text()
-            Glibc.close(fd)
-            throw MigrationError("Failed to bind socket to \(path): \(text)")
+        do throws(UnixSocketError) {
+            let fd = try UnixSocketListener.listen(at: path, backlog: 64)
+            return SocketListener(fd: fd, address: .unix(path: path), unixPath: path)
+        } catch {
+            if case .socketFailed = error { throw MigrationError("Failed to create Unix socket: \(error.reason)") }
+            throw SocketAddressing.migrationError(error)
         }
-        return SocketListener(fd: fd, address: .unix(path: path), unixPath: path)
     }
 
     private static func listenTCP(host: String, port: UInt16) throws -> SocketListener {
