@@ -21,7 +21,7 @@ struct VFIOMigrationIntegrationTests {
             destinationArguments: destination.flatMap { ["--device", $0] } + destinationExtra)
     }
 
-    private func expectIdentical(_ pair: MigrationPair, deviceCount: Int = devices.count) throws {
+    func expectIdentical(_ pair: MigrationPair, deviceCount: Int = devices.count) throws {
         let (source, destination) = try pair.digests()
         #expect(source["devices"]?.arrayValue?.count == deviceCount)
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
