@@ -24,7 +24,7 @@ struct CheckCommand: ParsableCommand {
         for source in sources where !GeneratedFile.isCurrent(embedded + "/" + source.fileName, source.text) {
             stale.append(embedded + "/" + source.fileName)
         }
-        for extra in GeneratedFile.embeddedFiles(in: embedded) where !sources.contains(where: { $0.fileName == extra }) {
+        for extra in GeneratedFile.leftoverEmbeddedFiles(in: embedded, generated: sources.map(\.fileName)) {
             stale.append(embedded + "/" + extra + " (no longer generated)")
         }
         if !GeneratedFile.isCurrent(docs, schema.markdownReference()) { stale.append(docs) }

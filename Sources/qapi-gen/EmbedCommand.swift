@@ -20,7 +20,7 @@ struct EmbedCommand: ParsableCommand {
             let path = outputDirectory + "/" + source.fileName
             print(try GeneratedFile.write(source.text, to: path) ? "wrote \(path)" : "\(path) is up to date")
         }
-        for stale in GeneratedFile.embeddedFiles(in: outputDirectory) where !sources.contains(where: { $0.fileName == stale }) {
+        for stale in GeneratedFile.leftoverEmbeddedFiles(in: outputDirectory, generated: sources.map(\.fileName)) {
             try FileManager.default.removeItem(atPath: outputDirectory + "/" + stale)
             print("removed \(outputDirectory)/\(stale)")
         }

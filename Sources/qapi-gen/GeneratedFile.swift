@@ -13,10 +13,11 @@ enum GeneratedFile {
         return true
     }
 
-    /// The generated embedded-schema files (`EmbeddedSchema*.swift`) now in `directory`, by name.
-    static func embeddedFiles(in directory: String) -> [String] {
+    /// The embedded-schema files (`EmbeddedSchema*.swift`) in `directory` that are not among `generated` (file
+    /// names): left over from schema files that are gone, sorted by name.
+    static func leftoverEmbeddedFiles(in directory: String, generated: [String]) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasPrefix("EmbeddedSchema") && $0.hasSuffix(".swift") }.sorted()
+        return names.filter { $0.hasPrefix("EmbeddedSchema") && $0.hasSuffix(".swift") && !generated.contains($0) }.sorted()
     }
 
     /// Whether the file at `path` holds exactly `text`.
