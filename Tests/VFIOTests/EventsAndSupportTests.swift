@@ -108,7 +108,12 @@ struct EventsAndSupportTests {
         let packets = try pair.collectPackets()
         try pair.load(sections)
         let reports = Box<[(UInt64, VFIOMigrationProgress)]>([])
-        pair.destination.setProgressHandler { progress in reports.mutate { $0.append((MonotonicClock.now(), progress)) } }
+        // One thread reports at a time here, so the tracker's last report time is this report's: the clock
+        // reading the rate limit compared, not a later reading taken after the callback was scheduled.
+        let tracker = pair.destination.progress
+        pair.destination.setProgressHandler { progress in
+            reports.mutate { $0.append((tracker.lastReportTime ?? 0, progress)) }
+        }
         for packet in packets { try load(packet, into: pair.destination) }
         _ = pair.destination.switchoverStart()
         try pair.destination.runLoadThread()

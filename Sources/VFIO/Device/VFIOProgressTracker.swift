@@ -22,6 +22,9 @@ final class VFIOProgressTracker: Sendable {
     /// The current counters.
     var snapshot: VFIOMigrationProgress { guarded.withLock { $0.progress } }
 
+    /// The clock reading the last report was made at (the one the rate limit compares against), nil before any.
+    var lastReportTime: UInt64? { guarded.withLock { $0.lastReport } }
+
     /// Installs (or removes) the callback.
     func setHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
         guarded.withLock { $0.handler = handler }
