@@ -78,10 +78,18 @@ struct EventsAndSupportTests {
         let tracker = VFIOProgressTracker(deviceID: "d", state: .running)
         let reports = Box<[VFIOMigrationProgress]>([])
         tracker.setHandler { progress in reports.mutate { $0.append(progress) } }
-        for _ in 0..<1000 { tracker.update { $0.bytesRead += 1 } }
-        #expect(reports.current.count == 1)
+        // Explicit clock readings: a stalled test machine cannot stretch the 1,000 updates over the interval.
+        let start = MonotonicClock.now()
+        let step = VFIOProgressTracker.interval / 1000
+        for index in 0..<UInt64(1000) {
+            tracker.record { $0.bytesRead += 1 }
+            tracker.reportIfDue(now: start + index * step)
+        }
+        #expect(reports.current.map(\.bytesRead) == [1])
+        tracker.reportIfDue(now: start + VFIOProgressTracker.interval)
+        #expect(reports.current.map(\.bytesRead) == [1, 1000])
         tracker.finish { $0.phase = .completed }
-        #expect(reports.current.count == 2)
+        #expect(reports.current.count == 3)
         #expect(reports.current.last?.bytesRead == 1000)
         #expect(reports.current.last?.phase == .completed)
     }
