@@ -149,9 +149,14 @@ public struct JSONStreamDecoder: Sendable {
 
     // MARK: - Scanning
 
+    /// Moves `readIndex` past the whitespace between top-level values.
+    private mutating func skipWhitespace() {
+        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+    }
+
     /// Skips whitespace and looks at the first byte of the next value. Returns false when the buffer is empty.
     private mutating func startValue() -> Bool {
-        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+        skipWhitespace()
         guard readIndex < buffer.count else {
             scanIndex = readIndex
             return false
@@ -246,16 +251,16 @@ public struct JSONStreamDecoder: Sendable {
     /// else (an incomplete value, an error, a big integer, nesting over the cap) gives nil and the scanner takes
     /// over exactly as if this had not been tried; it then owns the value until it ends.
     private mutating func parseCompleteStructure() -> JSONValue? {
-        while readIndex < buffer.count, Self.isWhitespace(buffer[readIndex]) { readIndex += 1 }
+        skipWhitespace()
         guard readIndex < buffer.count, buffer[readIndex] == UInt8(ascii: "{") || buffer[readIndex] == UInt8(ascii: "[")
         else { return nil }
         // No more than the size cap: a longer value fails here and the scanner reports it.
         let span = readIndex..<min(buffer.count, readIndex + limits.maxMessageBytes)
-        var strings = ShortStringCache()
-        swap(&strings, &self.strings)
-        defer { swap(&strings, &self.strings) }
-        let parsed = buffer.withUnsafeBufferPointer { bytes in
-            Self.loadPrefix(UnsafeBufferPointer(rebasing: bytes[span]), maxDepth: limits.maxDepth, strings: &strings)
+        let maxDepth = limits.maxDepth
+        let parsed = withStringCache { decoder, strings in
+            decoder.buffer.withUnsafeBufferPointer { bytes in
+                Self.loadPrefix(UnsafeBufferPointer(rebasing: bytes[span]), maxDepth: maxDepth, strings: &strings)
+            }
         }
         guard let (value, length) = parsed else { return nil }
         readIndex += length
@@ -286,11 +291,22 @@ public struct JSONStreamDecoder: Sendable {
 
     // MARK: - Parsing one span with jansson
 
-    private mutating func parse(_ span: Range<Int>) -> Item {
-        // The cache is moved out for the parse (buffer is borrowed meanwhile) and back in after it.
+    /// Runs `body` with the string cache moved out of `self`, so the body may borrow `buffer` while it fills the
+    /// cache; the cache is moved back in afterwards.
+    private mutating func withStringCache<Result>(
+        _ body: (inout JSONStreamDecoder, inout ShortStringCache) -> Result
+    ) -> Result {
         var strings = ShortStringCache()
         swap(&strings, &self.strings)
         defer { swap(&strings, &self.strings) }
+        return body(&self, &strings)
+    }
+
+    private mutating func parse(_ span: Range<Int>) -> Item {
+        withStringCache { decoder, strings in decoder.parse(span, strings: &strings) }
+    }
+
+    private func parse(_ span: Range<Int>, strings: inout ShortStringCache) -> Item {
         let flags = Int(JSON_DECODE_ANY) | Int(JSON_REJECT_DUPLICATES)
         let first = buffer.withUnsafeBufferPointer { bytes in
             Self.load(
