@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO",
+                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +74,7 @@ let package = Package(
             name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
         .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),

@@ -36,13 +36,15 @@ public final class DaemonProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts `vmigd` with a monitor on a fresh socket in `directory`, waiting until the socket accepts.
+    /// Starts `vmigd` with a monitor on a fresh socket in `directory`, waiting until the socket accepts. The daemon
+    /// exits with this process (`--exit-with-parent`), so a test run killed outright leaves none behind.
     public static func vmigd(
         in directory: TemporaryDirectory, name: String, extraArguments: [String] = [], timeout: Double = 20
     ) throws -> DaemonProcess {
         let socket = directory.path + "/\(name).qmp"
         let process = try DaemonProcess(
-            arguments: ["--name", name, "--qmp", "unix:" + socket] + extraArguments, socketPath: socket,
+            arguments: ["--name", name, "--qmp", "unix:" + socket, "--exit-with-parent"] + extraArguments,
+            socketPath: socket,
             logPath: directory.path + "/\(name).log")
         try process.waitForSocket(timeout: timeout)
         return process

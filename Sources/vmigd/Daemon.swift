@@ -10,7 +10,7 @@ import QMP
 import Synchronization
 import VFIO
 
-/// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT) together.
+/// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT, the parent's exit) together.
 final class Daemon: Sendable {
     static let version = QMPVersion(major: 10, minor: 0, micro: 0, package: "vmig 0.1.0")
 
@@ -26,6 +26,7 @@ final class Daemon: Sendable {
     private let server: QMPServer
     private let shutdownSignal = ShutdownSignal()
     private let signalWatcher = Mutex<SignalWatcher?>(nil)
+    private let parentWatcher = Mutex<ParentWatcher?>(nil)
 
     init(options: DaemonOptions) throws {
         self.options = options
@@ -81,9 +82,9 @@ final class Daemon: Sendable {
         try workload.start()
     }
 
-    /// Opens every monitor socket and installs the signal handlers.
+    /// Installs the signal handlers (and the parent watch), then opens every monitor socket.
     func start() async throws {
-        installSignalHandlers()
+        try installShutdownTriggers()
         for path in options.qmpPaths {
             try await server.listen(unixPath: path)
         }
@@ -93,7 +94,7 @@ final class Daemon: Sendable {
         logger.info("vmigd listening on \(options.qmpPaths)")
     }
 
-    /// Returns once `quit`, SIGTERM or SIGINT asked the daemon to stop.
+    /// Returns once `quit`, SIGTERM, SIGINT or the parent's exit asked the daemon to stop.
     func waitForShutdown() async {
         await shutdownSignal.wait()
     }
@@ -107,87 +108,17 @@ final class Daemon: Sendable {
         try? await group.shutdownGracefully()
     }
 
-    private func installSignalHandlers() {
-        let watcher = SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
-        signalWatcher.withLock { $0 = watcher }
-    }
-}
-
-/// Turns SIGTERM/SIGINT into a call of `action` on a thread of its own.
-///
-/// The handlers are installed with `signal(2)` before the monitors listen, so a signal sent as soon as a socket
-/// accepts is never lost. (A Dispatch signal source arms itself asynchronously after `resume()`; with the default
-/// action set to `SIG_IGN` first, a signal arriving in between was dropped.) The handler only posts a semaphore,
-/// which is async-signal-safe; the thread waiting on it runs `action` once per signal.
-final class SignalWatcher: Sendable {
-    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
-        _ = caughtSignals  // initialised here, never first inside the handler
-        let waiter = Unmanaged.passRetained(SignalAction(action)).toOpaque()
-        var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { argument in
-            Unmanaged<SignalAction>.fromOpaque(argument!).takeRetainedValue().run()
-        }, waiter)
-        precondition(created == 0, "cannot start the signal thread: \(created)")
-        pthread_detach(thread)
-        for number in signals {
-            signal(number) { _ in sem_post(caughtSignals) }
-        }
-    }
-}
-
-/// The semaphore the signal handler posts (a process-wide global: a C signal handler cannot capture context).
-nonisolated(unsafe) private let caughtSignals: UnsafeMutablePointer<sem_t> = {
-    let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-    sem_init(semaphore, 0, 0)
-    return semaphore
-}()
-
-/// The body of the signal thread: one `action` per posted signal, forever.
-private final class SignalAction: Sendable {
-    private let action: @Sendable () -> Void
-
-    init(_ action: @escaping @Sendable () -> Void) {
-        self.action = action
-    }
-
-    func run() -> Never {
-        while true {
-            if sem_wait(caughtSignals) == 0 { action() }
-        }
-    }
-}
-
-/// Lets the VM's run-state callback reach the host created after it.
-final class HostReference: Sendable {
-    private let storage = Mutex<VMHost?>(nil)
-
-    var host: VMHost? {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
-    }
-}
-
-/// A one-shot latch that async code can wait on and any thread can trigger.
-final class ShutdownSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func trigger() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.fired = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.fired { return true }
-                state.waiters.append(continuation)
-                return false
+    /// SIGTERM, SIGINT and, with `--exit-with-parent`, the parent's exit all stop the daemon as `quit` does.
+    private func installShutdownTriggers() throws {
+        do {
+            let watcher = try SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
+            signalWatcher.withLock { $0 = watcher }
+            if options.exitWithParent {
+                let parentWatcher = try ParentWatcher(action: shutdownSignal.trigger)
+                self.parentWatcher.withLock { $0 = parentWatcher }
             }
-            if resumeNow { continuation.resume() }
+        } catch {
+            throw DaemonStartError("cannot start a watcher thread: \(error)")
         }
     }
 }

@@ -14,6 +14,8 @@ struct DaemonOptions: Sendable {
     /// `--device` option strings.
     var devices: [String]
     var uuid: [UInt8]
+    /// `--exit-with-parent`: stop when the process that started the daemon exits.
+    var exitWithParent: Bool
 
     var incomingMode: IncomingMode {
         switch incoming {

@@ -42,6 +42,9 @@ struct VMigDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "The VM's UUID (checked in every multifd channel hello).")
     var uuid: String?
 
+    @Flag(name: .long, help: "Exit when the process that started vmigd exits (like QEMU's -run-with exit-with-parent=on).")
+    var exitWithParent = false
+
     @Option(name: .customLong("x-qmp-max-unsent"), help: ArgumentHelp("Bytes a QMP client may leave unread before it is disconnected.", visibility: .hidden))
     var qmpMaxUnsent: Int = 16 << 20
 
@@ -72,7 +75,8 @@ struct VMigDaemon: AsyncParsableCommand {
         let options = DaemonOptions(
             name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
             memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0,
-            incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16))
+            incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16),
+            exitWithParent: exitWithParent)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options)

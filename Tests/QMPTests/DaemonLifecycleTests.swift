@@ -36,11 +36,11 @@ struct DaemonLifecycleTests {
         close(try UnixSocketListener.listen(at: path, backlog: 1))
         #expect(access(path, F_OK) == 0)
 
-        let first = try DaemonProcess(arguments: ["--qmp", "unix:" + path], socketPath: path, logPath: directory.path + "/first.log")
+        let first = try DaemonProcess(arguments: ["--exit-with-parent", "--qmp", "unix:" + path], socketPath: path, logPath: directory.path + "/first.log")
         try first.waitForSocket(timeout: 20)
         _ = try QMPTestClient(path: path)
 
-        let second = try DaemonProcess(arguments: ["--qmp", "unix:" + path], socketPath: path, logPath: directory.path + "/second.log")
+        let second = try DaemonProcess(arguments: ["--exit-with-parent", "--qmp", "unix:" + path], socketPath: path, logPath: directory.path + "/second.log")
         #expect(second.waitForExit(timeout: 20) == 1)
         #expect(second.log.contains("is in use by another running process"))
         // The first daemon still serves.
@@ -53,7 +53,7 @@ struct DaemonLifecycleTests {
         let a = directory.path + "/a.qmp"
         let b = directory.path + "/b.qmp"
         let vm = try DaemonProcess(
-            arguments: ["--name", "guest-1", "--qmp", "unix:" + a, "--qmp", "unix:" + b, "--paused"], socketPath: a,
+            arguments: ["--exit-with-parent", "--name", "guest-1", "--qmp", "unix:" + a, "--qmp", "unix:" + b, "--paused"], socketPath: a,
             logPath: directory.path + "/log")
         try vm.waitForSocket(timeout: 20)
         try vm.waitForSocketAt(b)

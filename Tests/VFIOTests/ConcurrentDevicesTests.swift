@@ -37,7 +37,7 @@ struct ConcurrentDevicesTests {
         let errors = Box<[String]>([])
         let workers = (0..<6).map { worker in
             let share = stride(from: worker, to: packets.count, by: 6).map { packets[$0] }
-            return VFIOThread.start {
+            return startThread {
                 for (idstr, payload) in share {
                     guard let device = destination.device(idstr: idstr, instanceID: 0) else {
                         errors.mutate { $0.append("Unknown idstr \(idstr)") }

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 import Testing
 
@@ -91,10 +92,19 @@ struct DevicePair {
     }
 }
 
+/// Starts `body` on a thread of its own; a test cannot go on without it, so failing to start one stops the run.
+func startThread(_ body: @escaping @Sendable () -> Void) -> DedicatedThread {
+    do {
+        return try DedicatedThread.spawn(body)
+    } catch {
+        fatalError("cannot start a test thread: \(error)")
+    }
+}
+
 /// Starts the destination's load thread; the box receives its outcome (nil error = success).
-func startLoadThread(_ device: VFIODevice, shouldQuit: @escaping @Sendable () -> Bool = { false }) -> (VFIOThread, Box<String??>) {
+func startLoadThread(_ device: VFIODevice, shouldQuit: @escaping @Sendable () -> Bool = { false }) -> (DedicatedThread, Box<String??>) {
     let outcome = Box<String??>(.none)
-    let thread = VFIOThread.start {
+    let thread = startThread {
         outcome.set(.some(vfioErrorMessage { try device.runLoadThread(shouldQuit: shouldQuit) }))
     }
     return (thread, outcome)
@@ -105,7 +115,7 @@ func deliver(_ packets: [[UInt8]], to device: VFIODevice, threads: Int) -> [Stri
     let errors = Box<[String]>([])
     let workers = (0..<threads).map { worker in
         let share = stride(from: worker, to: packets.count, by: threads).map { packets[$0] }
-        return VFIOThread.start {
+        return startThread {
             for packet in share {
                 if let message = vfioErrorMessage({ try packet.withUnsafeBytes { try device.loadStateBuffer($0) } }) {
                     errors.mutate { $0.append(message) }

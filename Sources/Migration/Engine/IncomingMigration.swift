@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// One incoming migration (the destination role): the listener, channel identification (QEMU peeks the first
@@ -38,7 +39,7 @@ final class IncomingMigration: Sendable {
 
     /// Starts accepting connections.
     func start() throws {
-        try NativeThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+        try DedicatedThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
             acceptLoop()
         }.detach()
     }
@@ -69,7 +70,7 @@ final class IncomingMigration: Sendable {
                 continue
             }
             do {
-                try NativeThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                try DedicatedThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
                     identify(connection)
                 }.detach()
             } catch {

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// One outgoing migration (the source role): the state other threads see (status, counters, errors) and the
@@ -28,7 +29,7 @@ final class OutgoingMigration: Sendable {
     let returnPathDone = Semaphore()
     let switchoverAcked = Atomic<Bool>(false)
     let result = Mutex<ReturnPathMessage?>(nil)
-    private let thread = Mutex<NativeThread?>(nil)
+    private let thread = Mutex<DedicatedThread?>(nil)
     private let failure = Mutex<MigrationError?>(nil)
 
     init(uri: MigrationURI, capabilities: MigrationCapabilities, parameters: MigrationParameters,
@@ -48,7 +49,7 @@ final class OutgoingMigration: Sendable {
     func start() throws {
         status.transition(from: .none, to: .setup)
         do {
-            let spawned = try NativeThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
+            let spawned = try DedicatedThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
                 OutgoingRunner(session: self).run()
             }
             thread.withLock { $0 = spawned }

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// The migration thread of one outgoing migration: connect, setup, precopy passes until the remaining dirty
 /// bytes fit in `downtime-limit`, switchover, completion handshake on the return path, cleanup.
 final class OutgoingRunner {
@@ -5,7 +7,7 @@ final class OutgoingRunner {
     private let counters: MigrationCounters
     private var writer: MainStreamWriter?
     private var sender: MultiFDSender?
-    private var returnPath: NativeThread?
+    private var returnPath: DedicatedThread?
     private var sections: [(id: UInt32, handler: any SaveStateHandler)] = []
     private let pool: ThreadPool
     private var stopped = false
@@ -280,7 +282,7 @@ final class OutgoingRunner {
     // MARK: Return path
 
     private func startReturnPath(_ main: SocketConnection) throws {
-        returnPath = try NativeThread.spawn(name: "return_path", cpuTime: session.cpuTime) { [session] in
+        returnPath = try DedicatedThread.spawn(name: "return_path", cpuTime: session.cpuTime) { [session] in
             OutgoingRunner.readReturnPath(main, session: session)
         }
     }

@@ -1,4 +1,5 @@
 import Glibc
+import POSIXSupport
 import Synchronization
 
 /// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram`).
@@ -149,7 +150,7 @@ public final class GuestMemory: @unchecked Sendable {
             for index in 0..<count { body(index) }
             return
         }
-        guard let helper = try? NativeThread.spawn(name: "mem-helper", {
+        guard let helper = try? DedicatedThread.spawn(name: "mem-helper", {
             for index in stride(from: 1, to: count, by: 2) { body(index) }
         }) else {
             for index in 0..<count { body(index) }

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// A guest "vCPU" thread that dirties random pages of guest RAM at a fixed rate (`--dirty-rate BYTES/s`).
@@ -19,7 +20,7 @@ public final class GuestWorkload: Sendable {
     private let state = Mutex(State())
     private let parkedSignal = Semaphore()
     private let resumeSignal = Semaphore()
-    private let thread = Mutex<NativeThread?>(nil)
+    private let thread = Mutex<DedicatedThread?>(nil)
     private let dirtiedPages = Atomic<UInt64>(0)
 
     /// Creates a workload for `memory` at `bytesPerSecond` (0 = idle guest).
@@ -37,7 +38,7 @@ public final class GuestWorkload: Sendable {
         }
         guard first else { return }
         do {
-            let spawned = try NativeThread.spawn(name: "vcpu-workload") { [self] in run() }
+            let spawned = try DedicatedThread.spawn(name: "vcpu-workload") { [self] in run() }
             thread.withLock { $0 = spawned }
         } catch {
             state.withLock { $0.started = false }

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// The multifd send path shared by RAM (migration thread) and device state (save threads), after QEMU's
@@ -13,7 +14,7 @@ public final class MultiFDSender: Sendable {
     private let spareDeviceBuffers = Mutex<[[UInt8]]>([])
     private let exiting = Atomic<Bool>(false)
     private let packetNumber = Atomic<UInt64>(0)
-    private let threads = Mutex<[NativeThread]>([])
+    private let threads = Mutex<[DedicatedThread]>([])
     private let errors: ErrorSlot
     private let counters: MigrationCounters
     private let memory: GuestMemory
@@ -38,7 +39,7 @@ public final class MultiFDSender: Sendable {
     /// Starts one thread per channel; each sends its hello first.
     func start() throws {
         for channel in channels {
-            let thread = try NativeThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
+            let thread = try DedicatedThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
                 run(channel)
             }
             threads.withLock { $0.append(thread) }

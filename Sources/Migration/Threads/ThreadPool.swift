@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// A generic pool of OS threads, modelled on QEMU's generic `ThreadPool` (util/thread-pool.c).
@@ -123,7 +124,7 @@ public final class ThreadPool: Sendable {
     /// Starts a worker thread; when the system refuses one, the caller's thread does the work instead.
     private func startWorker() {
         do {
-            try NativeThread.spawn(name: name, cpuTime: cpuTime) { [self] in
+            try DedicatedThread.spawn(name: name, cpuTime: cpuTime) { [self] in
                 workerLoop()
             }.detach()
         } catch {
