@@ -113,8 +113,8 @@ final class Daemon: Sendable {
         do {
             let watcher = try SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
             signalWatcher.withLock { $0 = watcher }
-            if options.exitWithParent {
-                let parentWatcher = try ParentWatcher(action: shutdownSignal.trigger)
+            if let parent = options.watchedParent {
+                let parentWatcher = try ParentWatcher(parent: parent, action: shutdownSignal.trigger)
                 self.parentWatcher.withLock { $0 = parentWatcher }
             }
         } catch {

@@ -1,3 +1,4 @@
+import Glibc
 import Migration
 
 /// What `vmigd` was started with.
@@ -14,8 +15,9 @@ struct DaemonOptions: Sendable {
     /// `--device` option strings.
     var devices: [String]
     var uuid: [UInt8]
-    /// `--exit-with-parent`: stop when the process that started the daemon exits.
-    var exitWithParent: Bool
+    /// With `--exit-with-parent`, the parent process id read as the daemon started: it stops once its parent is
+    /// another (the RAM fill before the watch thread starts can take seconds).
+    var watchedParent: pid_t?
 
     var incomingMode: IncomingMode {
         switch incoming {

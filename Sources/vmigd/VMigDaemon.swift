@@ -67,6 +67,7 @@ struct VMigDaemon: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let parent = getppid()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
@@ -76,7 +77,7 @@ struct VMigDaemon: AsyncParsableCommand {
             name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
             memoryBytes: GuestMemoryOptions.parseSize(memory) ?? 1 << 30, memoryFill: memoryFill, dirtyRate: (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0,
             incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16),
-            exitWithParent: exitWithParent)
+            watchedParent: exitWithParent ? parent : nil)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options)

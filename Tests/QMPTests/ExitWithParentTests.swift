@@ -36,6 +36,24 @@ struct ExitWithParentTests {
         }
     }
 
+    @Test func parentExitsWhileTheDaemonStillFillsItsRAM() throws {
+        let directory = try TemporaryDirectory()
+        let socket = directory.path + "/vm.qmp"
+        let pidFile = directory.path + "/vmigd.pid"
+        let vmigd = DaemonProcess.binaryDirectory + "/vmigd"
+        // Filling 1 GiB of random RAM takes seconds; the parent is gone long before the monitor listens.
+        let parent = try DaemonProcess(
+            binary: "/bin/sh",
+            arguments: ["-c", "'\(vmigd)' --exit-with-parent --qmp 'unix:\(socket)' -m 1G & echo $! > '\(pidFile)'; exec sleep 0.3"],
+            socketPath: socket, logPath: directory.path + "/parent.log")
+        #expect(parent.waitForExit(timeout: 10) == 0)
+        let pid = try #require(TextFile.read(pidFile)?.split(separator: "\n").first.flatMap { pid_t($0) })
+        defer { kill(pid, SIGKILL) }
+        #expect(Self.isAlive(pid))
+        #expect(Self.wait(timeout: 60) { !Self.isAlive(pid) })
+        #expect(access(socket, F_OK) != 0)
+    }
+
     /// True while `pid` runs: it exists and is not a zombie waiting for its new parent to reap it.
     private static func isAlive(_ pid: pid_t) -> Bool {
         guard let stat = TextFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
