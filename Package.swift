@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(
             name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport"], swiftSettings: strict),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),

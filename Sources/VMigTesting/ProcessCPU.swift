@@ -4,12 +4,10 @@ import Glibc
 public enum ProcessCPU {
     /// Seconds of CPU the process `pid` has used so far, or nil when it cannot be read.
     public static func seconds(of pid: pid_t) -> Double? {
-        guard let text = try? TemporaryDirectory.read("/proc/\(pid)/stat"),
-            let close = text.lastIndex(of: ")")
-        else { return nil }
         // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        guard let fields = ProcessStat.fields(of: pid), fields.count > 12,
+            let user = Double(fields[11]), let system = Double(fields[12])
+        else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Migration
 import Synchronization
+import VMigTesting
 
 /// A VM for engine tests: guest RAM, an optional dirtying workload, and the run state the engine drives.
 final class TestHost: MigrationHost {
@@ -109,12 +110,7 @@ enum Harness {
     /// Polls `condition` until true or the timeout elapses.
     @discardableResult
     static func wait(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(2000)
-        }
-        return condition()
+        Poll.until(timeout: timeout, condition)
     }
 
     /// Waits until the engine's status is one of `statuses`.

@@ -27,11 +27,11 @@ struct ExitWithParentTests {
         #expect(parent.waitForExit(timeout: 10) == 128 + SIGKILL)
         if exitWithParent {
             // Shut down as on `quit`: the socket file is removed and the process ends.
-            #expect(Self.wait(timeout: 10) { !Self.isAlive(pid) })
+            #expect(Poll.until(timeout: 10) { !ProcessStat.isRunning(pid) })
             #expect(access(socket, F_OK) != 0)
         } else {
             usleep(1_000_000)
-            #expect(Self.isAlive(pid))
+            #expect(ProcessStat.isRunning(pid))
             #expect(try QMPTestClient(path: socket).execute("query-status")["status"] == "running")
         }
     }
@@ -49,24 +49,8 @@ struct ExitWithParentTests {
         #expect(parent.waitForExit(timeout: 10) == 0)
         let pid = try #require(TextFile.read(pidFile)?.split(separator: "\n").first.flatMap { pid_t($0) })
         defer { kill(pid, SIGKILL) }
-        #expect(Self.isAlive(pid))
-        #expect(Self.wait(timeout: 60) { !Self.isAlive(pid) })
+        #expect(ProcessStat.isRunning(pid))
+        #expect(Poll.until(timeout: 60) { !ProcessStat.isRunning(pid) })
         #expect(access(socket, F_OK) != 0)
-    }
-
-    /// True while `pid` runs: it exists and is not a zombie waiting for its new parent to reap it.
-    private static func isAlive(_ pid: pid_t) -> Bool {
-        guard let stat = TextFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[close...].dropFirst(2).first
-        return state != "Z" && state != "X"
-    }
-
-    private static func wait(timeout: Double, until condition: () -> Bool) -> Bool {
-        let deadline = Clock.now + timeout
-        while Clock.now < deadline {
-            if condition() { return true }
-            usleep(20_000)
-        }
-        return condition()
     }
 }

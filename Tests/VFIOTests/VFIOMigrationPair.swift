@@ -1,6 +1,7 @@
 import Foundation
 import Migration
 import Testing
+import VMigTesting
 
 @testable import VFIO
 
@@ -92,11 +93,6 @@ struct VFIOMigrationPair {
 
     /// Polls `condition` every 2 ms until it holds or `timeout` seconds passed.
     static func wait(timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(2000)
-        }
-        return condition()
+        Poll.until(timeout: timeout, condition)
     }
 }
