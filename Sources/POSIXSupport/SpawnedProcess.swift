@@ -72,6 +72,11 @@ public final class SpawnedProcess {
     /// empty when it cannot be read).
     public var output: String { TextFile.read(logPath) ?? "" }
 
+    /// The last `count` lines of ``output``.
+    public func outputTail(lines count: Int) -> String {
+        output.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
+    }
+
     /// A `waitpid` status as an exit code, or 128 + the signal number.
     private static func decode(_ status: Int32) -> Int32 {
         let signal = status & 0x7F

@@ -78,5 +78,8 @@ public final class DaemonProcess: @unchecked Sendable {
     /// The daemon's output so far.
     public var log: String { process.output }
 
+    /// The last `count` lines of the daemon's output.
+    public func logTail(lines count: Int) -> String { process.outputTail(lines: count) }
+
     deinit { terminate() }
 }

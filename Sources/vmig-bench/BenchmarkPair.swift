@@ -59,8 +59,7 @@ final class BenchmarkPair {
     /// What the destination knows about a failed migration: its `query-migrate` and the end of its log.
     private func failureReport() -> String {
         let status = (try? dst.execute("query-migrate")).map { "\($0)" } ?? "(no answer)"
-        let log = (try? TemporaryDirectory.read(destination.logPath)) ?? ""
-        return status + "\n" + log.split(separator: "\n").suffix(20).joined(separator: "\n")
+        return status + "\n" + destination.logTail(lines: 20)
     }
 
     /// Raises an error unless RAM and every device arrived identical.

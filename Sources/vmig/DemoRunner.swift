@@ -63,7 +63,7 @@ final class DemoRunner {
         let deadline = MonotonicClock.now + 30
         while true {
             if let status = process.poll() {
-                throw DemoError("the \(name) vmigd exited with status \(status):\n\(Self.lastLines(process.output))")
+                throw DemoError("the \(name) vmigd exited with status \(status):\n\(process.outputTail(lines: 15))")
             }
             if let connection = try? QMPConnection(path: socket) { return connection }
             guard MonotonicClock.now < deadline else { throw DemoError("the \(name) vmigd did not listen on \(socket) within 30 s") }
@@ -104,11 +104,6 @@ final class DemoRunner {
     private static func seconds(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
-    }
-
-    /// The last `count` lines of `text`.
-    private static func lastLines(_ text: String, count: Int = 15) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 
     private func checkInterrupt() throws {
