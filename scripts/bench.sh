@@ -13,15 +13,25 @@ echo "== QMP sequential round trips, one client, one connection"
 echo "-- both processes pinned to one vCPU (no cross-CPU wake-ups):"
 taskset -c 0 "$bin/vmig-bench" qmp --count 200000
 
+# Builds scripts/$1 (a C probe of the machine's floor) into a temporary binary and prints its path; prints nothing
+# (and says so on stderr) without a C compiler.
+build_c_probe() {
+    if ! command -v cc >/dev/null; then
+        echo "(no C compiler: $1 skipped)" >&2
+        return 0
+    fi
+    local probe
+    probe=$(mktemp "/tmp/${1%.c}.XXXXXX")
+    cc -O2 -pthread "scripts/$1" -o "$probe"
+    echo "$probe"
+}
+
 echo "-- the machine's floor: two C processes bouncing one byte, blocking reads (no work at all)"
-if command -v cc >/dev/null; then
-    floor=$(mktemp /tmp/pingpong_floor.XXXXXX)
-    cc -O2 scripts/pingpong_floor.c -o "$floor"
-    "$floor" 200000
-    taskset -c 0 "$floor" 200000 | sed 's/$/ (one vCPU)/'
-    rm -f "$floor"
-else
-    echo "(no C compiler: skipped)"
+pingpong=$(build_c_probe pingpong_floor.c)
+if [ -n "$pingpong" ]; then
+    "$pingpong" 200000
+    taskset -c 0 "$pingpong" 200000 | sed 's/$/ (one vCPU)/'
+    rm -f "$pingpong"
 fi
 
 echo "== the same sequential Python raw-socket client QEMU 7.2 was measured with"
@@ -43,16 +53,9 @@ echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused gue
 echo "== switchover downtime with VFIO devices (4 x 256 MiB stop-copy state, 512 MiB RAM, paused guest)"
 # The machine's floor for moving the 1 GiB of device state (C, no protocol, no pacing), measured before and after
 # the headline runs: with 1 GiB/s devices the downtime cannot beat max(250 ms, this floor).
+pipeline=$(build_c_probe pipeline_floor.c)
 pipeline_floor() {
-    if command -v cc >/dev/null; then
-        local probe
-        probe=$(mktemp /tmp/pipeline_floor.XXXXXX)
-        cc -O2 -pthread scripts/pipeline_floor.c -o "$probe"
-        "$probe" 4 5
-        rm -f "$probe"
-    else
-        echo "(no C compiler: pipeline floor skipped)"
-    fi
+    if [ -n "$pipeline" ]; then "$pipeline" 4 5; fi
 }
 pipeline_floor
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 5
@@ -60,6 +63,7 @@ pipeline_floor
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 4 --runs 5
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 0 --channels 0 --runs 5
 pipeline_floor
+if [ -n "$pipeline" ]; then rm -f "$pipeline"; fi
 echo "-- destination peak RSS with x-migration-max-queued-buffers-size=16M per device"
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --queue-limit 16M --runs 1
 echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels; plot: docs/downtime-vs-devices.svg"
