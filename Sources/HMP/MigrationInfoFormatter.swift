@@ -31,6 +31,7 @@ enum MigrationInfoFormatter {
         if status == "failed", let error = info["error-desc"]?.stringValue { first += " (\(error))" }
         var lines = [first, "total time: \(info.unsigned("total-time")) ms"]
         if info.has("expected-downtime") { lines.append("expected downtime: \(info.unsigned("expected-downtime")) ms") }
+        if let blocker = info["x-switchover-blocker"]?.stringValue { lines.append("switchover blocked by: \(blocker)") }
         if info.has("downtime") { lines.append("downtime: \(info.unsigned("downtime")) ms") }
         if info.has("setup-time") { lines.append("setup: \(info.unsigned("setup-time")) ms") }
         return lines

@@ -12,6 +12,9 @@ public enum MigrationProgressRenderer {
     public static func lines(_ sample: MigrationProgressSample, previous: MigrationProgressSample?) -> [String] {
         let interval = previous.map { sample.time - $0.time } ?? 0
         var lines = [statusLine(sample)]
+        if let blocker = sample.info["x-switchover-blocker"]?.stringValue, sample.isOngoing {
+            lines.append("not converging: \(blocker)")
+        }
         lines.append(ramLine(sample, previous: previous, interval: interval))
         let nameWidth = max(5, sample.devices.map { $0.text("id").count }.max() ?? 0)
         for device in sample.devices {
@@ -33,6 +36,7 @@ public enum MigrationProgressRenderer {
         if info.has("expected-downtime") { parts.append("expected downtime: \(info.unsigned("expected-downtime")) ms") }
         if info.has("downtime") { parts.append("downtime: \(info.unsigned("downtime")) ms") }
         if let ram = info["ram"] { parts.append("dirty syncs: \(ram.unsigned("dirty-sync-count"))") }
+        if info.has("cpu-throttle-percentage") { parts.append("cpu throttle: \(info.unsigned("cpu-throttle-percentage")) %") }
         return parts.joined(separator: "  ")
     }
 

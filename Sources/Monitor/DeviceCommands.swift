@@ -12,14 +12,18 @@ public struct DeviceCommands: Sendable {
     public let events: @Sendable (String, JSONObject) -> Void
     /// Whether a migration is running (devices cannot be plugged or unplugged then).
     public let migrationRunning: @Sendable () -> Bool
+    /// The outgoing migration's downtime prediction, for each device's predicted share.
+    public let switchoverPrediction: @Sendable () -> DowntimePrediction?
 
     /// Commands over `devices`; plugging is refused while `migrationRunning()`.
     public init(
         devices: VFIODeviceRegistry, migrationRunning: @escaping @Sendable () -> Bool,
+        switchoverPrediction: @escaping @Sendable () -> DowntimePrediction? = { nil },
         events: @escaping @Sendable (String, JSONObject) -> Void
     ) {
         self.devices = devices
         self.migrationRunning = migrationRunning
+        self.switchoverPrediction = switchoverPrediction
         self.events = events
     }
 
@@ -65,7 +69,8 @@ public struct DeviceCommands: Sendable {
                 return .emptyObject
             },
             QMPCommand("x-query-vfio-migration") { _ in
-                .array(this.devices.devices.map(Self.migrationInfo))
+                let prediction = this.migrationRunning() ? this.switchoverPrediction() : nil
+                return .array(this.devices.devices.map { Self.migrationInfo($0, prediction: prediction) })
             },
         ]
     }
@@ -105,9 +110,9 @@ public struct DeviceCommands: Sendable {
         return device
     }
 
-    static func migrationInfo(_ device: VFIODevice) -> JSONValue {
+    static func migrationInfo(_ device: VFIODevice, prediction: DowntimePrediction? = nil) -> JSONValue {
         let progress = device.progressSnapshot
-        return [
+        var info: JSONObject = [
             "id": .string(device.id), "qom-path": .string(device.qomPath),
             "device-state": .string(progress.state.eventName ?? "stop"),
             "mode": .string(progress.mode?.rawValue ?? "none"), "phase": .string(progress.phase.rawValue),
@@ -116,6 +121,13 @@ public struct DeviceCommands: Sendable {
             "loaded-bytes": .integer(progress.bytesLoaded), "queued-buffers": .integer(progress.buffersQueued),
             "state-size": .integer(device.currentProperties.stateSize), "stream-size": .integer(progress.streamSize),
         ]
+        if let rate = device.rates.ownRate, rate.isFinite {
+            info["x-observed-rate"] = .integer(UInt64(min(rate, 1.8e19)))
+        }
+        if let share = prediction?.devices.first(where: { $0.name == device.name }) {
+            info["x-predicted-downtime"] = .integer(share.milliseconds)
+        }
+        return .object(info)
     }
 
     private static func json(_ value: VFIOPropertyValue) -> JSONValue {

@@ -10,8 +10,10 @@ enum MigrationInfoJSON {
         if let vfioTransferred { object["vfio"] = ["transferred": .integer(vfioTransferred)] }
         if let value = info.totalTime { object["total-time"] = .integer(value) }
         if let value = info.expectedDowntime { object["expected-downtime"] = .integer(value) }
+        if let value = info.switchoverBlocker { object["x-switchover-blocker"] = .string(value) }
         if let value = info.downtime { object["downtime"] = .integer(value) }
         if let value = info.setupTime { object["setup-time"] = .integer(value) }
+        if let value = info.cpuThrottlePercentage { object["cpu-throttle-percentage"] = .integer(value) }
         if let value = info.errorDesc { object["error-desc"] = .string(value) }
         if let addresses = info.socketAddress { object["socket-address"] = .array(addresses.map(socketJSON)) }
         return .object(object)

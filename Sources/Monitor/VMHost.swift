@@ -14,15 +14,18 @@ public final class VMHost: MigrationHost {
     public let uuid: [UInt8]
     /// The machine's VFIO devices.
     public let devices: VFIODeviceRegistry
+    /// The guest's vCPU workload, which `auto-converge` throttles (nil: nothing to throttle).
+    public let workload: GuestWorkload?
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = Mutex<RunState?>(nil)
 
     /// The host of `vm` with its RAM, devices and UUID.
     public init(
         vm: VirtualMachine, memory: GuestMemory, devices: VFIODeviceRegistry = VFIODeviceRegistry(),
-        uuid: [UInt8] = [UInt8](repeating: 0, count: 16)
+        uuid: [UInt8] = [UInt8](repeating: 0, count: 16), workload: GuestWorkload? = nil
     ) {
         self.vm = vm
+        self.workload = workload
         self.devices = devices
         self.memory = memory
         self.uuid = uuid
@@ -56,6 +59,11 @@ public final class VMHost: MigrationHost {
     public func outgoingCompleted() {
         stateBeforeSwitchover.withLock { $0 = nil }
         vm.setState(.postmigrate)
+    }
+
+    /// Source, with `auto-converge`: throttles the guest workload.
+    public func setGuestThrottle(percentage: Int) {
+        workload?.setThrottle(percentage: percentage)
     }
 
     /// Destination: loading started; the VM stays `inmigrate`.

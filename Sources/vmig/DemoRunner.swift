@@ -79,6 +79,9 @@ final class DemoRunner {
         }
     }
 
+    /// Seconds the demo lets a migration report that it cannot converge before cancelling it and failing.
+    static let convergenceTimeout = 20.0
+
     /// `migrate` on the source, watched until it ends.
     private func migrate() throws -> Bool {
         Console.out("(src) \(plan.migrateCommand)\n")
@@ -88,7 +91,9 @@ final class DemoRunner {
             Console.error(result.text)
             return false
         }
-        return try MigrationWatcher(source: source, destinationSocket: plan.destinationSocket).watch()
+        var watcher = MigrationWatcher(source: source, destinationSocket: plan.destinationSocket)
+        watcher.convergenceTimeout = Self.convergenceTimeout
+        return try watcher.watch()
     }
 
     /// Echoes `line` as `(side) line`, runs it and prints its output.

@@ -11,6 +11,9 @@ struct MigrationWatcher {
     var pollInterval = 0.15
     /// Seconds to wait for `query-migrate` to show the migration at all.
     var startTimeout = 5.0
+    /// When set: seconds the migration may go on reporting that it cannot converge (`x-switchover-blocker`)
+    /// before it is cancelled and the watch fails with the reason (`vmig demo`, which must never hang).
+    var convergenceTimeout: Double?
 
     /// Watches until the migration ends; true when it completed and no digest differs.
     func watch() throws -> Bool {
@@ -21,6 +24,7 @@ struct MigrationWatcher {
         var sampler = ProgressSampler(caller: source)
         var reference: MigrationProgressSample?
         var cancelRequested = false
+        var stall = ConvergenceStall(timeout: convergenceTimeout)
         let start = MonotonicClock.now
         while true {
             let sample = try sampler.sample()
@@ -29,6 +33,11 @@ struct MigrationWatcher {
             display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing && !starting)
             if !sample.isOngoing && !starting { return finish(sample) }
             if reference == nil || sample.time - (reference?.time ?? 0) >= 0.5 { reference = sample }
+            if let reason = stall.update(sample), !cancelRequested {
+                cancelRequested = true
+                _ = try? source.execute("migrate_cancel", [:])
+                display.note("The migration cannot converge: \(reason). Cancelling it.")
+            }
             let interrupts = InterruptCounter.count - baseline
             if interrupts > 1 {
                 display.note("Stopped waiting; the migration goes on (see 'info migrate').")

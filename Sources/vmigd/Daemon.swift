@@ -48,7 +48,7 @@ final class Daemon: Sendable {
             },
             emit: { name in events.emit(name) })
         if options.paused { vm.autostart = false }
-        host = VMHost(vm: vm, memory: memory, devices: registry, uuid: options.uuid)
+        host = VMHost(vm: vm, memory: memory, devices: registry, uuid: options.uuid, workload: workload)
         hostBox.host = host
         engine = MigrationEngine(host: host, incoming: options.incomingMode)
         engine.setEventHandler { event in
@@ -65,6 +65,7 @@ final class Daemon: Sendable {
         let engine = self.engine
         let deviceCommands = DeviceCommands(
             devices: registry, migrationRunning: { engine.info().status?.isRunning ?? false },
+            switchoverPrediction: { engine.switchoverPrediction },
             events: { name, data in events.emit(name, data: data) })
         for spec in options.devices {
             let device = try registry.add(commandLine: spec)

@@ -115,7 +115,8 @@ struct VFIOMigrationIntegrationTests {
         let slowSource = Self.devices.map { $0 + ",x-read-bandwidth=4M" }
         let pair = try pair(source: slowSource)
         try pair.setCapabilities(["multifd": true, "events": true])
-        try pair.setParameters(["multifd-channels": 2, "max-bandwidth": 0])
+        // At 4 MiB/s a device needs about a second: allow it, or the migration (rightly) never switches over.
+        try pair.setParameters(["multifd-channels": 2, "max-bandwidth": 0, "downtime-limit": 5000])
         let before = try pair.src.execute("x-query-digest")
         let target = try pair.listen(pair.unixURI())
         try pair.src.execute("migrate", ["uri": .string(target)])

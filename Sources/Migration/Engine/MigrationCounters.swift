@@ -14,6 +14,10 @@ final class MigrationCounters: Sendable {
     let dirtyPagesRate = Atomic<UInt64>(0)
     /// Dirty bytes found by the last sync (for the expected downtime).
     let dirtyBytesLastSync = Atomic<UInt64>(0)
+    /// Pages the guest dirtied, as found by all syncs so far (auto-converge's measure).
+    let dirtiedPages = Atomic<UInt64>(0)
+    /// The auto-converge throttle now in force (0 = none; `cpu-throttle-percentage`).
+    let throttlePercentage = Atomic<UInt64>(0)
     /// Values derived once per 100 ms window and at the end.
     let derived = Mutex(Derived())
 
@@ -27,6 +31,8 @@ final class MigrationCounters: Sendable {
         var downtime: UInt64?
         /// Transferred bytes when the VM stopped (precopy bytes); nil while running.
         var transferredAtStop: UInt64?
+        /// The latest downtime prediction (from the last dirty sync).
+        var prediction: DowntimePrediction?
     }
 
     /// Bytes sent on all channels.

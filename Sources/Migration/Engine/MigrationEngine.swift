@@ -12,6 +12,7 @@ public final class MigrationEngine: Sendable {
     private let events = EventDispatcher()
     private let outgoing = Mutex<OutgoingMigration?>(nil)
     private let incoming = Mutex<IncomingMigration?>(nil)
+    private let convergenceHistory = Mutex(ConvergenceHistory())
 
     /// Creates the engine of `host` (held weakly: the host owns the engine); `incoming` is the `--incoming` mode.
     public init(host: any MigrationHost, incoming: IncomingMode = .none) {
@@ -86,7 +87,10 @@ public final class MigrationEngine: Sendable {
         }
         let session = OutgoingMigration(uri: parsed, capabilities: capabilities, parameters: parameters,
                                         liveParameters: { [weak self] in self?.parameters ?? parameters },
-                                        host: host, events: events)
+                                        host: host, events: events, history: convergenceHistory.withLock { $0 },
+                                        historySink: { [weak self] learned in
+                                            self?.convergenceHistory.withLock { $0 = learned }
+                                        })
         try outgoing.withLock { current in
             if let current, current.status.current.isRunning {
                 throw Self.inProgress
@@ -165,6 +169,16 @@ public final class MigrationEngine: Sendable {
             info.socketAddress = socketAddress
         }
         return info
+    }
+
+    /// The latest outgoing migration's downtime prediction (per device included), nil before one was made.
+    public var switchoverPrediction: DowntimePrediction? {
+        outgoing.withLock { $0 }?.prediction
+    }
+
+    /// What migrations so far taught the next one (link estimate, fixed part of the downtime).
+    public var history: ConvergenceHistory {
+        convergenceHistory.withLock { $0 }
     }
 
     /// CPU seconds used by the ended threads of the latest outgoing and incoming migrations (benchmarks).

@@ -19,6 +19,9 @@ public protocol MigrationHost: AnyObject, Sendable {
     func resumeAfterFailedOutgoing()
     /// Source, after success: the VM is now `postmigrate`.
     func outgoingCompleted()
+    /// Source, with `auto-converge`: slow the guest's vCPUs down by `percentage` % (0 lifts the throttle; the
+    /// engine lifts it when the migration ends, however it ends).
+    func setGuestThrottle(percentage: Int)
     /// Destination: the main channel arrived; loading starts (the VM stays `inmigrate`).
     func incomingStarted()
     /// Destination: everything is loaded; start the VM (`RESUME`) unless it was started paused. The engine takes
@@ -33,6 +36,8 @@ extension MigrationHost {
     public var saveHandlers: [any SaveStateHandler] { [] }
     /// No UUID: 16 zero bytes.
     public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
+    /// No vCPUs to throttle.
+    public func setGuestThrottle(percentage: Int) {}
     /// Nothing to do.
     public func incomingStarted() {}
     /// Nothing to do.

@@ -16,6 +16,9 @@ final class OutgoingMigration: Sendable {
     let errors = ErrorSlot()
     let cpuTime = CPUTimeAccumulator()
     let startTime = Clock.monotonicMilliseconds()
+    /// What earlier migrations in this process learned (link estimate, fixed part of the downtime).
+    let history: ConvergenceHistory
+    private let historySink: @Sendable (ConvergenceHistory) -> Void
 
     private let cancelFlag = Atomic<Bool>(false)
     /// Set once EOF is about to be written: from then on the outcome is the destination's, and
@@ -34,8 +37,11 @@ final class OutgoingMigration: Sendable {
 
     init(uri: MigrationURI, capabilities: MigrationCapabilities, parameters: MigrationParameters,
          liveParameters: @escaping @Sendable () -> MigrationParameters, host: any MigrationHost,
-         events: EventDispatcher) {
+         events: EventDispatcher, history: ConvergenceHistory = ConvergenceHistory(),
+         historySink: @escaping @Sendable (ConvergenceHistory) -> Void = { _ in }) {
         self.uri = uri
+        self.history = history
+        self.historySink = historySink
         self.capabilities = capabilities
         self.parameters = parameters
         self.liveParameters = liveParameters
@@ -149,11 +155,21 @@ final class OutgoingMigration: Sendable {
         abortTransfers()
     }
 
+    /// Hands what this migration learned to the engine, for the next one.
+    func recordHistory(_ learned: ConvergenceHistory) {
+        historySink(learned)
+    }
+
     func setFailure(_ error: MigrationError) {
         failure.withLock { $0 = error }
     }
 
     // MARK: query-migrate
+
+    /// The latest downtime prediction, nil before the first one.
+    var prediction: DowntimePrediction? {
+        counters.derived.withLock { $0.prediction }
+    }
 
     /// The source part of `query-migrate` (QEMU's `fill_source_migration_info`).
     func info() -> MigrationInfo {
@@ -181,6 +197,9 @@ final class OutgoingMigration: Sendable {
         } else {
             info.totalTime = Clock.monotonicMilliseconds() - startTime
             info.expectedDowntime = derived.expectedDowntime
+            info.switchoverBlocker = derived.prediction?.blocker?.text
+            let throttle = counters.throttlePercentage.load(ordering: .relaxed)
+            if throttle > 0 { info.cpuThrottlePercentage = throttle }
         }
     }
 }

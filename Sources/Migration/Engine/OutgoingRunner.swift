@@ -14,13 +14,14 @@ final class OutgoingRunner {
     private var completed = false
     private var stopRealtime: UInt64 = 0
     private var stopMonotonic: UInt64 = 0
-    private var window = BandwidthWindow()
-    private var rateLimited = true
+    private let mainMeter = ThroughputMeter()
+    private let convergence: ConvergenceController
 
     init(session: OutgoingMigration) {
         self.session = session
         counters = session.counters
         pool = ThreadPool(maxThreads: 1, name: "save-thread", cpuTime: session.cpuTime)
+        convergence = ConvergenceController(session: session, mainMeter: mainMeter)
     }
 
     /// The whole migration; never throws (failures end in `failed` / `cancelled`).
@@ -34,6 +35,8 @@ final class OutgoingRunner {
             handleFailure(error)
         }
         teardown()
+        convergence.finish(measuredDowntime: completed ? counters.derived.withLock { $0.downtime } : nil)
+        session.recordHistory(convergence.history)
         finishStatus()
     }
 
@@ -42,7 +45,7 @@ final class OutgoingRunner {
     private func connect() throws {
         let main = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
         session.register(main)
-        let writer = MainStreamWriter(connection: main, counter: counters.mainBytes)
+        let writer = MainStreamWriter(connection: main, counter: counters.mainBytes, meter: mainMeter)
         self.writer = writer
         try writer.writeFileHeader()
         try writer.putBytes(StreamConfiguration(capabilities: session.capabilities,
@@ -69,6 +72,7 @@ final class OutgoingRunner {
                                     errors: session.errors, counters: counters, cpuTime: session.cpuTime)
         session.register(multifd)
         sender = multifd
+        convergence.attach(multifd: multifd)
         try multifd.start()
     }
 
@@ -89,39 +93,55 @@ final class OutgoingRunner {
         guard session.status.transition(from: .setup, to: .active) else { throw cancelledError }
     }
 
+    /// Precopy: iterate the handlers while they have data, sync the dirty log once RAM has caught up (at most once
+    /// per window), and switch over once the predicted downtime fits (see `ConvergenceController`).
     private func iterate() throws {
-        window.reset(transferred: counters.transferred, pages: pagesSent)
-        window.configure(parameters: session.liveParameters())
+        convergence.start(pages: pagesSent)
         let context = makeContext()
         while true {
             try checkStop()
-            if try readyForSwitchover() {
-                return
+            let sent = try iterateHandlers(context)
+            convergence.tick(pages: pagesSent, ramPending: ram.pendingEstimate()) { switchoverCosts() }
+            if convergence.syncDue(ramPending: ram.pendingEstimate()) {
+                if try readyForSwitchover() { return }
+            } else if !sent {
+                convergence.waitForNextSync()
             }
-            let pending = iterablePending(exact: false)
-            // While switchover-ack is outstanding, handlers must still iterate: one may owe its INIT_DATA_SENT.
-            if pending > 0 || awaitingSwitchoverAck {
-                for (id, handler) in sections where handler.isIterable && handler.isActiveIterate {
-                    try writer!.writeSection(.part, id: id, handler: handler) { try handler.saveIterate(context) }
-                }
-                try writer!.flush()
-            }
-            if pending == 0 {
-                Clock.sleep(milliseconds: 10)
-            }
-            updateWindow()
-            waitForRateWindow()
+            convergence.waitForRateLimit()
         }
     }
 
-    /// QEMU's `migration_iteration_run` decision: exact pending (which syncs RAM) once the estimate is below the
-    /// threshold; switch over when it fits (and `switchover-ack` arrived when required).
-    private func readyForSwitchover() throws -> Bool {
-        var pending = iterablePending(exact: false)
-        if pending < window.thresholdBytes {
-            pending = iterablePending(exact: true)
+    /// One precopy iteration over the active handlers; returns whether any of them had data pending.
+    private func iterateHandlers(_ context: SaveContext) throws -> Bool {
+        let pending = iterablePendingEstimate()
+        // While switchover-ack is outstanding, handlers must still iterate: one may owe its INIT_DATA_SENT.
+        guard pending > 0 || awaitingSwitchoverAck else { return false }
+        for (id, handler) in sections where handler.isIterable && handler.isActiveIterate {
+            try writer!.writeSection(.part, id: id, handler: handler) { try handler.saveIterate(context) }
         }
-        return (pending == 0 || pending < window.thresholdBytes) && !awaitingSwitchoverAck
+        try writer!.flush()
+        return pending > 0
+    }
+
+    /// Syncs the dirty log (QEMU's exact pending) and asks the model whether the switchover fits now (and
+    /// `switchover-ack` arrived when required).
+    private func readyForSwitchover() throws -> Bool {
+        let ramBytes = ram.pendingExact()
+        for (_, handler) in sections where handler.isIterable && handler !== ram {
+            _ = handler.pendingExact()
+        }
+        let fits = convergence.decide(ramBytes: ramBytes, costs: switchoverCosts())
+        return fits && !awaitingSwitchoverAck
+    }
+
+    /// The RAM handler (always the first section).
+    private var ram: any SaveStateHandler {
+        sections[0].handler
+    }
+
+    /// What every handler but RAM still has to move at switchover.
+    private func switchoverCosts() -> [SwitchoverCost] {
+        sections.compactMap { $0.handler.switchoverCost() }
     }
 
     /// True while `switchover-ack` is on and the destination has not acknowledged yet.
@@ -132,7 +152,7 @@ final class OutgoingRunner {
     private func complete() throws {
         stopVM()
         try enterDevicePhase()
-        rateLimited = false
+        convergence.disableRateLimit()
         try writer!.writeCommand(.switchoverStart)
         // The destination starts its load threads on SWITCHOVER_START: send it now, not after the END sections.
         try writer!.flush()
@@ -228,7 +248,7 @@ final class OutgoingRunner {
         session.host.outgoingCompleted()
     }
 
-    // MARK: Rate, bandwidth, pending
+    // MARK: Pending and context
 
     private var setupInfo: MigrationSetupInfo {
         MigrationSetupInfo(capabilities: session.capabilities, parameters: session.parameters)
@@ -238,44 +258,13 @@ final class OutgoingRunner {
         counters.normalPages.load(ordering: .relaxed) &+ counters.zeroPages.load(ordering: .relaxed)
     }
 
-    private func iterablePending(exact: Bool) -> UInt64 {
-        sections.filter { $0.handler.isIterable }.reduce(0) {
-            $0 &+ (exact ? $1.handler.pendingExact() : $1.handler.pendingEstimate())
-        }
-    }
-
-    private func updateWindow() {
-        let parameters = session.liveParameters()
-        guard let derived = window.update(transferred: counters.transferred, pages: pagesSent,
-                                          parameters: parameters,
-                                          dirtyBytesLastSync: counters.dirtyBytesLastSync.load(ordering: .relaxed),
-                                          dirtyRate: counters.dirtyPagesRate.load(ordering: .relaxed))
-        else { return }
-        counters.derived.withLock {
-            $0.mbps = derived.mbps
-            $0.pagesPerSecond = derived.pagesPerSecond
-            if let expected = derived.expectedDowntime {
-                $0.expectedDowntime = expected
-            }
-        }
-    }
-
-    private func rateLimitExceeded() -> Bool {
-        rateLimited && window.rateLimitExceeded(transferred: counters.transferred)
-    }
-
-    /// Sleeps until the end of the 100 ms window when its budget is used up (QEMU's `migration_rate_limit`).
-    private func waitForRateWindow() {
-        guard rateLimitExceeded() else { return }
-        while window.millisecondsLeft > 0 && !session.shouldStop {
-            Clock.sleep(milliseconds: min(window.millisecondsLeft, 20))
-        }
-        updateWindow()
+    private func iterablePendingEstimate() -> UInt64 {
+        sections.filter { $0.handler.isIterable }.reduce(0) { $0 &+ $1.handler.pendingEstimate() }
     }
 
     private func makeContext() -> SaveContext {
         SaveContext(writer: writer!, multifd: sender, setup: setupInfo,
-                    rateLimitExceeded: { [unowned self] in rateLimitExceeded() },
+                    rateLimitExceeded: { [unowned self] in convergence.rateLimitExceeded },
                     joinSaveThreads: { [unowned self] in try joinSaveThreads() })
     }
 

@@ -45,6 +45,9 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     var isActiveIterate: Bool { get }
     /// Writes one PART section payload; should respect `context.rateLimitExceeded`.
     func saveIterate(_ context: SaveContext) throws
+    /// What the handler will still move once the VM stops, for the downtime model; nil when it has nothing of
+    /// its own to report (RAM is modelled by the engine). Called on the migration thread after `pendingExact`.
+    func switchoverCost() -> SwitchoverCost?
     /// True if `saveCompleteThread` must run at switchover.
     var hasSaveCompleteThread: Bool { get }
     /// Runs on its own pool thread at switchover, in parallel with the END sections; typically queues
@@ -94,6 +97,7 @@ extension SaveStateHandler {
     public func saveSetup(_ context: SaveContext) throws {}
     public func pendingEstimate() -> UInt64 { 0 }
     public func pendingExact() -> UInt64 { pendingEstimate() }
+    public func switchoverCost() -> SwitchoverCost? { nil }
     public func saveIterate(_ context: SaveContext) throws {}
     public var hasSaveCompleteThread: Bool { false }
     public func saveCompleteThread(_ context: SaveThreadContext) throws {}

@@ -22,6 +22,7 @@ public final class GuestWorkload: Sendable {
     private let resumeSignal = Semaphore()
     private let thread = Mutex<DedicatedThread?>(nil)
     private let dirtiedPages = Atomic<UInt64>(0)
+    private let throttle = Atomic<Int>(0)
 
     /// Creates a workload for `memory` at `bytesPerSecond` (0 = idle guest).
     public init(memory: GuestMemory, bytesPerSecond: UInt64, seed: UInt64 = 0x5EED) {
@@ -84,6 +85,17 @@ public final class GuestWorkload: Sendable {
         state.withLock { $0.paused }
     }
 
+    /// Throttles the guest as QEMU's `auto-converge` throttles vCPUs: at `percentage` % the vCPU sleeps that share
+    /// of its time, so the dirty rate falls to (100 − `percentage`) % of `--dirty-rate`. 0 lifts the throttle.
+    public func setThrottle(percentage: Int) {
+        throttle.store(min(max(percentage, 0), 100), ordering: .relaxed)
+    }
+
+    /// The throttle in force (%).
+    public var throttlePercentage: Int {
+        throttle.load(ordering: .relaxed)
+    }
+
     /// Pages dirtied so far.
     public var pagesDirtied: UInt64 {
         dirtiedPages.load(ordering: .relaxed)
@@ -117,7 +129,8 @@ public final class GuestWorkload: Sendable {
             case .work:
                 Clock.sleep(milliseconds: 2)
                 let now = Clock.monotonicNanoseconds()
-                let elapsed = min(now - last, 1_000_000_000)
+                let running = UInt64(100 - throttle.load(ordering: .relaxed))
+                let elapsed = min(now - last, 1_000_000_000) * running / 100
                 carry += (1_000_000_000 as UInt64).dividingFullWidth(bytesPerSecond.multipliedFullWidth(by: elapsed)).quotient
                 last = now
                 let pages = carry / UInt64(GuestMemory.pageSize)

@@ -32,11 +32,11 @@ public enum MigrationCapability: String, CaseIterable, Sendable, Equatable, Hash
     /// How vmig treats the capability when it is switched on.
     var support: Support {
         switch self {
-        case .events, .multifd, .pauseBeforeSwitchover, .returnPath, .switchoverAck:
+        case .events, .multifd, .pauseBeforeSwitchover, .returnPath, .switchoverAck, .autoConverge:
             return .implemented
         case .zeroBlocks, .dirtyBitmaps, .lateBlockActivate, .xIgnoreShared, .validateUUID:
             return .acceptedWithoutEffect
-        case .xbzrle, .rdmaPinAll, .autoConverge, .postcopyRAM, .xColo, .releaseRAM, .postcopyBlocktime,
+        case .xbzrle, .rdmaPinAll, .postcopyRAM, .xColo, .releaseRAM, .postcopyBlocktime,
              .backgroundSnapshot, .zeroCopySend, .postcopyPreempt, .dirtyLimit, .mappedRAM:
             return .unsupported
         }

@@ -9,8 +9,13 @@ public struct MigrationInfo: Sendable, Equatable {
     public var totalTime: UInt64?
     /// Milliseconds spent in `setup`.
     public var setupTime: UInt64?
-    /// Estimated downtime while active.
+    /// Predicted downtime while active (RAM still dirty over the link, plus the devices' stop-copy state).
     public var expectedDowntime: UInt64?
+    /// While active and the prediction does not fit `downtime-limit`: what keeps it above (vmig's
+    /// `x-switchover-blocker`).
+    public var switchoverBlocker: String?
+    /// The `auto-converge` throttle in force (%), while one is.
+    public var cpuThrottlePercentage: UInt64?
     /// Measured downtime after completion: source stop to destination resume.
     public var downtime: UInt64?
     /// Why the migration failed.

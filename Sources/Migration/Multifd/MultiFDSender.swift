@@ -46,6 +46,11 @@ public final class MultiFDSender: Sendable {
         }
     }
 
+    /// The channels' meters, for the link estimate.
+    var meters: [ThroughputMeter] {
+        channels.map(\.meter)
+    }
+
     /// True once a channel failed or the send path was shut down.
     public var hasFailed: Bool {
         exiting.load(ordering: .acquiring)
@@ -247,11 +252,18 @@ public final class MultiFDSender: Sendable {
         switch slot.kind {
         case .ram:
             let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+            let start = Clock.monotonicNanoseconds()
             let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
+            if result.bytes >= ThroughputMeter.minimumBytes {
+                channel.meter.record(bytes: result.bytes, nanoseconds: Clock.monotonicNanoseconds() - start)
+            }
             counters.multifdBytes.add(result.bytes)
             counters.addPages(normal: result.normal, zero: result.zero)
         case .deviceState:
-            counters.multifdBytes.add(try worker.sendDeviceState(slot, on: channel.connection))
+            let size = MultiFDWire.deviceStateHeaderSize + slot.payload.count
+            counters.multifdBytes.add(try channel.meter.measure(bytes: size) {
+                try worker.sendDeviceState(slot, on: channel.connection)
+            })
             recycleDeviceStateBuffer(slot.takePayload())
         case .empty:
             break

@@ -79,13 +79,16 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
     /// Merges the guest's dirty log into the migration bitmap (a "pass").
     private func syncDirtyLog() {
         var added = 0
+        var dirtied = 0
         for index in 0..<wordCount {
             let word = memory.dirtyLog.take(word: index)
             guard word != 0 else { continue }
             added += (word & ~bitmap[index]).nonzeroBitCount
             pagesDirtiedInWindow += word.nonzeroBitCount
+            dirtied += word.nonzeroBitCount
             bitmap[index] |= word
         }
+        counters.dirtiedPages.wrappingAdd(UInt64(dirtied), ordering: .relaxed)
         dirtyPages += added
         counters.remainingPages.store(UInt64(dirtyPages), ordering: .relaxed)
         completeSync()

@@ -11,6 +11,9 @@ final class MainStreamWriter {
 
     private let connection: SocketConnection
     private let counter: ByteCounter
+    /// Times the large writes, for the link estimate.
+    let meter: ThroughputMeter
+    private var unflushedBytes = 0
     private let scratch: UnsafeMutableRawPointer
     private var scratchUsed = 0
     private let vector: UnsafeMutablePointer<iovec>
@@ -18,9 +21,10 @@ final class MainStreamWriter {
     /// True when the last iovec ends at the end of the scratch bytes (so new bytes extend it).
     private var lastIsScratch = false
 
-    init(connection: SocketConnection, counter: ByteCounter) {
+    init(connection: SocketConnection, counter: ByteCounter, meter: ThroughputMeter = ThroughputMeter()) {
         self.connection = connection
         self.counter = counter
+        self.meter = meter
         scratch = .allocate(byteCount: MainStreamWriter.scratchCapacity, alignment: 16)
         vector = .allocate(capacity: MainStreamWriter.vectorCapacity)
     }
@@ -51,7 +55,7 @@ final class MainStreamWriter {
         guard bytes.count > 0 else { return }
         if bytes.count > MainStreamWriter.scratchCapacity / 4 {
             try flush()
-            try connection.writeAll(bytes.baseAddress!, count: bytes.count)
+            try meter.measure(bytes: bytes.count) { try connection.writeAll(bytes.baseAddress!, count: bytes.count) }
             counter.add(bytes.count)
             return
         }
@@ -81,6 +85,7 @@ final class MainStreamWriter {
         vectorCount += 1
         lastIsScratch = false
         counter.add(GuestMemory.pageSize)
+        unflushedBytes += GuestMemory.pageSize
     }
 
     /// Sends everything buffered.
@@ -90,8 +95,9 @@ final class MainStreamWriter {
             vectorCount = 0
             scratchUsed = 0
             lastIsScratch = false
+            unflushedBytes = 0
         }
-        try connection.writevAll(vector, count: vectorCount)
+        try meter.measure(bytes: unflushedBytes) { try connection.writevAll(vector, count: vectorCount) }
     }
 
     private func withScratch(_ count: Int, _ body: (UnsafeMutableRawPointer) -> Void) throws {
@@ -108,5 +114,6 @@ final class MainStreamWriter {
         }
         scratchUsed += count
         counter.add(count)
+        unflushedBytes += count
     }
 }

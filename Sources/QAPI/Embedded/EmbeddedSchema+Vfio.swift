@@ -61,7 +61,9 @@ extension EmbeddedSchema {
       "loaded-bytes": { "type": "uint64", "doc": "Destination: bytes of the device's data stream written to the device." },
       "queued-buffers": { "type": "uint64", "doc": "Destination: packets waiting for earlier packets." },
       "state-size": { "type": "uint64", "doc": "The size of the device's state in bytes (its x-state-size). The data stream is larger: it carries record headers too." },
-      "stream-size": { "type": "uint64", "doc": "The size in bytes of the device's data stream, the quantity 'read-bytes' and 'loaded-bytes' count. Before a migration: the STOP_COPY size the device reports. Source: 'read-bytes' plus the STOP_COPY size the device last reported (exact from stop-copy on; it grows when pre-copy data is dirtied again). Destination: 0 while unknown, 'loaded-bytes' once the load completed." }
+      "stream-size": { "type": "uint64", "doc": "The size in bytes of the device's data stream, the quantity 'read-bytes' and 'loaded-bytes' count. Before a migration: the STOP_COPY size the device reports. Source: 'read-bytes' plus the STOP_COPY size the device last reported (exact from stop-copy on; it grows when pre-copy data is dirtied again). Destination: 0 while unknown, 'loaded-bytes' once the load completed." },
+      "*x-observed-rate": { "type": "uint64", "features": ["unstable"], "doc": "Source: the rate in bytes per second this device was seen to deliver its state at (device reads, and its last stop-copy in this process), which the downtime prediction uses; absent before anything was observed." },
+      "*x-predicted-downtime": { "type": "uint64", "features": ["unstable"], "doc": "Source, while an outgoing migration predicts its downtime: milliseconds this device's stop-copy state takes at its predicted rate (the lowest of its observed rate and its share of the link)." }
     },
     "since": "vmig 0.1",
     "doc": "The migration progress of one VFIO device."

@@ -119,7 +119,7 @@ extension VFIODevice {
         var buffer = [UInt8](repeating: 0, count: session.withLock { $0.dataBufferSize })
         let count: Int
         do {
-            count = try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
+            count = try buffer.withUnsafeMutableBytes { bytes in try rates.timeRead { try backend.read(into: bytes) } }
         } catch {
             throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
         }
@@ -140,10 +140,12 @@ extension VFIODevice {
             try writer.write(tag: .endOfState)
             return
         }
+        let started = stopCopyStart()
         try setState(.stopCopy, recover: .stop)
         recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
         while try saveBlock(to: &writer) > 0 {}
+        recordStopCopyRate(since: started)
         try writer.write(tag: .endOfState)
     }
 
@@ -166,12 +168,13 @@ extension VFIODevice {
             ($0.multifdTransfer, $0.dataBufferSize, $0.config, $0.instanceID)
         }
         guard enabled else { return }
+        let started = stopCopyStart()
         try setState(.stopCopy, recover: .stop)
         recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
         let saver = VFIOMultifdSaver(
             deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,
-            config: config
+            config: config, rates: rates
         ) { [progress, transferStats] dataBytes, packetBytes in
             transferStats.add(UInt64(packetBytes))
             progress.update {
@@ -180,7 +183,25 @@ extension VFIODevice {
             }
         }
         try saver.run(send: send, buffers: buffers, isAborted: isAborted)
+        recordStopCopyRate(since: started)
         progress.finish { _ in }
+    }
+
+    /// When and at how many bytes read a stop-copy started.
+    private func stopCopyStart() -> (time: UInt64, bytesRead: UInt64) {
+        (MonotonicClock.now(), progress.snapshot.bytesRead)
+    }
+
+    /// Records the whole stop-copy that began at `start` with the device's rate observer.
+    private func recordStopCopyRate(since start: (time: UInt64, bytesRead: UInt64)) {
+        let bytes = progress.snapshot.bytesRead &- start.bytesRead
+        rates.recordStopCopy(bytes: bytes, nanoseconds: MonotonicClock.now() - start.time)
+    }
+
+    /// What the device will still move at switchover, for the engine's downtime model: the STOP_COPY size it
+    /// reports (100 GiB when it cannot tell), its observed rate, and whether it goes over multifd.
+    public var switchoverCost: (bytes: UInt64, rate: Double?, parallel: Bool) {
+        ((try? backend.stopCopySize()) ?? Self.unknownStopCopySize, rates.ownRate, multifdTransferEnabled)
     }
 
     /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.

@@ -24,6 +24,9 @@ public final class VFIODevice: Sendable {
     /// The machine-wide VFIO `transferred` counter this device adds to.
     public let transferStats: VFIOTransferStats
 
+    /// The rates this device was seen to deliver its state at, for the engine's downtime model.
+    public let rates = VFIORateObserver()
+
     let properties: Mutex<VFIOProperties>
     let session: Mutex<VFIODeviceSession>
     let progress: VFIOProgressTracker

@@ -103,6 +103,12 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     /// `state_pending_exact`.
     public func pendingExact() -> UInt64 { device.pendingExact() }
 
+    /// The device's stop-copy size and observed rate, for the engine's downtime model.
+    public func switchoverCost() -> SwitchoverCost? {
+        let cost = device.switchoverCost
+        return SwitchoverCost(name: device.name, bytes: cost.bytes, rate: cost.rate, parallel: cost.parallel)
+    }
+
     /// `is_active_iterate`: only while the device is in a precopy state.
     public var isActiveIterate: Bool { device.isActiveIterate }
 

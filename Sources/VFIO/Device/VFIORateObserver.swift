@@ -1,0 +1,74 @@
+import Synchronization
+
+/// How fast this device was seen to deliver its state, kept across the migrations of this process, for the
+/// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
+///
+/// - the read rate: bytes over the time spent inside the backend's reads (precopy chunks, stop-copy chunks);
+///   older readings fade as new ones come in;
+/// - the stop-copy rate: the whole last stop-copy, from entering STOP_COPY until the last packet was handed over,
+///   which also folds in the link's share and the destination's pace at that time.
+///
+/// The device's own rate is the lower of the two that are known.
+public final class VFIORateObserver: Sendable {
+    /// Once this much read time is accumulated, older readings are halved at each new one.
+    static let readHorizonNanoseconds: Double = 2e9
+    /// Stop-copies smaller than this say nothing about a rate.
+    static let minimumStopCopyBytes: UInt64 = 1 << 20
+
+    private struct State {
+        var readBytes: Double = 0
+        var readNanoseconds: Double = 0
+        var stopCopyRate: Double?
+    }
+
+    private let state = Mutex(State())
+
+    /// Nothing observed yet.
+    public init() {}
+
+    /// Runs `read` (a backend read returning the bytes it delivered) and records how long it took.
+    func timeRead(_ read: () throws -> Int) rethrows -> Int {
+        let start = MonotonicClock.now()
+        let count = try read()
+        recordRead(bytes: count, nanoseconds: MonotonicClock.now() - start)
+        return count
+    }
+
+    /// Adds one read of `bytes` that took `nanoseconds`.
+    public func recordRead(bytes: Int, nanoseconds: UInt64) {
+        guard bytes > 0 else { return }
+        state.withLock {
+            if $0.readNanoseconds > Self.readHorizonNanoseconds {
+                $0.readBytes /= 2
+                $0.readNanoseconds /= 2
+            }
+            $0.readBytes += Double(bytes)
+            $0.readNanoseconds += Double(nanoseconds)
+        }
+    }
+
+    /// Records a whole stop-copy of `bytes` that took `nanoseconds`.
+    public func recordStopCopy(bytes: UInt64, nanoseconds: UInt64) {
+        guard bytes >= Self.minimumStopCopyBytes, nanoseconds > 0 else { return }
+        state.withLock { $0.stopCopyRate = Double(bytes) / Double(nanoseconds) * 1e9 }
+    }
+
+    /// Bytes per second of the reads, nil before any.
+    public var readRate: Double? {
+        state.withLock { $0.readNanoseconds > 0 ? $0.readBytes / $0.readNanoseconds * 1e9 : nil }
+    }
+
+    /// Bytes per second of the last stop-copy, nil before one.
+    public var stopCopyRate: Double? {
+        state.withLock { $0.stopCopyRate }
+    }
+
+    /// The rate the device itself delivers at: the lower of the known rates, nil when none is known.
+    public var ownRate: Double? {
+        switch (readRate, stopCopyRate) {
+        case (let read?, let stopCopy?): min(read, stopCopy)
+        case (let read?, nil): read
+        case (nil, let stopCopy): stopCopy
+        }
+    }
+}
