@@ -261,13 +261,16 @@ enum PacketSocket {
         }
     }
 
-    /// Copies `from` to `to` until either side ends, then ends `to`'s writing side.
-    static func pump(from: Int32, to: Int32) {
+    /// Copies `from` to `to` until either side ends, then ends `to`'s writing side. `pace`, when given, is called
+    /// with each chunk's size before it is written on (it may sleep to slow the link down).
+    static func pump(from: Int32, to: Int32, pace: ((Int) -> Void)? = nil) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let got = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress!, $0.count, 0) }
             if got < 0 && errno == EINTR { continue }
-            guard got > 0, (try? write(to, Array(buffer[..<got]))) != nil else { break }
+            guard got > 0 else { break }
+            pace?(got)
+            guard (try? write(to, Array(buffer[..<got]))) != nil else { break }
         }
         shutdown(to, Int32(SHUT_WR))
     }

@@ -1,0 +1,129 @@
+import Glibc
+import JSON
+import Testing
+import VMigTesting
+
+/// Migrations that must converge with default parameters (no `avail-switchover-bandwidth`), between two spawned
+/// `vmigd` processes: the switchover decision models the devices' stop-copy state moving in parallel.
+@Suite("Convergence between two vmigd processes", .serialized)
+struct ConvergenceIntegrationTests {
+    private func devicePair(memory: String, devices: [String], sourceExtra: [String] = []) throws -> MigrationPair {
+        let arguments = devices.flatMap { ["--device", $0] }
+        return try MigrationPair(memory: memory, sourceArguments: arguments + sourceExtra, destinationArguments: arguments)
+    }
+
+    private func expectIdentical(_ pair: MigrationPair) throws {
+        let (source, destination) = try pair.digests()
+        #expect(source == destination, "digests differ: \(source) vs \(destination)")
+    }
+
+    /// The report's case: 256 MiB of RAM dirtied at 10 MiB/s, two devices of 32 and 16 MiB, multifd with 4 channels
+    /// over a Unix socket. It used to stay active forever, syncing the dirty log about 200 times a second.
+    @Test func twoDevicesAndADirtyingGuestConvergeWithDefaults() throws {
+        let pair = try devicePair(
+            memory: "256M", devices: ["vfio-pci,id=gpu0,x-state-size=32M", "vfio-pci,id=gpu1,x-state-size=16M"],
+            sourceExtra: ["--dirty-rate", "10M"])
+        try pair.setCapabilities(["multifd": true])
+        try pair.setParameters(["multifd-channels": 4])
+        let info = try pair.migrate(to: pair.unixURI(), timeout: 90)
+        try expectIdentical(pair)
+        let totalTime = info["total-time"]?.uint64Value ?? 0
+        let syncs = info["ram"]?["dirty-sync-count"]?.uint64Value ?? .max
+        #expect(syncs <= totalTime / 100 + 3, "\(syncs) dirty syncs in \(totalTime) ms")
+    }
+
+    /// Four devices of 256 MiB at 1 GiB/s each need about 250 ms in parallel: they fit a 1,500 ms limit.
+    @Test func fourLargeDevicesFitTheirLimitInParallel() throws {
+        let device = { (id: String) in "vfio-pci,id=\(id),x-state-size=256M,x-read-bandwidth=1G,x-write-bandwidth=1G" }
+        let pair = try devicePair(memory: "64M", devices: ["gpu0", "gpu1", "gpu2", "gpu3"].map(device))
+        try pair.setCapabilities(["multifd": true])
+        try pair.setParameters(["multifd-channels": 4, "downtime-limit": 1500])
+        let info = try pair.migrate(to: pair.unixURI(), timeout: 120)
+        try expectIdentical(pair)
+        #expect(info["vfio"]?["transferred"]?.uint64Value ?? 0 >= 1 << 30)
+    }
+
+    /// 20 MiB/s of dirtying and 88 MiB of device state, every parameter and capability at its default (the main
+    /// channel carries everything).
+    @Test func dirtyingGuestWithDeviceStateConvergesOnTheMainChannel() throws {
+        let pair = try devicePair(
+            memory: "128M", devices: ["vfio-pci,id=gpu0,x-state-size=64M", "vfio-pci,id=nic0,x-state-size=24M"],
+            sourceExtra: ["--dirty-rate", "20M"])
+        _ = try pair.migrate(to: pair.unixURI(), timeout: 90)
+        try expectIdentical(pair)
+    }
+
+    /// A device too slow for the limit: the migration says so (query-migrate and `info migrate`), waits for the
+    /// next window instead of syncing hundreds of times a second, and completes once the limit is raised.
+    @Test func aDeviceTooSlowForTheLimitIsNamedAndTheThreadWaits() throws {
+        let pair = try devicePair(memory: "64M", devices: ["vfio-pci,id=gpu0,x-state-size=4M,x-precopy-size=1M,x-read-bandwidth=4M"])
+        try pair.setParameters(["max-bandwidth": 0])
+        let target = try pair.listen(pair.unixURI())
+        try pair.src.execute("migrate", ["uri": .string(target)])
+        var info = try pair.waitForStatus(pair.src, ["active"])
+        #expect(Poll.until(timeout: 30, interval: 50_000) {
+            info = (try? pair.src.execute("query-migrate")) ?? info
+            return info["x-switchover-blocker"] != nil
+        })
+        let blocker = info["x-switchover-blocker"]?.stringValue ?? ""
+        #expect(blocker.hasPrefix("device gpu0: "), "\(info)")
+        #expect((info["expected-downtime"]?.uint64Value ?? 0) > 300, "\(info)")
+        let syncsBefore = info["ram"]?["dirty-sync-count"]?.uint64Value ?? 0
+        let started = Clock.now
+        usleep(2_000_000)
+        let later = try pair.src.execute("query-migrate")
+        let elapsed = Clock.now - started
+        let syncs = (later["ram"]?["dirty-sync-count"]?.uint64Value ?? 0) - syncsBefore
+        #expect(Double(syncs) <= elapsed * 10 + 2, "\(syncs) dirty syncs in \(elapsed) s")
+        let text = try pair.src.execute("human-monitor-command", ["command-line": "info migrate"]).stringValue ?? ""
+        #expect(text.contains("switchover blocked by: device gpu0: "), "\(text)")
+        let devices = try pair.src.execute("x-query-vfio-migration").arrayValue ?? []
+        #expect((devices.first?["x-predicted-downtime"]?.uint64Value ?? 0) > 300, "\(devices)")
+        #expect(devices.first?["x-observed-rate"]?.uint64Value != nil, "\(devices)")
+        try pair.src.execute("migrate-set-parameters", ["downtime-limit": 5000])
+        try pair.waitForStatus(pair.src, ["completed"])
+        try pair.waitForStatus(pair.dst, ["completed"])
+        try expectIdentical(pair)
+    }
+
+    /// A guest dirtying four times faster than a 16 MiB/s link: without auto-converge the RAM blocks the
+    /// switchover; with it the throttle climbs (visible in query-migrate) until the migration completes.
+    @Test func autoConvergeThrottlesAGuestFasterThanTheLink() throws {
+        let pair = try MigrationPair(memory: "32M", sourceArguments: ["--dirty-rate", "64M"])
+        try pair.setParameters(["max-bandwidth": 0])
+        let proxy = try ThrottlingProxy(
+            path: pair.directory.path + "/slow.sock", destinationPath: pair.directory.path + "/mig.sock",
+            bytesPerSecond: 16 * 1_048_576)
+        defer { proxy.close() }
+        _ = try pair.listen(pair.unixURI())
+        try pair.src.execute("migrate", ["uri": .string("unix:" + proxy.path)])
+        var info = try pair.src.execute("query-migrate")
+        #expect(Poll.until(timeout: 30, interval: 50_000) {
+            info = (try? pair.src.execute("query-migrate")) ?? info
+            return info["x-switchover-blocker"]?.stringValue?.hasPrefix("RAM: ") == true
+        }, "\(info)")
+        usleep(3_000_000)
+        info = try pair.src.execute("query-migrate")
+        #expect(info["status"] == "active", "\(info)")
+        #expect(info["cpu-throttle-percentage"] == nil)
+        try pair.src.execute("migrate_cancel")
+        try pair.waitForStatus(pair.src, ["cancelled"])
+        try pair.waitForStatus(pair.dst, ["failed"])
+
+        try pair.src.execute("migrate-set-capabilities", ["capabilities": [["capability": "auto-converge", "state": true]]])
+        try pair.src.execute("migrate-set-parameters", ["cpu-throttle-initial": 60, "cpu-throttle-increment": 20])
+        try pair.dst.execute("migrate-incoming", ["uri": .string(pair.unixURI())])
+        try pair.src.execute("migrate", ["uri": .string("unix:" + proxy.path)])
+        var highest: UInt64 = 0
+        let done = Poll.until(timeout: 90, interval: 100_000) {
+            info = (try? pair.src.execute("query-migrate")) ?? info
+            highest = max(highest, info["cpu-throttle-percentage"]?.uint64Value ?? 0)
+            return ["completed", "failed", "cancelled"].contains(info["status"]?.stringValue ?? "")
+        }
+        #expect(done && info["status"] == "completed", "\(info)")
+        #expect(highest >= 60, "highest throttle seen: \(highest)")
+        #expect(info["cpu-throttle-percentage"] == nil)
+        try pair.waitForStatus(pair.dst, ["completed"])
+        try expectIdentical(pair)
+    }
+}
