@@ -79,6 +79,9 @@ final class DemoRunner {
         }
     }
 
+    /// Seconds a device or the link may keep the prediction above `downtime-limit` before the demo raises the
+    /// limit to what the devices need (see ``ConvergenceWatch``).
+    static let raiseLimitAfter = 3.0
     /// Seconds the demo lets a migration report that it cannot converge before cancelling it and failing.
     static let convergenceTimeout = 20.0
 
@@ -92,7 +95,7 @@ final class DemoRunner {
             return false
         }
         var watcher = MigrationWatcher(source: source, destinationSocket: plan.destinationSocket)
-        watcher.convergenceTimeout = Self.convergenceTimeout
+        watcher.convergence = ConvergenceWatch(raiseAfter: Self.raiseLimitAfter, giveUpAfter: Self.convergenceTimeout)
         return try watcher.watch()
     }
 

@@ -11,9 +11,8 @@ struct MigrationWatcher {
     var pollInterval = 0.15
     /// Seconds to wait for `query-migrate` to show the migration at all.
     var startTimeout = 5.0
-    /// When set: seconds the migration may go on reporting that it cannot converge (`x-switchover-blocker`)
-    /// before it is cancelled and the watch fails with the reason (`vmig demo`, which must never hang).
-    var convergenceTimeout: Double?
+    /// What to do about a migration that reports it cannot converge (by default: nothing, keep watching).
+    var convergence = ConvergenceWatch(raiseAfter: nil, giveUpAfter: nil)
 
     /// Watches until the migration ends; true when it completed and no digest differs.
     func watch() throws -> Bool {
@@ -24,7 +23,7 @@ struct MigrationWatcher {
         var sampler = ProgressSampler(caller: source)
         var reference: MigrationProgressSample?
         var cancelRequested = false
-        var stall = ConvergenceStall(timeout: convergenceTimeout)
+        var convergence = self.convergence
         let start = MonotonicClock.now
         while true {
             let sample = try sampler.sample()
@@ -33,10 +32,18 @@ struct MigrationWatcher {
             display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing && !starting)
             if !sample.isOngoing && !starting { return finish(sample) }
             if reference == nil || sample.time - (reference?.time ?? 0) >= 0.5 { reference = sample }
-            if let reason = stall.update(sample), !cancelRequested {
+            switch convergence.update(sample) {
+            case .wait:
+                break
+            case .raiseLimit(let milliseconds, let reason):
+                _ = try? source.execute("migrate-set-parameters", ["downtime-limit": .integer(milliseconds)])
+                display.note("(src) migrate_set_parameter downtime-limit \(milliseconds)   # \(reason)")
+            case .giveUp(let reason) where !cancelRequested:
                 cancelRequested = true
                 _ = try? source.execute("migrate_cancel", [:])
                 display.note("The migration cannot converge: \(reason). Cancelling it.")
+            case .giveUp:
+                break
             }
             let interrupts = InterruptCounter.count - baseline
             if interrupts > 1 {

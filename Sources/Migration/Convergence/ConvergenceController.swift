@@ -39,7 +39,7 @@ final class ConvergenceController {
 
     /// Adds the multifd channels' meters to the link estimate.
     func attach(multifd: MultiFDSender) {
-        link.attach(multifd: multifd.meters)
+        link.attach(multifd: multifd.meter)
     }
 
     /// Precopy begins: the first window, the rate budget and the auto-converge period start now.

@@ -106,7 +106,8 @@ struct DowntimeModel {
         let slowest = prediction.devices.max { $0.milliseconds < $1.milliseconds }
         let deviceTime = slowest?.milliseconds ?? 0
         if let slowest, let rate = slowest.rate, deviceTime >= prediction.ramMilliseconds, deviceTime >= sharedTime {
-            return .device(name: slowest.name, bytes: slowest.bytes, rate: rate)
+            let observed = slowest.observedRate.map { $0 <= rate } ?? false
+            return .device(name: slowest.name, bytes: slowest.bytes, rate: rate, observed: observed)
         }
         let ramLink = prediction.linkRate ?? 0
         if prediction.ramMilliseconds >= sharedTime || !multifd {

@@ -22,8 +22,8 @@ public struct DowntimePrediction: Sendable, Equatable {
     public enum Blocker: Sendable, Equatable {
         /// The RAM still dirty at each sync takes too long over the link.
         case ram(dirtyBytes: UInt64, linkRate: Double, dirtyRate: UInt64)
-        /// A device's stop-copy state takes too long at its rate.
-        case device(name: String, bytes: UInt64, rate: Double)
+        /// A device's stop-copy state takes too long at its rate (`observed`: its own; else its share of the link).
+        case device(name: String, bytes: UInt64, rate: Double, observed: Bool)
         /// Nothing alone: the device state and RAM together exceed what the link carries in the limit.
         case link(bytes: UInt64, linkRate: Double)
     }
@@ -56,9 +56,10 @@ extension DowntimePrediction.Blocker {
         case .ram(let bytes, let rate, let dirtyRate):
             return "RAM: the guest dirties \(Self.size(Double(dirtyRate)))/s; \(Self.size(Double(bytes))) stays dirty, "
                 + "\(Self.milliseconds(Double(bytes), rate)) ms at \(Self.size(rate))/s"
-        case .device(let name, let bytes, let rate):
-            return "device \(name): \(Self.size(Double(bytes))) of stop-copy state at its observed "
-                + "\(Self.size(rate))/s takes \(Self.milliseconds(Double(bytes), rate)) ms"
+        case .device(let name, let bytes, let rate, let observed):
+            return "device \(name): \(Self.size(Double(bytes))) of stop-copy state at "
+                + "\(observed ? "its observed" : "its share of the link,") \(Self.size(rate))/s takes "
+                + "\(Self.milliseconds(Double(bytes), rate)) ms"
         case .link(let bytes, let rate):
             return "link: \(Self.size(Double(bytes))) of device state and RAM at \(Self.size(rate))/s takes "
                 + "\(Self.milliseconds(Double(bytes), rate)) ms"

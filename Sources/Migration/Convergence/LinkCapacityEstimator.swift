@@ -1,21 +1,19 @@
 /// Estimates what the channels can carry from the time their senders spent writing, not from wall time: once
 /// precopy has caught up a 100 ms window only carries what the guest dirtied, and bytes over wall time would
-/// fall to the dirty rate. A window counts as a sample only when the link was in real use in it (every multifd
-/// channel, or the main channel, spent at least `busyShare` of the window writing); the estimate is the median of
+/// fall to the dirty rate. A window counts as a sample only when the link was in real use in it (the senders were
+/// writing for at least `busyShare` of the window, see `ThroughputMeter`); the estimate is the median of
 /// the recent samples, so one stalled or lucky window does not move it. Without a sample yet, the estimate of an
 /// earlier migration in this process stands.
 ///
 /// Owned by the migration thread.
 struct LinkCapacityEstimator {
-    /// Share of a window a channel must spend writing for the window to be a sample.
+    /// Share of a window the senders must spend writing for the window to be a sample.
     static let busyShare = 0.01
     /// Samples kept per kind.
     static let keptSamples = 9
 
     private let mainMeter: ThroughputMeter
-    private var multifdMeters: [ThroughputMeter] = []
-    private var lastMain: (bytes: UInt64, nanoseconds: UInt64) = (0, 0)
-    private var lastMultifd: [(bytes: UInt64, nanoseconds: UInt64)] = []
+    private var multifdMeter: ThroughputMeter?
     private var lastSample = Clock.monotonicNanoseconds()
     private var mainSamples: [Double] = []
     private var multifdSamples: [Double] = []
@@ -25,13 +23,13 @@ struct LinkCapacityEstimator {
     init(main: ThroughputMeter, prior: LinkCapacity) {
         mainMeter = main
         self.prior = prior
-        lastMain = main.totals
+        _ = main.take()
     }
 
-    /// Adds the multifd channels' meters once they exist.
-    mutating func attach(multifd meters: [ThroughputMeter]) {
-        multifdMeters = meters
-        lastMultifd = meters.map(\.totals)
+    /// Adds the multifd channels' shared meter once the channels exist.
+    mutating func attach(multifd meter: ThroughputMeter) {
+        multifdMeter = meter
+        _ = meter.take()
     }
 
     /// Closes a measuring window: takes what each meter recorded since the last call.
@@ -40,16 +38,11 @@ struct LinkCapacityEstimator {
         let window = Double(now &- lastSample)
         lastSample = now
         guard window > 0 else { return }
-        let main = mainMeter.totals
-        if let rate = Self.rate(from: lastMain, to: main, window: window) {
+        if let rate = Self.rate(mainMeter.take(), window: window) {
             Self.keep(rate, in: &mainSamples)
         }
-        lastMain = main
-        let current = multifdMeters.map(\.totals)
-        let rates = zip(lastMultifd, current).map { Self.rate(from: $0, to: $1, window: window) }
-        lastMultifd = current
-        if !rates.isEmpty, rates.allSatisfy({ $0 != nil }) {
-            Self.keep(rates.reduce(0) { $0 + $1! }, in: &multifdSamples)
+        if let meter = multifdMeter, let rate = Self.rate(meter.take(), window: window) {
+            Self.keep(rate, in: &multifdSamples)
         }
     }
 
@@ -58,11 +51,10 @@ struct LinkCapacityEstimator {
         prior.updated(with: LinkCapacity(multifd: Self.median(multifdSamples), main: Self.median(mainSamples)))
     }
 
-    private static func rate(from old: (bytes: UInt64, nanoseconds: UInt64),
-                             to new: (bytes: UInt64, nanoseconds: UInt64), window: Double) -> Double? {
-        let busy = Double(new.nanoseconds &- old.nanoseconds)
+    private static func rate(_ taken: (bytes: UInt64, nanoseconds: UInt64), window: Double) -> Double? {
+        let busy = Double(taken.nanoseconds)
         guard busy >= window * busyShare, busy > 0 else { return nil }
-        return Double(new.bytes &- old.bytes) / busy * 1e9
+        return Double(taken.bytes) / busy * 1e9
     }
 
     private static func keep(_ sample: Double, in samples: inout [Double]) {

@@ -1,34 +1,65 @@
 import Synchronization
 
-/// Bytes a sender wrote and the wall time it spent writing them, counted only for writes large enough to say
-/// something about the link (a header or a SYNC costs a system call, not bandwidth). Read by the migration
-/// thread to estimate what the channels can carry, as opposed to what the guest gave them to carry.
+/// Bytes senders wrote and the wall time during which at least one of them was writing, counted only for writes
+/// large enough to say something about the link (a header, a SYNC or a packet of zero pages costs a system call,
+/// not bandwidth). Shared by the senders of one kind (all multifd channels, or the main channel) and read by the
+/// migration thread to estimate what the channels can carry, as opposed to what the guest gave them to carry.
 ///
-/// One meter per channel; each is written by the one thread that owns the channel.
+/// The time is the union of the writes' intervals, not their sum: parallel channels that wait for the same two
+/// CPUs must not count as twice the link, and gaps in which no sender had work do not count at all.
 final class ThroughputMeter: Sendable {
     /// Writes smaller than this are not timed.
     static let minimumBytes = 64 << 10
+    /// Intervals kept between two readings (older ones are merged away).
+    static let maximumIntervals = 4096
 
-    private let bytes = Atomic<UInt64>(0)
-    private let nanoseconds = Atomic<UInt64>(0)
+    private struct State {
+        var bytes: UInt64 = 0
+        var intervals: [(start: UInt64, end: UInt64)] = []
+    }
+
+    private let state = Mutex(State())
 
     /// Runs `write`, which puts `count` bytes on the channel, and accounts for it when `count` is large enough.
     func measure<T>(bytes count: Int, _ write: () throws -> T) rethrows -> T {
         guard count >= Self.minimumBytes else { return try write() }
         let start = Clock.monotonicNanoseconds()
         let result = try write()
-        record(bytes: count, nanoseconds: Clock.monotonicNanoseconds() - start)
+        record(bytes: count, start: start, end: Clock.monotonicNanoseconds())
         return result
     }
 
-    /// Adds one timed write.
-    func record(bytes count: Int, nanoseconds elapsed: UInt64) {
-        bytes.wrappingAdd(UInt64(count), ordering: .relaxed)
-        nanoseconds.wrappingAdd(elapsed, ordering: .relaxed)
+    /// Adds one write of `count` bytes that lasted from `start` to `end` (monotonic nanoseconds).
+    func record(bytes count: Int, start: UInt64, end: UInt64) {
+        state.withLock {
+            $0.bytes &+= UInt64(count)
+            $0.intervals.append((start, max(start, end)))
+            if $0.intervals.count > Self.maximumIntervals {
+                $0.intervals = Self.merged($0.intervals)
+            }
+        }
     }
 
-    /// The running totals: timed bytes and the nanoseconds spent writing them.
-    var totals: (bytes: UInt64, nanoseconds: UInt64) {
-        (bytes.load(ordering: .relaxed), nanoseconds.load(ordering: .relaxed))
+    /// What was recorded since the last call: bytes, and the nanoseconds during which some write was under way.
+    func take() -> (bytes: UInt64, nanoseconds: UInt64) {
+        let (bytes, intervals) = state.withLock { state in
+            defer { state = State() }
+            return (state.bytes, state.intervals)
+        }
+        let busy = Self.merged(intervals).reduce(UInt64(0)) { $0 &+ ($1.end - $1.start) }
+        return (bytes, busy)
+    }
+
+    /// The union of `intervals` as disjoint, sorted intervals.
+    static func merged(_ intervals: [(start: UInt64, end: UInt64)]) -> [(start: UInt64, end: UInt64)] {
+        var result: [(start: UInt64, end: UInt64)] = []
+        for interval in intervals.sorted(by: { $0.start < $1.start }) {
+            if let last = result.last, interval.start <= last.end {
+                result[result.count - 1].end = max(last.end, interval.end)
+            } else {
+                result.append(interval)
+            }
+        }
+        return result
     }
 }

@@ -13,8 +13,6 @@ final class MultiFDSendChannel: Sendable {
     let wake = Semaphore()
     /// Posted by the thread once its SYNC packet is written.
     let syncDone = Semaphore()
-    /// Times the channel's packets, for the link estimate.
-    let meter = ThroughputMeter()
 
     init(id: UInt8, connection: SocketConnection) {
         self.id = id

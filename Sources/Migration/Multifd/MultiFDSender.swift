@@ -46,10 +46,8 @@ public final class MultiFDSender: Sendable {
         }
     }
 
-    /// The channels' meters, for the link estimate.
-    var meters: [ThroughputMeter] {
-        channels.map(\.meter)
-    }
+    /// Times the channels' packets together, for the link estimate.
+    let meter = ThroughputMeter()
 
     /// True once a channel failed or the send path was shut down.
     public var hasFailed: Bool {
@@ -255,13 +253,13 @@ public final class MultiFDSender: Sendable {
             let start = Clock.monotonicNanoseconds()
             let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
             if result.bytes >= ThroughputMeter.minimumBytes {
-                channel.meter.record(bytes: result.bytes, nanoseconds: Clock.monotonicNanoseconds() - start)
+                meter.record(bytes: result.bytes, start: start, end: Clock.monotonicNanoseconds())
             }
             counters.multifdBytes.add(result.bytes)
             counters.addPages(normal: result.normal, zero: result.zero)
         case .deviceState:
             let size = MultiFDWire.deviceStateHeaderSize + slot.payload.count
-            counters.multifdBytes.add(try channel.meter.measure(bytes: size) {
+            counters.multifdBytes.add(try meter.measure(bytes: size) {
                 try worker.sendDeviceState(slot, on: channel.connection)
             })
             recycleDeviceStateBuffer(slot.takePayload())
