@@ -93,6 +93,7 @@ public final class MigrationEngine: Sendable {
             }
             current = session
         }
+        host.outgoingStarting()
         try session.start()
     }
 

@@ -249,6 +249,7 @@ public final class MultiFDSender: Sendable {
             let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
             let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
             counters.multifdBytes.add(result.bytes)
+            counters.ramBytes.add(result.bytes)
             counters.addPages(normal: result.normal, zero: result.zero)
         case .deviceState:
             counters.multifdBytes.add(try worker.sendDeviceState(slot, on: channel.connection))
