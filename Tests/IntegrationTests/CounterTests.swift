@@ -14,12 +14,8 @@ struct CounterTests {
 
     @Test("multifd: transferred, multifd-bytes, RAM bytes and pages, vfio.transferred match the proxy")
     func multifdCountersMatchTheWire() throws {
-        let (pair, proxy) = try proxiedPair(multifd: true)
-        defer { proxy.close() }
-        let info = try migrate(pair, through: proxy)
+        let (pair, info, wire) = try migrateThroughProxy(multifd: true)
         let ram = info["ram"] ?? .emptyObject
-        let wire = proxy.snapshot
-        print("multifd counts: \(wire) | query-migrate: \(info)")
         #expect(wire.channels == 3)
         #expect(ram.number("transferred") == Double(wire.total))
         #expect(ram.number("multifd-bytes") == Double(wire.multifd))
@@ -35,12 +31,8 @@ struct CounterTests {
 
     @Test("main channel: transferred matches the proxy; RAM bytes hold the pages and no device state")
     func mainChannelCountersMatchTheWire() throws {
-        let (pair, proxy) = try proxiedPair(multifd: false)
-        defer { proxy.close() }
-        let info = try migrate(pair, through: proxy)
+        let (pair, info, wire) = try migrateThroughProxy(multifd: false)
         let ram = info["ram"] ?? .emptyObject
-        let wire = proxy.snapshot
-        print("main-channel counts: \(wire) | query-migrate: \(info)")
         #expect(wire.channels == 0 && wire.multifd == 0)
         #expect(ram.number("transferred") == Double(wire.main))
         #expect(ram.number("multifd-bytes") == 0)
@@ -96,8 +88,10 @@ struct CounterTests {
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
     }
 
-    /// 24 MiB of guest RAM dirtied at 4 MiB/s and the two devices, the destination listening behind the proxy.
-    private func proxiedPair(multifd: Bool) throws -> (MigrationPair, CountingProxy) {
+    /// Migrates 24 MiB of guest RAM dirtied at 4 MiB/s and the two devices (multifd on 3 channels, or the main
+    /// channel only) to a destination listening behind a counting proxy; returns the source's final
+    /// `query-migrate` and the proxy's counts.
+    private func migrateThroughProxy(multifd: Bool) throws -> (MigrationPair, JSONValue, CountingProxy.Counts) {
         let devices = Self.devices.flatMap { ["--device", $0] }
         let pair = try MigrationPair(
             memory: "24M", sourceArguments: devices + ["--dirty-rate", "4M"], destinationArguments: devices)
@@ -105,15 +99,14 @@ struct CounterTests {
         try pair.setParameters(["multifd-channels": 3, "max-bandwidth": 0])
         let destination = pair.directory.path + "/dst.sock"
         _ = try pair.listen("unix:" + destination)
-        return (pair, try CountingProxy(path: pair.directory.path + "/proxy.sock", destinationPath: destination))
-    }
-
-    private func migrate(_ pair: MigrationPair, through proxy: CountingProxy) throws -> JSONValue {
+        let proxy = try CountingProxy(path: pair.directory.path + "/proxy.sock", destinationPath: destination)
+        defer { proxy.close() }
         try pair.src.execute("migrate", ["uri": .string("unix:" + proxy.path)])
         let info = try pair.waitForStatus(pair.src, ["completed", "failed"])
         #expect(info["status"] == "completed", "\(info)")
         try pair.waitForStatus(pair.dst, ["completed"])
-        return info
+        print("\(multifd ? "multifd" : "main channel"): proxy counted \(proxy.snapshot); query-migrate \(info)")
+        return (pair, info, proxy.snapshot)
     }
 
     private func device(_ client: QMPTestClient) throws -> JSONValue {
