@@ -1,7 +1,8 @@
 import JSON
 
 /// Draws live migration progress as text lines: a status line, a RAM bar and one bar per VFIO device with
-/// bytes, rate and phase. A device's bar counts its data stream (``DeviceTransferProgress``). Rates come from
+/// bytes, rate and phase. The RAM bar's bytes and rate are of guest pages only (``MigrationProgressSample/ramBytesSent``);
+/// a device's bar counts its data stream (``DeviceTransferProgress``). Rates come from
 /// the difference between two samples; a row with nothing left to move (and every row once the migration has
 /// ended) shows no rate.
 public enum MigrationProgressRenderer {
@@ -42,15 +43,16 @@ public enum MigrationProgressRenderer {
 
     private static func ramLine(_ sample: MigrationProgressSample, previous: MigrationProgressSample?, interval: Double) -> String {
         let ram = sample.info["ram"] ?? .emptyObject
-        var rate = ram.number("mbps") * 1_000_000 / 8
-        if let previous, interval > 0, sample.ramTransferred >= previous.ramTransferred {
-            rate = Double(sample.ramTransferred - previous.ramTransferred) / interval
+        // Guest-page bytes only: `mbps` and `transferred` count every channel's bytes, device state included.
+        var rate = 0.0
+        if let previous, interval > 0, sample.ramBytesSent >= previous.ramBytesSent {
+            rate = Double(sample.ramBytesSent - previous.ramBytesSent) / interval
         }
         let moved = ram.unsigned("total") - min(ram.unsigned("total"), ram.unsigned("remaining"))
         return row(
             name: "RAM", width: 5, fraction: sample.ramFraction,
             amount: "\(ByteCountFormatter.string(moved)) / \(ByteCountFormatter.string(ram.unsigned("total")))",
-            rate: sample.isOngoing ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramTransferred))")
+            rate: sample.isOngoing ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramBytesSent))")
     }
 
     private static func deviceLine(

@@ -1,16 +1,23 @@
 import JSON
 
-/// The report printed when a watched migration ends: outcome, total time, downtime, throughput, bytes per
-/// device (its data stream, as on its bar, with its state size beside), and the integrity check.
+/// The report printed when a watched migration ends: outcome, total time, downtime, throughput, bytes on the
+/// wire, RAM and VFIO bytes, bytes per device (its data stream, as on its bar, with its state size beside), and
+/// the integrity check. Every figure is the `query-migrate` field of the same meaning, as `info migrate` shows it.
 public enum MigrationSummary {
     /// The lines for the final sample; the integrity line appears only for a completed migration.
     public static func lines(_ sample: MigrationProgressSample, integrity: IntegrityCheck) -> [String] {
         let info = sample.info
         var lines = [headline(info)]
-        lines.append(field("total time", "\(info.unsigned("total-time")) ms (setup \(info.unsigned("setup-time")) ms)"))
+        if sample.figuresAreCarried { lines.append(field("figures", "as last reported while the migration ran")) }
+        if info.has("total-time") {
+            lines.append(field("total time", "\(info.unsigned("total-time")) ms (setup \(info.unsigned("setup-time")) ms)"))
+        }
         if info.has("downtime") { lines.append(field("downtime", "\(info.unsigned("downtime")) ms")) }
-        lines.append(field("throughput", throughput(info)))
-        if let ram = info["ram"] { lines.append(field("RAM", ramText(ram))) }
+        if let ram = info["ram"] {
+            lines.append(field("throughput", throughput(ram)))
+            lines.append(field("transferred", transferredText(ram)))
+            lines.append(field("RAM", ramText(ram, sent: sample.ramBytesSent)))
+        }
         if let vfio = info["vfio"] {
             lines.append(field("VFIO", "\(ByteCountFormatter.string(vfio.unsigned("transferred"))) transferred"))
         }
@@ -37,13 +44,18 @@ public enum MigrationSummary {
         "  " + MigrationProgressRenderer.pad(name + ":", 13) + " " + value
     }
 
-    /// RAM plus VFIO bytes over the total time: `1.2 GiB/s (10066.3 mbps)`.
-    static func throughput(_ info: JSONValue) -> String {
-        let bytes = (info["ram"] ?? .emptyObject).unsigned("transferred") + (info["vfio"] ?? .emptyObject).unsigned("transferred")
-        let seconds = Double(info.unsigned("total-time")) / 1000
-        guard seconds > 0 else { return "-" }
-        let rate = Double(bytes) / seconds
-        return "\(ByteCountFormatter.rate(rate)) (\(CFormat.fixed(rate * 8 / 1_000_000, decimals: 1)) mbps)"
+    /// `ram.mbps`, the throughput `info migrate` shows, also in bytes: `1.2 GiB/s (10066.3 mbps)`. Once completed
+    /// it is QEMU's: every byte on every channel over the total time less the setup time.
+    static func throughput(_ ram: JSONValue) -> String {
+        let mbps = ram.number("mbps")
+        return "\(ByteCountFormatter.rate(mbps * 1_000_000 / 8)) (\(CFormat.fixed(mbps, decimals: 1)) mbps)"
+    }
+
+    /// `257.1 MiB on all channels, 257.0 MiB of it over multifd`: `ram.transferred` and `ram.multifd-bytes`.
+    private static func transferredText(_ ram: JSONValue) -> String {
+        let all = ByteCountFormatter.string(ram.unsigned("transferred"))
+        let multifd = ByteCountFormatter.string(ram.unsigned("multifd-bytes"))
+        return "\(all) on all channels, \(multifd) of it over multifd"
     }
 
     /// `257.5 MiB of 257.5 MiB device data read (256.0 MiB state, multifd)`.
@@ -54,10 +66,17 @@ public enum MigrationSummary {
         return "\(done) of \(progress.totalText) device data \(progress.verb) (\(state) state, \(progress.modeText))"
     }
 
-    private static func ramText(_ ram: JSONValue) -> String {
-        let transferred = ByteCountFormatter.string(ram.unsigned("transferred"))
+    /// `1.1 MiB sent for 1.0 GiB of guest RAM (precopy 1.0 MiB, downtime 64.0 KiB; 200 normal, 261888 zero pages),
+    /// 2 dirty syncs`: guest-page bytes only.
+    private static func ramText(_ ram: JSONValue, sent: UInt64) -> String {
         let total = ByteCountFormatter.string(ram.unsigned("total"))
-        let multifd = ByteCountFormatter.string(ram.unsigned("multifd-bytes"))
-        return "\(transferred) sent for \(total) of guest RAM, \(ram.unsigned("dirty-sync-count")) dirty syncs, \(multifd) over multifd"
+        var split = [("precopy", "precopy-bytes"), ("downtime", "downtime-bytes"), ("postcopy", "postcopy-bytes")]
+            .filter { ram.unsigned($0.1) > 0 }
+            .map { "\($0.0) \(ByteCountFormatter.string(ram.unsigned($0.1)))" }
+            .joined(separator: ", ")
+        if !split.isEmpty { split += "; " }
+        let pages = "\(ram.unsigned("normal")) normal, \(ram.unsigned("duplicate")) zero pages"
+        return "\(ByteCountFormatter.string(sent)) sent for \(total) of guest RAM (\(split)\(pages)), "
+            + "\(ram.unsigned("dirty-sync-count")) dirty syncs"
     }
 }

@@ -34,6 +34,13 @@ public final class VMHost: MigrationHost {
     /// One handler per VFIO device (RAM is the engine's own).
     public var saveHandlers: [any SaveStateHandler] { devices.saveStateHandlers }
 
+    /// Source, at `migrate`: the devices' progress of an earlier migration (either role) is cleared.
+    public func outgoingStarting() {
+        for device in devices.devices {
+            device.clearMigrationProgress()
+        }
+    }
+
     /// Source, at switchover: the VM stops (`STOP` if it ran) and goes to `finish-migrate`.
     public func stopForSwitchover() {
         stateBeforeSwitchover.withLock { $0 = vm.runState }

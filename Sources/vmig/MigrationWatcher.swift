@@ -22,11 +22,15 @@ struct MigrationWatcher {
         var display = ProgressDisplay()
         var sampler = ProgressSampler(caller: source)
         var reference: MigrationProgressSample?
+        var lastWithFigures: MigrationProgressSample?
         var cancelRequested = false
         var convergence = self.convergence
         let start = MonotonicClock.now
         while true {
-            let sample = try sampler.sample()
+            var sample = try sampler.sample()
+            if sample.hasFigures { lastWithFigures = sample }
+            // A failed or cancelled migration's reply has no figures: the final frame and the summary keep the last.
+            sample = sample.keepingFigures(of: lastWithFigures)
             // Like QEMU's HMP, a reply without a status means the migration has not shown up yet.
             let starting = sample.status == "none" && MonotonicClock.now - start < startTimeout
             display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing && !starting)

@@ -84,21 +84,80 @@ struct MigrationProgressTests {
             "Migration completed",
             "  total time:   1212 ms (setup 4 ms)",
             "  downtime:     35 ms",
-            "  throughput:   212.1 MiB/s (1779.0 mbps)",
-            "  RAM:          1.0 MiB sent for 1.0 GiB of guest RAM, 2 dirty syncs, 2.0 MiB over multifd",
+            "  throughput:   872.8 KiB/s (7.2 mbps)",
+            "  transferred:  1.0 MiB on all channels, 2.0 MiB of it over multifd",
+            "  RAM:          1.0 MiB sent for 1.0 GiB of guest RAM (precopy 1.0 MiB; 512 normal, 261632 zero pages), 2 dirty syncs",
             "  VFIO:         256.0 MiB transferred",
             "  gpu0:         257.5 MiB of 257.5 MiB device data read (256.0 MiB state, multifd)",
             "  integrity:    OK: RAM and 1 device digest identical on source and destination (ram 5f0c1a2b3c4d5e6f…)",
         ])
     }
 
-    @Test func summaryOfAFailedMigration() {
+    /// A real run's figures: 512 MiB of zero-filled RAM and one 256 MiB device over multifd. Nearly every byte on
+    /// the wire is device state; the RAM line counts guest pages only (zero pages are headers in RAM packets).
+    private static let zeroRAMWithDevice: JSONValue = [
+        "status": "completed", "total-time": 5899, "downtime": 5468, "setup-time": 5,
+        "ram": [
+            "transferred": 271_462_912, "remaining": 0, "total": 536_870_912, "duplicate": 131_072, "normal": 0,
+            "normal-bytes": 0, "mbps": 368.4630, "dirty-sync-count": 12, "page-size": 4096,
+            "multifd-bytes": 271_461_888, "pages-per-second": 0, "precopy-bytes": 1_376_256, "downtime-bytes": 0,
+            "postcopy-bytes": 0,
+        ],
+        "vfio": ["transferred": 270_012_416],
+    ]
+
+    @Test func summaryRAMLineCountsGuestPagesOnly() {
+        let sample = MigrationProgressSample(time: 3, info: Self.zeroRAMWithDevice, devices: [])
+        let lines = MigrationSummary.lines(sample, integrity: .skipped("no destination"))
+        #expect(lines.contains(
+            "  RAM:          1.3 MiB sent for 512.0 MiB of guest RAM (precopy 1.3 MiB; 0 normal, 131072 zero pages), 12 dirty syncs"))
+        #expect(lines.contains("  transferred:  258.9 MiB on all channels, 258.9 MiB of it over multifd"))
+        #expect(lines.contains("  VFIO:         257.5 MiB transferred"))
+        let frame = MigrationProgressRenderer.lines(sample, previous: nil)
+        #expect(frame[1] == "RAM   [########################] 100%   512.0 MiB / 512.0 MiB              sent 1.3 MiB")
+    }
+
+    /// The summary's throughput is `info migrate`'s figure (QEMU's `mbps`: every byte over total less setup time).
+    @Test func summaryThroughputIsInfoMigratesThroughput() throws {
+        let sample = MigrationProgressSample(time: 3, info: Self.zeroRAMWithDevice, devices: [])
+        #expect(MigrationSummary.lines(sample, integrity: .skipped("no destination"))
+            .contains("  throughput:   43.9 MiB/s (368.5 mbps)"))
+        let server = FakeQMPCaller()
+        server.replies["query-migrate"] = Self.zeroRAMWithDevice
+        #expect(try server.run("info migrate").text.contains("\nthroughput: 368.46 mbps\n"))
+    }
+
+    /// `query-migrate` has no figures once a migration failed or was cancelled (as in QEMU): the final frame and the
+    /// summary keep the last ones seen while it ran instead of falling back to `0 ms` and `0 B / 0 B`.
+    @Test func anEndedMigrationKeepsTheLastFigures() {
+        let running = MigrationProgressSample(time: 1, info: CannedReplies.activeMigration, devices: [])
+        let failed = MigrationProgressSample(
+            time: 1.2, info: ["status": "failed", "error-desc": "Connection reset by peer"], devices: [])
+            .keepingFigures(of: running)
+        #expect(failed.figuresAreCarried && failed.status == "failed")
+        #expect(MigrationProgressRenderer.lines(failed, previous: running) == [
+            "status: failed  time: 812 ms  dirty syncs: 3",
+            "RAM   [##################......]  75%     768.0 MiB / 1.0 GiB              sent 512.0 MiB",
+        ])
+        #expect(MigrationSummary.lines(failed, integrity: .skipped("the migration did not complete")) == [
+            "Migration failed: Connection reset by peer",
+            "  figures:      as last reported while the migration ran",
+            "  total time:   812 ms (setup 3 ms)",
+            "  throughput:   630.5 MiB/s (5289.3 mbps)",
+            "  transferred:  512.0 MiB on all channels, 512.0 MiB of it over multifd",
+            "  RAM:          512.0 MiB sent for 1.0 GiB of guest RAM (precopy 512.0 MiB; 131072 normal, 1000 zero pages), 3 dirty syncs",
+            "  VFIO:         0 B transferred",
+        ])
+        let completed = MigrationProgressSample(time: 2, info: CannedReplies.completedMigration, devices: [])
+        #expect(!completed.keepingFigures(of: running).figuresAreCarried)
+    }
+
+    @Test func summaryOfAMigrationThatFailedBeforeAnyFigures() {
         let sample = MigrationProgressSample(
-            time: 3, info: ["status": "failed", "error-desc": "Connection refused", "total-time": 5], devices: [])
+            time: 3, info: ["status": "failed", "error-desc": "Connection refused"], devices: [])
+        #expect(sample.keepingFigures(of: nil).info == sample.info)
         #expect(MigrationSummary.lines(sample, integrity: .skipped("the migration did not complete")) == [
             "Migration failed: Connection refused",
-            "  total time:   5 ms (setup 0 ms)",
-            "  throughput:   0 B/s (0.0 mbps)",
         ])
     }
 

@@ -24,13 +24,10 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         case duplicateFirstPacket
     }
 
-    /// The socket the source migrates to.
-    let path: String
-    private let destinationPath: String
     private let devices: Int
     private let release: Release
-    private let listener: Int32
     private let state = Mutex(State())
+    private var proxy: ChannelProxy?
 
     private struct State {
         /// Destination ends of the multifd channels, in the order they connected.
@@ -44,89 +41,43 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         /// Set when the set is complete (one thread releases it); `released` once everything held went out.
         var releasing = false
         var released = false
-        var descriptors: [Int32] = []
     }
 
     /// Starts listening on `path` and forwarding to `destinationPath`.
     init(path: String, destinationPath: String, devices: Int, release: Release) throws {
-        self.path = path
-        self.destinationPath = destinationPath
         self.devices = devices
         self.release = release
-        listener = try UnixSocketListener.listen(at: path, backlog: 16)
-        Thread.detachNewThread { [self] in acceptLoop() }
+        proxy = try ChannelProxy(path: path, destinationPath: destinationPath) { [weak self] hello, source, destination in
+            try self?.forwardMultifd(from: source, to: ForwardedChannel(fd: destination), hello: hello)
+        }
     }
+
+    /// The socket the source migrates to.
+    var path: String { proxy?.path ?? "" }
 
     /// Whether the held packets were sent on.
     var hasReleased: Bool { state.withLock { $0.released } }
 
     /// Shuts every socket down (the threads then end).
     func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in state.withLock({ $0.descriptors }) { shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
-    deinit {
-        close()
-        Glibc.close(listener)
-        for fd in state.withLock({ $0.descriptors }) { Glibc.close(fd) }
-        unlink(path)
+        proxy?.close()
     }
 
     // MARK: Connections
 
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            track(fd)
-            Thread.detachNewThread { [self] in serve(fd) }
-        }
-    }
-
-    private func track(_ fd: Int32) {
-        state.withLock { $0.descriptors.append(fd) }
-    }
-
-    private func serve(_ source: Int32) {
-        guard let magic = try? PacketSocket.read(source, count: 4),
-            let destination = try? UnixSocketConnector.connect(to: destinationPath)
-        else { return }
-        track(destination)
-        if magic == Array("QEVM".utf8) {
-            try? PacketSocket.write(destination, magic)
-            Thread.detachNewThread { PacketSocket.pump(from: destination, to: source) }
-            PacketSocket.pump(from: source, to: destination)
-        } else {
-            try? forwardMultifd(from: source, to: ForwardedChannel(fd: destination), magic: magic)
-        }
-    }
-
     /// The hello, then packet after packet: device-state packets are held, others pass unless the channel holds.
-    private func forwardMultifd(from source: Int32, to channel: ForwardedChannel, magic: [UInt8]) throws {
-        try channel.send([magic + PacketSocket.read(source, count: Self.helloSize - 4)])
+    private func forwardMultifd(from source: Int32, to channel: ForwardedChannel, hello: [UInt8]) throws {
+        try channel.send([hello])
         let index = state.withLock { state in
             state.channels.append(channel)
             return state.channels.count - 1
         }
         while true {
-            let header = try PacketSocket.read(source, count: Self.packetHeaderSize)
-            if PacketSocket.be32(header, at: 8) & Self.deviceStateFlag != 0 {
-                let packetHeader = header + (try PacketSocket.read(source, count: Self.deviceStateHeaderSize - Self.packetHeaderSize))
-                let size = Int(PacketSocket.be32(packetHeader, at: 272))
-                guard size <= Self.maxPayload else { throw PacketSocket.Closed() }
-                let payload = try PacketSocket.read(source, count: size)
-                hold(packetHeader + payload, channel: index)
+            let packet = try MultifdPacket.read(from: source)
+            if packet.isDeviceState {
+                hold(packet.bytes, channel: index)
             } else {
-                let packetHeader = header + (try PacketSocket.read(source, count: Self.ramHeaderSize - Self.packetHeaderSize))
-                let size = Int(PacketSocket.be32(packetHeader, at: 20))
-                guard size <= Self.maxRAMPayload else { throw PacketSocket.Closed() }
-                let pages = try PacketSocket.read(source, count: size)
-                try pass(packetHeader + pages, channel: index)
+                try pass(packet.bytes, channel: index)
             }
         }
     }
@@ -145,8 +96,8 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
 
     private func hold(_ packet: [UInt8], channel index: Int) {
         let idstr = String(decoding: packet[12..<268].prefix { $0 != 0 }, as: UTF8.self)
-        let idx = PacketSocket.be32(packet, at: Self.deviceStateHeaderSize + 4)
-        let isConfig = PacketSocket.be32(packet, at: Self.deviceStateHeaderSize + 8) & 1 != 0
+        let idx = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 4)
+        let isConfig = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 8) & 1 != 0
         let complete = state.withLock { state -> Bool in
             if state.tails[index] == nil { state.tails[index] = [] }
             state.held[idstr, default: [:]][idx] = packet
@@ -200,18 +151,6 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
             return [first] + data.flatMap { $0.packets + [$0.config] }
         }
     }
-
-    // MARK: Wire sizes (migration/multifd.h)
-
-    private static let helloSize = 64
-    private static let packetHeaderSize = 12
-    private static let deviceStateHeaderSize = 276
-    private static let ramHeaderSize = 320 + 8 * 128
-    private static let deviceStateFlag: UInt32 = 0x40
-    /// vmigd's bound on a device-state payload; anything larger ends the channel instead of being allocated.
-    private static let maxPayload = 64 << 20
-    /// A RAM packet carries at most 128 pages of 4 KiB.
-    private static let maxRAMPayload = 128 * 4096
 }
 
 /// The destination end of one forwarded multifd channel; whole packets are written under its lock.
@@ -234,49 +173,3 @@ final class ForwardedChannel: @unchecked Sendable {
         try PacketSocket.write(fd, packet)
     }
 }
-
-/// Blocking whole-buffer socket I/O for the proxy.
-enum PacketSocket {
-    struct Closed: Error {}
-
-    static func read(_ fd: Int32, count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + done, count - done, Int32(MSG_WAITALL)) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw Closed() }
-            done += got
-        }
-        return bytes
-    }
-
-    static func write(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var done = 0
-        while done < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL)) }
-            if sent < 0 && errno == EINTR { continue }
-            guard sent > 0 else { throw Closed() }
-            done += sent
-        }
-    }
-
-    /// Copies `from` to `to` until either side ends, then ends `to`'s writing side. `pace`, when given, is called
-    /// with each chunk's size before it is written on (it may sleep to slow the link down).
-    static func pump(from: Int32, to: Int32, pace: ((Int) -> Void)? = nil) {
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress!, $0.count, 0) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { break }
-            pace?(got)
-            guard (try? write(to, Array(buffer[..<got]))) != nil else { break }
-        }
-        shutdown(to, Int32(SHUT_WR))
-    }
-
-    static func be32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
-        bytes[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
-    }
-}
-

@@ -6,6 +6,10 @@ final class MigrationCounters: Sendable {
     let mainBytes = ByteCounter()
     /// Bytes written on multifd channels (hello, headers, page data, device state).
     let multifdBytes = ByteCounter()
+    /// Bytes of the records and packets that carry guest pages, on any channel: main-stream page records (header,
+    /// block name, page data or the zero byte) and multifd RAM packets (header, offsets, page data). Not the
+    /// section framing, SYNC packets or device state. Split into precopy and downtime bytes at the stop.
+    let ramBytes = ByteCounter()
     let normalPages = Atomic<UInt64>(0)
     let zeroPages = Atomic<UInt64>(0)
     let dirtySyncCount = Atomic<UInt64>(0)
@@ -29,8 +33,8 @@ final class MigrationCounters: Sendable {
         var setupTime: UInt64 = 0
         var totalTime: UInt64?
         var downtime: UInt64?
-        /// Transferred bytes when the VM stopped (precopy bytes); nil while running.
-        var transferredAtStop: UInt64?
+        /// `ramBytes` when the VM stopped (the precopy bytes); nil while running.
+        var ramBytesAtStop: UInt64?
         /// The latest downtime prediction (from the last dirty sync).
         var prediction: DowntimePrediction?
     }
@@ -38,6 +42,12 @@ final class MigrationCounters: Sendable {
     /// Bytes sent on all channels.
     var transferred: UInt64 {
         mainBytes.value &+ multifdBytes.value
+    }
+
+    /// The VM stopped for the switchover: RAM bytes from now on are downtime bytes.
+    func markVMStopped() {
+        let sent = ramBytes.value
+        derived.withLock { $0.ramBytesAtStop = sent }
     }
 
     func addPages(normal: Int, zero: Int) {
@@ -58,11 +68,13 @@ final class MigrationCounters: Sendable {
         ram.dirtySyncCount = dirtySyncCount.load(ordering: .relaxed)
         ram.multifdBytes = multifdBytes.value
         ram.pagesPerSecond = values.pagesPerSecond
-        if let atStop = values.transferredAtStop {
+        // QEMU's `ram_transferred_add`: RAM bytes sent while the VM ran are precopy bytes, the rest downtime bytes.
+        let ramSent = ramBytes.value
+        if let atStop = values.ramBytesAtStop {
             ram.precopyBytes = atStop
-            ram.downtimeBytes = ram.transferred &- atStop
+            ram.downtimeBytes = ramSent &- atStop
         } else {
-            ram.precopyBytes = ram.transferred
+            ram.precopyBytes = ramSent
         }
         if !completed {
             ram.remaining = remainingPages.load(ordering: .relaxed) &* UInt64(GuestMemory.pageSize)

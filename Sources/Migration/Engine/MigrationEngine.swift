@@ -97,6 +97,7 @@ public final class MigrationEngine: Sendable {
             }
             current = session
         }
+        host.outgoingStarting()
         try session.start()
     }
 

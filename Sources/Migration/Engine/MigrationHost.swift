@@ -11,6 +11,9 @@ public protocol MigrationHost: AnyObject, Sendable {
     /// the destination against its own.
     var uuid: [UInt8] { get }
 
+    /// Source, at `migrate`, before the migration thread starts (the status is about to become `setup`): forget
+    /// what an earlier migration left in per-migration figures (device progress), so none of it shows in the new one.
+    func outgoingStarting()
     /// Source, at switchover: stop the VM (pause the guest workload, `STOP` if it was running). Returns once no
     /// guest write can happen any more.
     func stopForSwitchover()
@@ -38,6 +41,8 @@ extension MigrationHost {
     public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
     /// No vCPUs to throttle.
     public func setGuestThrottle(percentage: Int) {}
+    /// Nothing to do.
+    public func outgoingStarting() {}
     /// Nothing to do.
     public func incomingStarted() {}
     /// Nothing to do.

@@ -178,8 +178,7 @@ final class OutgoingRunner {
         stopped = true
         stopRealtime = Clock.realtimeNanoseconds()
         stopMonotonic = Clock.monotonicNanoseconds()
-        let transferred = counters.transferred
-        counters.derived.withLock { $0.transferredAtStop = transferred }
+        counters.markVMStopped()
     }
 
     /// `active` → (`pre-switchover`, wait for `migrate-continue`) → `device`.

@@ -256,6 +256,7 @@ public final class MultiFDSender: Sendable {
                 meter.record(bytes: result.bytes, start: start, end: Clock.monotonicNanoseconds())
             }
             counters.multifdBytes.add(result.bytes)
+            counters.ramBytes.add(result.bytes)
             counters.addPages(normal: result.normal, zero: result.zero)
         case .deviceState:
             let size = MultiFDWire.deviceStateHeaderSize + slot.payload.count

@@ -199,27 +199,31 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         if zeroDetection != .none && memory.isZeroPage(page) {
             try writeZeroRecord(offset: offset, context)
         } else {
-            try writePageHeader(offset: offset, flag: RAMFlag.page, context)
+            let header = try writePageHeader(offset: offset, flag: RAMFlag.page, context)
             try context.writer.putPage(memory.pointer(toPage: page))
             counters.addPages(normal: 1, zero: 0)
+            counters.ramBytes.add(header + GuestMemory.pageSize)
         }
     }
 
     private func writeZeroRecord(offset: UInt64, _ context: SaveContext) throws {
-        try writePageHeader(offset: offset, flag: RAMFlag.zero, context)
+        let header = try writePageHeader(offset: offset, flag: RAMFlag.zero, context)
         try context.put8(0)
         counters.addPages(normal: 0, zero: 1)
+        counters.ramBytes.add(header + 1)
     }
 
     /// `offset | flag`, with CONTINUE when the block was already named in this section (else the block name).
-    private func writePageHeader(offset: UInt64, flag: UInt64, _ context: SaveContext) throws {
+    /// Returns the bytes written.
+    private func writePageHeader(offset: UInt64, flag: UInt64, _ context: SaveContext) throws -> Int {
         if sectionHasBlock {
             try context.put64(offset | flag | RAMFlag.continue)
-        } else {
-            try context.put64(offset | flag)
-            try context.writer.putString8(GuestMemory.blockName)
-            sectionHasBlock = true
+            return 8
         }
+        try context.put64(offset | flag)
+        try context.writer.putString8(GuestMemory.blockName)
+        sectionHasBlock = true
+        return 8 + 1 + GuestMemory.blockName.utf8.count
     }
 
     private func flushSlot() throws {

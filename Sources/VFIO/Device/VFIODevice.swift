@@ -111,6 +111,11 @@ public final class VFIODevice: Sendable {
         return snapshot
     }
 
+    /// Back to the counters of a device that never migrated (phase `idle`), before a new migration's setup.
+    public func clearMigrationProgress() {
+        progress.clear(state: deviceState)
+    }
+
     /// Installs the progress callback: at most one call per 100 ms, plus a final one.
     /// It runs on migration threads and must return quickly.
     public func setProgressHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {

@@ -64,6 +64,14 @@ final class VFIOProgressTracker: Sendable {
         report.1?(report.0)
     }
 
+    /// Zeroes the counters and forgets the mode and phase, as before any migration.
+    func clear(state: VFIODeviceState) {
+        guarded.withLock { guarded in
+            guarded.progress = VFIOMigrationProgress(deviceID: guarded.progress.deviceID, state: state)
+            guarded.lastReport = nil
+        }
+    }
+
     /// Zeroes the counters for a new migration, keeping the device id and state.
     func restart(mode: VFIOTransferMode, state: VFIODeviceState) {
         guarded.withLock { guarded in
