@@ -10,14 +10,17 @@ final class BenchmarkPair {
     let src: QMPTestClient
     let dst: QMPTestClient
 
-    /// Starts both daemons with `memory` of RAM and the extra arguments, and prepares multifd on both ends.
-    init(memory: String, channels: Int, sourceArguments: [String] = [], destinationArguments: [String] = []) throws {
+    /// Starts both daemons with `memory` of RAM and the extra arguments (the source paused unless `running`), and
+    /// prepares multifd on both ends.
+    init(memory: String, channels: Int, sourceArguments: [String] = [], destinationArguments: [String] = [],
+         running: Bool = false) throws {
         directory = try TemporaryDirectory(prefix: "vmig-bench")
         destination = try DaemonProcess.vmigd(
             in: directory, name: "dst", extraArguments: ["-m", memory, "--incoming", "defer"] + destinationArguments,
             timeout: 120)
         source = try DaemonProcess.vmigd(
-            in: directory, name: "src", extraArguments: ["-m", memory, "--paused"] + sourceArguments, timeout: 120)
+            in: directory, name: "src", extraArguments: ["-m", memory] + (running ? [] : ["--paused"]) + sourceArguments,
+            timeout: 120)
         src = try QMPTestClient(path: source.socketPath)
         dst = try QMPTestClient(path: destination.socketPath)
         for client in [src, dst] { try client.prepareMigration(channels: channels) }
@@ -42,18 +45,31 @@ final class BenchmarkPair {
     /// Starts the destination listening on ``uri``, migrates to it and waits for completion. A failed migration
     /// throws with the destination's `query-migrate` and the end of its log.
     func migrate(timeout: Double) throws -> Outcome {
+        try startMigration()
+        return try finishMigration(timeout: timeout)
+    }
+
+    private var cpuAtStart = (source: 0.0, destination: 0.0)
+
+    /// Starts the destination listening on ``uri`` and the migration to it.
+    func startMigration() throws {
         try dst.execute("migrate-incoming", ["uri": .string(uri)])
-        let before = (ProcessCPU.seconds(of: source.pid) ?? 0, ProcessCPU.seconds(of: destination.pid) ?? 0)
+        cpuAtStart = (ProcessCPU.seconds(of: source.pid) ?? 0, ProcessCPU.seconds(of: destination.pid) ?? 0)
         try src.execute("migrate", ["uri": .string(uri)])
+    }
+
+    /// Waits for the migration `startMigration` began to complete (`poll`, when given, sees every
+    /// `query-migrate` reply on the way).
+    func finishMigration(timeout: Double, poll: ((JSONValue) -> Void)? = nil) throws -> Outcome {
         let info: JSONValue
         do {
-            info = try src.waitForMigrationCompleted(timeout: timeout)
+            info = try src.waitForMigrationCompleted(timeout: timeout, poll: poll)
         } catch {
             throw TestingError("\(error)\ndestination: \(failureReport())")
         }
         return Outcome(
-            info: info, sourceCPU: (ProcessCPU.seconds(of: source.pid) ?? 0) - before.0,
-            destinationCPU: (ProcessCPU.seconds(of: destination.pid) ?? 0) - before.1)
+            info: info, sourceCPU: (ProcessCPU.seconds(of: source.pid) ?? 0) - cpuAtStart.source,
+            destinationCPU: (ProcessCPU.seconds(of: destination.pid) ?? 0) - cpuAtStart.destination)
     }
 
     /// What the destination knows about a failed migration: its `query-migrate` and the end of its log.

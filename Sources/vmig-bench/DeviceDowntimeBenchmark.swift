@@ -53,14 +53,13 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         let pair = try BenchmarkPair(
             memory: memory, channels: channels, sourceArguments: deviceArguments(destination: false),
             destinationArguments: deviceArguments(destination: true))
-        // Device stop-copy state counts as pending, as in QEMU. To measure the device state's downtime rather
-        // than leftover RAM, switch over once RAM is sent: the threshold (avail-switchover-bandwidth ×
-        // downtime-limit) covers the device streams (data + 0.6 % record headers) plus 1 MiB.
-        let deviceBytes = UInt64(devices) * (Self.bytes(stateSize) ?? 0)
-        try pair.src.execute("migrate-set-parameters", [
-            "downtime-limit": 1000, "avail-switchover-bandwidth": .integer(deviceBytes + deviceBytes / 128 + (1 << 20)),
-        ])
-        let outcome = try pair.migrate(timeout: 600)
+        // To measure the device state's downtime rather than leftover RAM, hold the switchover (a downtime limit of 0
+        // fits nothing) until RAM is sent, then allow it: the next sync finds no RAM dirty (the source is paused).
+        try pair.src.execute("migrate-set-parameters", ["downtime-limit": 0])
+        try pair.startMigration()
+        try pair.src.waitForRAMSent(timeout: 600)
+        try pair.src.execute("migrate-set-parameters", ["downtime-limit": 1000])
+        let outcome = try pair.finishMigration(timeout: 600)
         try pair.checkDigests()
         let info = outcome.info
         return Measurement(

@@ -6,5 +6,8 @@ struct VMigBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmig-bench",
         abstract: "Measure vmig: QMP round trips, JSON codec throughput.",
-        subcommands: [QMPRoundTripBenchmark.self, JSONCodecBenchmark.self, RAMMigrationBenchmark.self, DeviceDowntimeBenchmark.self])
+        subcommands: [
+            QMPRoundTripBenchmark.self, JSONCodecBenchmark.self, RAMMigrationBenchmark.self, DeviceDowntimeBenchmark.self,
+            ConvergenceBenchmark.self,
+        ])
 }
