@@ -6,6 +6,10 @@ PYTHON     ?= python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBUG_BIN  := .build/debug
 RELEASE_BIN := .build/release
+# SwiftPM passes -color-diagnostics to every swiftc only when its output is a terminal, so a build to a terminal
+# after one to a file or pipe (or the other way round) has new command lines everywhere and, in the
+# whole-module release build, recompiles every module (measured: 3.5 min instead of seconds). Both build without.
+SWIFT_BUILD_FLAGS ?= --no-color-diagnostics
 
 .PHONY: all deps build release test demo bench docs clean
 
@@ -16,15 +20,15 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
 ## test: every test, against real spawned vmigd processes
 test: deps
-	$(SWIFT) build
-	$(SWIFT) test --disable-xctest
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --disable-xctest $(SWIFT_BUILD_FLAGS)
 
 ## demo: the main job — a live migration between two local daemons, with live progress
 demo: release

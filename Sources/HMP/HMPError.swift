@@ -16,6 +16,14 @@ struct HMPError: Error, Equatable {
         HMPError("invalid parameter value: \(value)", hint: suggestion.map { "Did you mean '\($0)'?\n" } ?? "")
     }
 
+    /// A name that is not one of the `kind`s (`migration parameter`), with a suggestion or the command that lists
+    /// them. (QEMU says `invalid parameter value: NAME`, which reads as if the value were wrong.)
+    static func unknownName(_ name: String, kind: String, listedBy command: String, suggestion: String?) -> HMPError {
+        HMPError(
+            "'\(name)' is not a \(kind)",
+            hint: suggestion.map { "Did you mean '\($0)'?\n" } ?? "'\(command)' lists them.\n")
+    }
+
     /// QEMU's `QERR_INVALID_PARAMETER_VALUE`: `Parameter 'NAME' expects WHAT`.
     static func parameterExpects(_ name: String, _ what: String, hint: String = "") -> HMPError {
         HMPError("Parameter '\(name)' expects \(what)", hint: hint)

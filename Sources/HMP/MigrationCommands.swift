@@ -16,8 +16,15 @@ enum MigrationCommands {
         }
     }
 
+    /// QEMU's error names its own `-incoming`; here it names vmigd's flag.
     static func migrateIncoming(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
-        _ = try context.qmp("migrate-incoming", ["uri": .string(arguments.requiredString("uri"))])
+        do {
+            _ = try context.qmp("migrate-incoming", ["uri": .string(arguments.requiredString("uri"))])
+        } catch let error as QMPCallError where error.desc == "'-incoming' was not specified on the command line" {
+            throw HMPError(
+                "'--incoming' was not specified on vmigd's command line",
+                hint: "Start the destination vmigd with --incoming defer to use migrate_incoming.\n")
+        }
     }
 
     static func migrateCancel(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
@@ -36,8 +43,9 @@ enum MigrationCommands {
     static func migrateSetCapability(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
         let name = arguments.requiredString("capability")
         guard MigrationVocabulary.capabilities.contains(name) else {
-            throw HMPError.invalidParameterValue(
-                name, suggestion: CommandNameSuggester.suggestion(for: name, among: MigrationVocabulary.capabilities))
+            throw HMPError.unknownName(
+                name, kind: "migration capability", listedBy: "info migrate_capabilities",
+                suggestion: CommandNameSuggester.suggestion(for: name, among: MigrationVocabulary.capabilities))
         }
         let capability: JSONValue = ["capability": .string(name), "state": .bool(arguments.bool("state"))]
         _ = try context.qmp("migrate-set-capabilities", ["capabilities": [capability]])
@@ -48,11 +56,18 @@ enum MigrationCommands {
     static func migrateSetParameter(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
         let name = arguments.requiredString("parameter")
         guard let kind = MigrationParameterCatalog.kind(of: name) else {
-            throw HMPError.invalidParameterValue(
-                name, suggestion: CommandNameSuggester.suggestion(for: name, among: MigrationParameterCatalog.names))
+            throw HMPError.unknownName(
+                name, kind: "migration parameter", listedBy: "info migrate_parameters",
+                suggestion: CommandNameSuggester.suggestion(for: name, among: MigrationParameterCatalog.names))
         }
         let value = try MigrationParameterCatalog.value(of: arguments.requiredString("value"), for: name, kind: kind)
-        _ = try context.qmp("migrate-set-parameters", [name: value])
+        do {
+            _ = try context.qmp("migrate-set-parameters", [name: value])
+        } catch let error as QMPCallError {
+            // QEMU's range checks name the parameter with underscores (`multifd_channels`): use the name typed.
+            let underscored = "Parameter '\(name.replacing("-", with: "_"))'"
+            throw QMPCallError(errorClass: error.errorClass, desc: error.desc.replacing(underscored, with: "Parameter '\(name)'"))
+        }
     }
 
     static func infoMigrate(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {

@@ -13,6 +13,8 @@ enum MigrationParameterCatalog {
         case string
         /// A size, bytes without a suffix (`visit_type_size`).
         case size
+        /// A time in milliseconds, read as QEMU reads it (`visit_type_size`), with an error that says so.
+        case milliseconds
         /// A size no larger than INT64_MAX, bytes without a suffix (`xbzrle-cache-size`).
         case boundedSize
         /// A bandwidth: a size with MiB as the default unit (`qemu_strtosz_MiB`).
@@ -23,13 +25,14 @@ enum MigrationParameterCatalog {
 
     /// Every parameter with its kind, in QEMU's order.
     static let parameters: [(name: String, kind: Kind)] = [
-        ("announce-initial", .size), ("announce-max", .size), ("announce-rounds", .size), ("announce-step", .size),
+        ("announce-initial", .milliseconds), ("announce-max", .milliseconds), ("announce-rounds", .size),
+        ("announce-step", .milliseconds),
         ("throttle-trigger-threshold", .unsigned(max: 255, typeName: "uint8_t")),
         ("cpu-throttle-initial", .unsigned(max: 255, typeName: "uint8_t")),
         ("cpu-throttle-increment", .unsigned(max: 255, typeName: "uint8_t")),
         ("cpu-throttle-tailslow", .boolean),
         ("tls-creds", .string), ("tls-hostname", .string), ("tls-authz", .string),
-        ("max-bandwidth", .bandwidth), ("avail-switchover-bandwidth", .bandwidth), ("downtime-limit", .size),
+        ("max-bandwidth", .bandwidth), ("avail-switchover-bandwidth", .bandwidth), ("downtime-limit", .milliseconds),
         ("x-checkpoint-delay", .unsigned(max: UInt64(UInt32.max), typeName: "uint32_t")),
         ("multifd-channels", .unsigned(max: 255, typeName: "uint8_t")),
         ("xbzrle-cache-size", .boundedSize), ("max-postcopy-bandwidth", .size),
@@ -38,7 +41,7 @@ enum MigrationParameterCatalog {
         ("multifd-zlib-level", .unsigned(max: 255, typeName: "uint8_t")),
         ("multifd-qatzip-level", .unsigned(max: 255, typeName: "uint8_t")),
         ("multifd-zstd-level", .unsigned(max: 255, typeName: "uint8_t")),
-        ("x-vcpu-dirty-limit-period", .size), ("vcpu-dirty-limit", .size),
+        ("x-vcpu-dirty-limit-period", .milliseconds), ("vcpu-dirty-limit", .size),
         ("mode", .enumeration(["normal", "cpr-reboot", "cpr-transfer"])),
         ("zero-page-detection", .enumeration(["none", "legacy", "multifd"])),
     ]
@@ -55,8 +58,10 @@ enum MigrationParameterCatalog {
     static func value(of text: String, for name: String, kind: Kind) throws(HMPError) -> JSONValue {
         switch kind {
         case .unsigned(let max, let typeName):
-            guard let number = QEMUNumberParser.unsignedInteger(text) else { throw .parameterExpects(name, "uint64") }
-            guard number <= max else { throw .parameterExpects(name, typeName) }
+            // QEMU names only the C type (`expects uint8_t`); the range is added.
+            guard let number = QEMUNumberParser.unsignedInteger(text), number <= max else {
+                throw .parameterExpects(name, "\(typeName), a whole number from 0 to \(max)")
+            }
             return .integer(number)
         case .boolean:
             guard let flag = booleanValue(text) else {
@@ -69,6 +74,8 @@ enum MigrationParameterCatalog {
             let size = try OptionSizeParser.parse(text, name: name)
             if kind == .boundedSize && size > UInt64(Int64.max) { throw HMPError("Invalid size \(text)") }
             return .integer(size)
+        case .milliseconds:
+            return .integer(try OptionSizeParser.parse(text, name: name, inMilliseconds: true))
         case .bandwidth:
             guard let size = try? QEMUNumberParser.size(text, defaultUnit: 1 << 20), size <= UInt64(Int64.max) else {
                 throw HMPError("Invalid size \(text)")

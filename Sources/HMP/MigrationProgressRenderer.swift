@@ -2,9 +2,9 @@ import JSON
 
 /// Draws live migration progress as text lines: a status line, a RAM bar and one bar per VFIO device with
 /// bytes, rate and phase. The RAM bar's bytes and rate are of guest pages only (``MigrationProgressSample/ramBytesSent``);
-/// a device's bar counts its data stream (``DeviceTransferProgress``). Rates come from
-/// the difference between two samples; a row with nothing left to move (and every row once the migration has
-/// ended) shows no rate.
+/// a device's bar counts its data stream (``DeviceTransferProgress``). Rates come from the difference between two
+/// samples; a row where nothing moves (a rate of zero, as during setup), a row with nothing left to move and every
+/// row once the migration has ended show no rate.
 public enum MigrationProgressRenderer {
     /// The width of the bars in characters.
     public static let barWidth = 24
@@ -52,7 +52,7 @@ public enum MigrationProgressRenderer {
         return row(
             name: "RAM", width: 5, fraction: sample.ramFraction,
             amount: "\(ByteCountFormatter.string(moved)) / \(ByteCountFormatter.string(ram.unsigned("total")))",
-            rate: sample.isOngoing ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramBytesSent))")
+            rate: sample.isOngoing && rate > 0 ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramBytesSent))")
     }
 
     private static func deviceLine(
@@ -60,12 +60,9 @@ public enum MigrationProgressRenderer {
     ) -> String {
         let progress = DeviceTransferProgress(device)
         var rate: Double?
-        if sample.isOngoing && !progress.isFinished {
-            rate = 0
-            if let earlier, interval > 0 {
-                let before = DeviceTransferProgress(earlier).done
-                if progress.done >= before { rate = Double(progress.done - before) / interval }
-            }
+        if sample.isOngoing && !progress.isFinished, let earlier, interval > 0 {
+            let before = DeviceTransferProgress(earlier).done
+            if progress.done > before { rate = Double(progress.done - before) / interval }
         }
         return row(
             name: progress.id, width: nameWidth, fraction: progress.fraction, amount: progress.amountText, rate: rate,

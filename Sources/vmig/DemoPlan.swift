@@ -20,14 +20,18 @@ struct DemoPlan {
     /// The destination's arguments: waits for `migrate-incoming`, RAM zero-filled as a fresh VM's.
     var destinationArguments: [String] {
         ["--name", "demo-dst", "--qmp", "unix:" + destinationSocket, "-m", SizeText.canonical(settings.memory),
-         "--incoming", "defer"] + deviceArguments
+         "--incoming", "defer"] + deviceArguments + lifetimeArguments
     }
 
     /// The source's arguments: random RAM contents and a workload dirtying it.
     var sourceArguments: [String] {
         ["--name", "demo-src", "--qmp", "unix:" + sourceSocket, "-m", SizeText.canonical(settings.memory),
          "--memory-fill", "random", "--dirty-rate", SizeText.canonical(settings.dirtyRate)] + deviceArguments
+            + lifetimeArguments
     }
+
+    /// A demo killed outright (SIGKILL, a closed terminal) leaves no daemon behind.
+    private var lifetimeArguments: [String] { ["--exit-with-parent"] }
 
     private var deviceArguments: [String] {
         let bandwidth = SizeText.canonical(settings.deviceBandwidth)

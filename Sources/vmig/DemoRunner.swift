@@ -36,9 +36,7 @@ final class DemoRunner {
     }
 
     private func startDaemons() throws {
-        for (side, planned) in [(DemoPlan.Side.destination, plan.destinationArguments), (.source, plan.sourceArguments)] {
-            // A demo killed outright (SIGKILL, a closed terminal) leaves no daemon behind.
-            let arguments = planned + ["--exit-with-parent"]
+        for (side, arguments) in [(DemoPlan.Side.destination, plan.destinationArguments), (.source, plan.sourceArguments)] {
             let name = side == .source ? "source" : "destination"
             Console.out("Starting the \(name): vmigd \(arguments.map(ShellQuoting.quote).joined(separator: " "))\n")
             let process = try spawn(arguments, logPath: scratch.path + "/\(side.rawValue).log")

@@ -14,7 +14,8 @@ struct MigrationWatcher {
     /// What to do about a migration that reports it cannot converge (by default: nothing, keep watching).
     var convergence = ConvergenceWatch(raiseAfter: nil, giveUpAfter: nil)
 
-    /// Watches until the migration ends; true when it completed and no digest differs.
+    /// Watches until the migration ends; true when it completed and no digest differs (and, when the destination
+    /// is known, the digests were compared).
     func watch() throws -> Bool {
         InterruptCounter.install()
         defer { InterruptCounter.uninstall() }
@@ -66,8 +67,11 @@ struct MigrationWatcher {
     private func finish(_ sample: MigrationProgressSample) -> Bool {
         let integrity = sample.status == "completed" ? checkIntegrity() : .skipped("the migration did not complete")
         Console.out(MigrationSummary.lines(sample, integrity: integrity).map { $0 + "\n" }.joined())
-        if case .compared(let comparison) = integrity, !comparison.matches { return false }
-        return sample.status == "completed"
+        switch integrity {
+        case .compared(let comparison) where !comparison.matches: return false
+        case .skipped where destinationSocket != nil: return false  // a check was asked for and did not run
+        default: return sample.status == "completed"
+        }
     }
 
     /// Compares `x-query-digest` of both sides. A running destination is paused for the moment of the

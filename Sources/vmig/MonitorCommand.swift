@@ -43,6 +43,7 @@ struct MonitorCommand: ParsableCommand {
         let status: Int32
         do {
             let connection = try QMPConnection(path: Self.path(of: socket), timeout: timeout)
+            try checkDestination()
             let session = MonitorSession(connection: connection, destinationSocket: destSocket.map(Self.path))
             let words = command.first == "--" ? Array(command.dropFirst()) : command
             if !words.isEmpty {
@@ -57,6 +58,18 @@ struct MonitorCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Connects to `--dest-socket` once before any command runs, so a mistyped one stops vmig before a migration
+    /// starts rather than leaving the integrity check undone at its end.
+    private func checkDestination() throws {
+        guard let destSocket else { return }
+        do {
+            try QMPConnection(path: Self.path(of: destSocket), timeout: timeout).close()
+        } catch {
+            Console.error("vmig: --dest-socket: \(error)\n")
+            throw ExitCode(2)
+        }
     }
 
     /// `unix:PATH` or `PATH` as a path.

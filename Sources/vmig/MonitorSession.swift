@@ -49,6 +49,7 @@ struct MonitorSession {
     /// A prompt with line editing, history and completion until Ctrl-D or `quit`.
     func runInteractive() throws -> Int32 {
         Console.out("vmig monitor on \(connection.path) - type 'help' for more information\n")
+        Console.out("'quit' stops vmigd, as QEMU's stops QEMU; Ctrl-D leaves vmig and keeps the VM running\n")
         let reader = TerminalLineReader(prompt: "(vmig) ")
         while let line = reader.readLine() {
             if try run(line).ended { break }

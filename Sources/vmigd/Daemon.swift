@@ -7,7 +7,6 @@ import Monitor
 import NIOCore
 import NIOPosix
 import QMP
-import Synchronization
 import VFIO
 
 /// Wires one VM, its QMP monitors and its lifecycle (quit, SIGTERM, SIGINT, the parent's exit) together.
@@ -25,16 +24,29 @@ final class Daemon: Sendable {
     private let engine: MigrationEngine
     private let server: QMPServer
     private let shutdownSignal = ShutdownSignal()
-    private let signalWatcher = Mutex<SignalWatcher?>(nil)
-    private let parentWatcher = Mutex<ParentWatcher?>(nil)
+    private let signalWatcher: SignalWatcher
+    private let parentWatcher: ParentWatcher?
 
+    /// Why `init` ended early: a shutdown was asked for while the RAM was being filled.
+    struct StoppedWhileStarting: Error {}
+
+    /// Installs the shutdown triggers first, so a signal during the seconds of RAM fill stops the daemon cleanly
+    /// (``StoppedWhileStarting``), then builds the VM.
     init(options: DaemonOptions) throws {
         self.options = options
+        (signalWatcher, parentWatcher) = try Self.shutdownTriggers(options: options, signal: shutdownSignal)
         let schema = QAPICommandSchema()
         let events = QMPEventHub(validator: schema.eventValidator)
         self.events = events
-        let memory = try GuestMemory(
-            size: options.memoryBytes, fill: MemoryFill(name: options.memoryFill) ?? .random(seed: 1))
+        let memory: GuestMemory
+        do {
+            let shutdownSignal = self.shutdownSignal
+            memory = try GuestMemory(
+                size: options.memoryBytes, fill: MemoryFill(name: options.memoryFill) ?? .random(seed: 1),
+                stopRequested: { shutdownSignal.isTriggered })
+        } catch is GuestMemory.FillStopped {
+            throw StoppedWhileStarting()
+        }
         let workload = GuestWorkload(memory: memory, bytesPerSecond: options.dirtyRate)
         self.workload = workload
         let initialState: RunState = options.incoming != nil ? .inmigrate : options.paused ? .prelaunch : .running
@@ -83,9 +95,8 @@ final class Daemon: Sendable {
         try workload.start()
     }
 
-    /// Installs the signal handlers (and the parent watch), then opens every monitor socket.
+    /// Opens every monitor socket.
     func start() async throws {
-        try installShutdownTriggers()
         for path in options.qmpPaths {
             try await server.listen(unixPath: path)
         }
@@ -110,14 +121,13 @@ final class Daemon: Sendable {
     }
 
     /// SIGTERM, SIGINT and, with `--exit-with-parent`, the parent's exit all stop the daemon as `quit` does.
-    private func installShutdownTriggers() throws {
+    private static func shutdownTriggers(
+        options: DaemonOptions, signal: ShutdownSignal
+    ) throws -> (SignalWatcher, ParentWatcher?) {
         do {
-            let watcher = try SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
-            signalWatcher.withLock { $0 = watcher }
-            if let parent = options.watchedParent {
-                let parentWatcher = try ParentWatcher(parent: parent, action: shutdownSignal.trigger)
-                self.parentWatcher.withLock { $0 = parentWatcher }
-            }
+            let signals = try SignalWatcher(signals: [SIGTERM, SIGINT], action: signal.trigger)
+            let parent = try options.watchedParent.map { try ParentWatcher(parent: $0, action: signal.trigger) }
+            return (signals, parent)
         } catch {
             throw DaemonStartError("cannot start a watcher thread: \(error)")
         }

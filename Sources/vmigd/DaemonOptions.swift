@@ -34,6 +34,18 @@ enum GuestMemoryOptions {
         guard let bytes = GuestMemory.parseSize(text), bytes % GuestMemory.pageSize == 0 else { return nil }
         return bytes
     }
+
+    /// Why `text` is not a usable `-m` size, or nil when it is.
+    static func problem(with text: String) -> String? {
+        if parseSize(text) != nil { return nil }
+        if let bytes = GuestMemory.parseSize(text) {
+            return "-m \(text): \(bytes) bytes is not a whole number of \(GuestMemory.pageSize / 1024) KiB pages"
+        }
+        if text.hasPrefix("-") || Int(text.filter(\.isNumber)) == 0 {
+            return "-m \(text): guest RAM must be at least one \(GuestMemory.pageSize / 1024) KiB page"
+        }
+        return "-m \(text): expected a size like 512M or 2G (suffix K, M, G or T; no suffix: MiB)"
+    }
 }
 
 /// A UUID in its usual text form, as bytes.

@@ -13,6 +13,11 @@ final class ShutdownSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Whether ``trigger()`` has run.
+    var isTriggered: Bool {
+        state.withLock { $0.fired }
+    }
+
     func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in

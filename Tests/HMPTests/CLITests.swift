@@ -46,7 +46,7 @@ struct CLITests {
     @Test func badValueNamesTheParameter() throws {
         let vm = try daemon()
         #expect(try vmig.run(["-s", vm.socketPath, "migrate_set_parameter", "multifd-channels", "300"])
-            == .init(status: 1, stdout: "", stderr: "Error: Parameter 'multifd-channels' expects uint8_t\n"))
+            == .init(status: 1, stdout: "", stderr: "Error: Parameter 'multifd-channels' expects uint8_t, a whole number from 0 to 255\n"))
     }
 
     @Test func scriptMode() throws {
@@ -63,6 +63,39 @@ struct CLITests {
         #expect(try vmig.run(["-s", vm.socketPath], input: "info status\nquit\ninfo status\n")
             == .init(status: 0, stdout: "VM status: running\n", stderr: ""))
         #expect(vm.waitForExit(timeout: 10) == 0)
+    }
+
+    /// On a terminal the session says first that `quit` stops the daemon (a newcomer may take it for "leave").
+    @Test func interactiveSessionWarnsThatQuitStopsTheDaemon() throws {
+        let vm = try daemon()
+        // A pseudo-terminal for vmig's stdin: /dev/ptmx, unlocked (TIOCSPTLCK), its number (TIOCGPTN) naming
+        // the /dev/pts side (posix_openpt and friends do not import into Swift).
+        let terminal = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        defer { close(terminal) }
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        try #require(terminal >= 0 && ioctl(terminal, 0x4004_5431, &unlock) == 0 && ioctl(terminal, 0x8004_5430, &number) == 0)
+        let run = try vmig.start(["-s", vm.socketPath], inputPath: "/dev/pts/\(number)", name: "tty")
+        defer { run.terminate() }
+        let out = directory.path + "/tty.out"
+        #expect(Poll.until(timeout: 20, interval: 10_000) { ((try? TemporaryDirectory.read(out)) ?? "").contains("Ctrl-D") })
+        _ = "quit\r".withCString { Glibc.write(terminal, $0, 5) }
+        #expect(run.waitForExit(timeout: 20) == 0)
+        #expect(vm.waitForExit(timeout: 10) == 0)
+        #expect(try TemporaryDirectory.read(out).hasPrefix("""
+            vmig monitor on \(vm.socketPath) - type 'help' for more information
+            'quit' stops vmigd, as QEMU's stops QEMU; Ctrl-D leaves vmig and keeps the VM running
+
+            """))
+    }
+
+    @Test func serverErrorsNameWhatWasTyped() throws {
+        let vm = try daemon()
+        #expect(try vmig.run(["-s", vm.socketPath, "migrate_set_parameter", "multifd-channels", "0"])
+            == .init(status: 1, stdout: "", stderr: "Error: Parameter 'multifd-channels' expects a value between 1 and 255\n"))
+        #expect(try vmig.run(["-s", vm.socketPath, "migrate_incoming", "unix:/tmp/m.sock"]) == .init(
+            status: 1, stdout: "",
+            stderr: "Error: '--incoming' was not specified on vmigd's command line\nStart the destination vmigd with --incoming defer to use migrate_incoming.\n"))
     }
 
     @Test func unreachableServerExitsTwo() throws {

@@ -20,8 +20,8 @@ struct DemoDryRunTests {
         #expect(output == .init(status: 0, stdout: """
             # vmig demo: 64.0 MiB of RAM dirtied at 8.0 MiB/s, 3 VFIO devices (gpu0 16.0 MiB, nic0 8.0 MiB, dpu0 4.0 MiB), multifd over 2 channels
             # scratch directory: /tmp/vmig-demo.XXXXXX
-            destination: /opt/vmig/vmigd --name demo-dst --qmp unix:/tmp/vmig-demo.XXXXXX/dst.qmp -m 64M --incoming defer \(devices)
-            source: /opt/vmig/vmigd --name demo-src --qmp unix:/tmp/vmig-demo.XXXXXX/src.qmp -m 64M --memory-fill random --dirty-rate 8M \(devices)
+            destination: /opt/vmig/vmigd --name demo-dst --qmp unix:/tmp/vmig-demo.XXXXXX/dst.qmp -m 64M --incoming defer \(devices) --exit-with-parent
+            source: /opt/vmig/vmigd --name demo-src --qmp unix:/tmp/vmig-demo.XXXXXX/src.qmp -m 64M --memory-fill random --dirty-rate 8M \(devices) --exit-with-parent
             (dst) migrate_set_capability events on
             (dst) migrate_set_capability multifd on
             (dst) migrate_set_parameter multifd-channels 2
@@ -47,7 +47,7 @@ struct DemoDryRunTests {
         #expect(output.status == 0)
         #expect(output.stdout.hasPrefix(
             "# vmig demo: 1.5 GiB of RAM dirtied at 64.0 MiB/s, no VFIO devices, without multifd (one main channel)\n"))
-        #expect(output.stdout.contains("destination: /v --name demo-dst --qmp unix:/tmp/vmig-demo.XXXXXX/dst.qmp -m 1536M --incoming defer\n"))
+        #expect(output.stdout.contains("destination: /v --name demo-dst --qmp unix:/tmp/vmig-demo.XXXXXX/dst.qmp -m 1536M --incoming defer --exit-with-parent\n"))
         #expect(!output.stdout.contains("multifd on"))
         #expect(output.stdout.contains("(dst) migrate_set_capability events on\n(dst) stop\n"))
     }

@@ -65,7 +65,9 @@ struct MigrationCommandTests {
     @Test func unknownCapability() throws {
         let server = FakeQMPCaller()
         #expect(try server.run("migrate_set_capability multfd on")
-            == HMPResult(text: "Error: invalid parameter value: multfd\nDid you mean 'multifd'?\n", succeeded: false))
+            == HMPResult(text: "Error: 'multfd' is not a migration capability\nDid you mean 'multifd'?\n", succeeded: false))
+        #expect(try server.run("migrate_set_capability nosuch on")
+            == HMPResult(text: "Error: 'nosuch' is not a migration capability\n'info migrate_capabilities' lists them.\n", succeeded: false))
         #expect(server.calls.isEmpty)
     }
 
@@ -95,24 +97,28 @@ struct MigrationCommandTests {
     }
 
     @Test(arguments: [
-        ("max-bandwith 1G", "Error: invalid parameter value: max-bandwith\nDid you mean 'max-bandwidth'?\n"),
-        ("block-bitmap-mapping x", "Error: invalid parameter value: block-bitmap-mapping\n"),
-        ("multifd-channels 256", "Error: Parameter 'multifd-channels' expects uint8_t\n"),
-        ("multifd-channels four", "Error: Parameter 'multifd-channels' expects uint64\n"),
-        ("multifd-channels -1", "Error: Parameter 'multifd-channels' expects uint64\n"),
-        ("x-checkpoint-delay 4294967296", "Error: Parameter 'x-checkpoint-delay' expects uint32_t\n"),
+        ("max-bandwith 1G", "Error: 'max-bandwith' is not a migration parameter\nDid you mean 'max-bandwidth'?\n"),
+        ("nosuch 1", "Error: 'nosuch' is not a migration parameter\n'info migrate_parameters' lists them.\n"),
+        ("block-bitmap-mapping x", "Error: 'block-bitmap-mapping' is not a migration parameter\n'info migrate_parameters' lists them.\n"),
+        ("multifd-channels 256", "Error: Parameter 'multifd-channels' expects uint8_t, a whole number from 0 to 255\n"),
+        ("multifd-channels four", "Error: Parameter 'multifd-channels' expects uint8_t, a whole number from 0 to 255\n"),
+        ("multifd-channels -1", "Error: Parameter 'multifd-channels' expects uint8_t, a whole number from 0 to 255\n"),
+        ("x-checkpoint-delay 4294967296", "Error: Parameter 'x-checkpoint-delay' expects uint32_t, a whole number from 0 to 4294967295\n"),
         ("max-bandwidth fast", "Error: Invalid size fast\n"),
         ("max-bandwidth 9E", "Error: Invalid size 9E\n"),
         ("max-bandwidth 1.5B", "Error: Invalid size 1.5B\n"),
         ("xbzrle-cache-size 8E", "Error: Invalid size 8E\n"),
         ("cpu-throttle-tailslow maybe", "Error: Invalid parameter type for 'cpu-throttle-tailslow', expected: boolean\n"),
         ("multifd-compression lz4", "Error: Parameter 'multifd-compression' does not accept value 'lz4'\n"),
-        ("downtime-limit 1.5", """
-            Error: Parameter 'downtime-limit' expects a non-negative number below 2^64
+        ("announce-rounds 1.5", """
+            Error: Parameter 'announce-rounds' expects a non-negative number below 2^64
             Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-
             and exabytes, respectively.
 
             """),
+        ("downtime-limit 1.5", "Error: Parameter 'downtime-limit' expects a whole number of milliseconds\n"),
+        ("downtime-limit -5", "Error: Parameter 'downtime-limit' expects a whole number of milliseconds\n"),
+        ("x-vcpu-dirty-limit-period soon", "Error: Parameter 'x-vcpu-dirty-limit-period' expects a whole number of milliseconds\n"),
         ("downtime-limit 16E", "Error: Value '16E' is out of range for parameter 'downtime-limit'\n"),
     ])
     func badParameterValues(line: String, expected: String) throws {
@@ -121,11 +127,24 @@ struct MigrationCommandTests {
         #expect(server.calls.isEmpty)
     }
 
-    @Test func serverRangeErrorsPassThrough() throws {
+    /// The server's words, except that the parameter is named as it was typed (QEMU's range checks use
+    /// `multifd_channels`, a name no HMP or QMP user types).
+    @Test func serverRangeErrorsNameTheParameterAsTyped() throws {
         let server = FakeQMPCaller()
         server.errors["migrate-set-parameters"] = QMPCallError(
             errorClass: "GenericError", desc: "Parameter 'multifd_channels' expects a value between 1 and 255")
         #expect(try server.run("migrate_set_parameter multifd-channels 0").text
-            == "Error: Parameter 'multifd_channels' expects a value between 1 and 255\n")
+            == "Error: Parameter 'multifd-channels' expects a value between 1 and 255\n")
+    }
+
+    @Test func migrateIncomingWithoutIncomingNamesVmigdsFlag() throws {
+        let server = FakeQMPCaller()
+        server.errors["migrate-incoming"] = QMPCallError(
+            errorClass: "GenericError", desc: "'-incoming' was not specified on the command line")
+        #expect(try server.run("migrate_incoming unix:/tmp/m.sock") == HMPResult(text: """
+            Error: '--incoming' was not specified on vmigd's command line
+            Start the destination vmigd with --incoming defer to use migrate_incoming.
+
+            """, succeeded: false))
     }
 }

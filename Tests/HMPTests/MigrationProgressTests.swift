@@ -52,14 +52,20 @@ struct MigrationProgressTests {
         ])
     }
 
-    @Test func deviceBeforeAnyMigration() {
+    /// Nothing moves yet in setup, so no row shows a rate (the README says rates show only while something
+    /// moves; setup frames used to show `0 B/s`).
+    @Test func setupFrameShowsNoRates() {
         let idle: JSONValue = [
             "id": "gpu0", "device-state": "running", "mode": "none", "phase": "idle", "state-size": 268_435_456,
             "stream-size": 270_008_320,
         ]
-        let sample = MigrationProgressSample(time: 1, info: ["status": "setup"], devices: [idle])
-        #expect(MigrationProgressRenderer.lines(sample, previous: nil)[2]
-            == "gpu0  [........................]   0%         0 B / 257.5 MiB        0 B/s idle")
+        let ram: JSONValue = ["transferred": 0, "remaining": .int(1 << 29), "total": .int(1 << 29), "mbps": 0]
+        let first = MigrationProgressSample(time: 1, info: ["status": "setup", "ram": ram], devices: [idle])
+        let second = MigrationProgressSample(time: 1.5, info: ["status": "setup", "ram": ram], devices: [idle])
+        for lines in [MigrationProgressRenderer.lines(first, previous: nil), MigrationProgressRenderer.lines(second, previous: first)] {
+            #expect(lines[1] == "RAM   [........................]   0%         0 B / 512.0 MiB              sent 0 B")
+            #expect(lines[2] == "gpu0  [........................]   0%         0 B / 257.5 MiB              idle")
+        }
     }
 
     @Test func deviceProgressOnEitherSide() {

@@ -88,6 +88,29 @@ struct MigrationWatchTests {
         #expect(output.stdout.hasSuffix("  integrity:    not checked (give --dest-socket to compare digests)\n"))
     }
 
+    @Test func aMistypedDestinationSocketStopsVmigBeforeTheMigration() throws {
+        let src = try source(activePolls: 0, final: CannedReplies.completedMigration)
+        defer { src.stop() }
+        let missing = directory.path + "/dts.qmp"
+        let output = try vmig.run(["-s", src.path, "--dest-socket", missing, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 2)
+        #expect(output.stderr == "vmig: --dest-socket: cannot connect to \(missing): No such file or directory\n")
+        #expect(!src.commands.contains("migrate"))
+    }
+
+    @Test func anIntegrityCheckThatCouldNotRunFails() throws {
+        let src = try source(activePolls: 0, final: CannedReplies.completedMigration)
+        let dst = try ScriptedQMPServer(path: directory.path + "/dst.qmp") { command, _ in
+            command == "query-status"
+                ? .success(["running": false, "status": "paused"])
+                : .failure(.init(errorClass: "GenericError", desc: "no digest here"))
+        }
+        defer { src.stop(); dst.stop() }
+        let output = try vmig.run(["-s", src.path, "--dest-socket", dst.path, "migrate", "unix:/tmp/mig.sock"])
+        #expect(output.status == 1)
+        #expect(output.stdout.hasSuffix("  integrity:    not checked (GenericError: no digest here)\n"), "\(output.stdout)")
+    }
+
     @Test func aMigrationThatShowsUpLateIsWaitedFor() throws {
         let src = try source(emptyPolls: 3, activePolls: 1, final: CannedReplies.completedMigration)
         defer { src.stop() }

@@ -28,8 +28,15 @@ public final class GuestMemory: @unchecked Sendable {
     /// Pages written since the log was last read (set by guest writes, taken by the migration thread).
     public let dirtyLog: DirtyBitmap
 
+    /// Thrown by `init` when `stopRequested` turned true during the fill.
+    public struct FillStopped: Error {}
+
     /// Maps `size` bytes (a positive multiple of the page size), touches every page and fills it as `fill` says.
-    public init(size: Int, fill: MemoryFill = .random(seed: 1)) throws {
+    /// `stopRequested` is asked before each 16 MiB chunk; once it is true the fill ends and ``FillStopped``
+    /// is thrown, so a large fill can be abandoned at once.
+    public init(
+        size: Int, fill: MemoryFill = .random(seed: 1), stopRequested: @escaping @Sendable () -> Bool = { false }
+    ) throws {
         guard size > 0, size % GuestMemory.pageSize == 0 else {
             throw MigrationError("Memory size \(size) must be a positive multiple of \(GuestMemory.pageSize)")
         }
@@ -42,7 +49,8 @@ public final class GuestMemory: @unchecked Sendable {
         self.base = mapped
         pageCount = size / GuestMemory.pageSize
         dirtyLog = DirtyBitmap(pageCount: pageCount)
-        populate(fill)
+        populate(fill, stopRequested: stopRequested)
+        if stopRequested() { throw FillStopped() }
     }
 
     deinit {
@@ -117,13 +125,14 @@ public final class GuestMemory: @unchecked Sendable {
     }
 
     /// Writes the initial content, two threads for sizes of 64 MiB and more; also faults every page in.
-    private func populate(_ fill: MemoryFill) {
+    private func populate(_ fill: MemoryFill, stopRequested: @escaping @Sendable () -> Bool) {
         let chunkWords = MemoryDigest.chunkSize / 8
         let totalWords = size / 8
         let chunkCount = (totalWords + chunkWords - 1) / chunkWords
         let words = base.assumingMemoryBound(to: UInt64.self)
         let address = UInt(bitPattern: words)
         runSplit(count: chunkCount) { index in
+            if stopRequested() { return }
             let first = index * chunkWords
             let count = min(chunkWords, totalWords - first)
             let pointer = UnsafeMutablePointer<UInt64>(bitPattern: address)!
