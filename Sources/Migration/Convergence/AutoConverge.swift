@@ -40,6 +40,11 @@ struct AutoConverge {
         return throttleDown(dirtied: dirtied, threshold: threshold, parameters: parameters)
     }
 
+    /// Moves the start of the current period `milliseconds` back (tests).
+    mutating func backdatePeriod(by milliseconds: UInt64) {
+        periodStart -= min(periodStart, milliseconds)
+    }
+
     private mutating func throttleDown(dirtied: UInt64, threshold: UInt64, parameters: MigrationParameters) -> Int {
         let maximum = Int(parameters.maxCPUThrottle)
         guard percentage > 0 else {

@@ -100,7 +100,8 @@ struct DowntimeModel {
         }
     }
 
-    /// Names the largest term: a device slower than the limit on its own, else RAM, else the shared link.
+    /// Names the largest term: a device slower than the limit on its own, else RAM when it is at least half of
+    /// what the link has to carry, else the shared link.
     private func blocker(_ prediction: DowntimePrediction, sharedTime: UInt64,
                          sharedBytes: UInt64) -> DowntimePrediction.Blocker {
         let slowest = prediction.devices.max { $0.milliseconds < $1.milliseconds }
@@ -110,7 +111,7 @@ struct DowntimeModel {
             return .device(name: slowest.name, bytes: slowest.bytes, rate: rate, observed: observed)
         }
         let ramLink = prediction.linkRate ?? 0
-        if prediction.ramMilliseconds >= sharedTime || !multifd {
+        if prediction.ramMilliseconds * 2 >= sharedTime || !multifd {
             return .ram(dirtyBytes: ramBytes, linkRate: ramLink, dirtyRate: dirtyRate)
         }
         return .link(bytes: sharedBytes, linkRate: link.multifd ?? 0)
