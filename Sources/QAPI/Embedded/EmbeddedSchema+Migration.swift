@@ -25,9 +25,9 @@ extension EmbeddedSchema {
       "page-size": { "type": "int", "doc": "The target page size in bytes." },
       "multifd-bytes": { "type": "uint64", "doc": "Bytes sent over the multifd channels." },
       "pages-per-second": { "type": "uint64", "doc": "Pages sent per second." },
-      "precopy-bytes": { "type": "uint64", "doc": "Bytes sent in the precopy phase." },
-      "downtime-bytes": { "type": "uint64", "doc": "Bytes sent while the guest was stopped." },
-      "postcopy-bytes": { "type": "uint64", "doc": "Bytes sent in the postcopy phase." },
+      "precopy-bytes": { "type": "uint64", "doc": "Bytes of guest pages (page records on the main stream, RAM packets on multifd) sent while the guest ran; device state is not included." },
+      "downtime-bytes": { "type": "uint64", "doc": "Bytes of guest pages sent while the guest was stopped; device state is not included." },
+      "postcopy-bytes": { "type": "uint64", "doc": "Bytes of guest pages sent in the postcopy phase (always 0: vmig has no postcopy)." },
       "dirty-sync-missed-zero-copy": { "type": "uint64", "doc": "Syncs that found zero-copy sends still pending." }
     },
     "since": "0.14",
