@@ -55,10 +55,13 @@ final class IncomingMigration: Sendable {
 
     // MARK: Connections
 
+    /// Accepts until the listener is closed, then closes its descriptor. Each connection belongs to the thread
+    /// started for it, which closes it when it ends; `connections` holds the open ones (for shutting them down and
+    /// for the limit, so peers that went away free their places).
     private func acceptLoop() {
         while let connection = try? listener.accept() {
             guard !isFinished else {
-                connection.shutdown()
+                connection.close()
                 continue
             }
             let count = connections.withLock { list -> Int in
@@ -67,15 +70,31 @@ final class IncomingMigration: Sendable {
             }
             guard count <= Self.maxConnections else {
                 fail(MigrationError("Too many migration connections (more than \(Self.maxConnections))"))
+                drop(connection)
                 continue
             }
             do {
                 try DedicatedThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
                     identify(connection)
+                    drop(connection)
                 }.detach()
             } catch {
                 fail(error)
+                drop(connection)
             }
+        }
+        listener.release()
+    }
+
+    /// Closes a connection whose thread is done with it (under the lock `closeChannels` shuts connections down
+    /// with, so that never reaches a closed descriptor).
+    private func drop(_ connection: SocketConnection) {
+        if mainConnection.withLock({ $0 === connection }) {
+            returnPathLock.withLock { _ in mainConnection.withLock { $0 = nil } }
+        }
+        connections.withLock { list in
+            list.removeAll { $0 === connection }
+            connection.close()
         }
     }
 
@@ -118,8 +137,12 @@ final class IncomingMigration: Sendable {
     /// Accepts the source's configuration once every handler is set up: installs the multifd receiver and releases
     /// the channels waiting to receive.
     func configurationAccepted(receiver: MultiFDReceiver?) {
-        receiverSlot.withLock { $0 = receiver }
-        configurationState.store(1, ordering: .releasing)
+        receiverSlot.withLock { slot in
+            // A session that failed meanwhile stays failed (and keeps no receiver).
+            guard configurationState.load(ordering: .acquiring) == 0 else { return }
+            slot = receiver
+            configurationState.store(1, ordering: .releasing)
+        }
     }
 
     var receiver: MultiFDReceiver? {
@@ -135,8 +158,8 @@ final class IncomingMigration: Sendable {
 
     /// Writes one return-path message; failures are ignored (the source may be gone).
     func sendReturnPath(_ message: ReturnPathMessage) {
-        guard let connection = mainConnection.withLock({ $0 }) else { return }
         returnPathLock.withLock { _ in
+            guard let connection = mainConnection.withLock({ $0 }) else { return }
             try? connection.writeAll(message.encode())
         }
     }
@@ -199,11 +222,17 @@ final class IncomingMigration: Sendable {
         }
     }
 
+    /// Stops listening and wakes every channel thread; each then closes its own connection. The receiver is let go
+    /// (it refers back to this session through its failure handler).
     private func closeChannels() {
         listener.close()
+        let receiver = receiverSlot.withLock { slot in
+            defer { slot = nil }
+            return slot
+        }
         receiver?.terminate()
-        for connection in connections.withLock({ $0 }) {
-            connection.shutdown()
+        connections.withLock { list in
+            for connection in list { connection.shutdown() }
         }
     }
 

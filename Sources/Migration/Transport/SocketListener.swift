@@ -9,7 +9,11 @@ public final class SocketListener: Sendable {
     /// Device and inode of the socket file this listener created, so `close` removes only that file and never a
     /// newer listener's socket bound to the same path meanwhile.
     private let unixFileIdentity: (device: UInt64, inode: UInt64)?
+    /// Set by `close` (no more connections); checked by `accept` without the lock.
     private let isClosed = Atomic<Bool>(false)
+    /// Set once the descriptor itself is closed (`release`); `close` and `release` take this lock, so a shutdown
+    /// never reaches a descriptor number that was reused meanwhile.
+    private let isReleased = Mutex<Bool>(false)
 
     /// The bound address, as `socket-address` reports it.
     public let address: MigrationSocketAddress
@@ -29,7 +33,7 @@ public final class SocketListener: Sendable {
 
     deinit {
         close()
-        _ = Glibc.close(fd)
+        release()
     }
 
     /// Binds and listens on `uri`.
@@ -70,15 +74,28 @@ public final class SocketListener: Sendable {
     }
 
     /// Stops listening: wakes a blocked `accept` and removes a Unix socket file. Idempotent. The descriptor itself
-    /// is closed only when the listener is released, so a thread still inside `accept` can never reach a
-    /// descriptor number that was reused meanwhile.
+    /// stays open until `release` (called by the thread that accepts, once `accept` returned nil) or the listener
+    /// is freed, so a thread still inside `accept` can never reach a descriptor number that was reused meanwhile.
     public func close() {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        let first = isReleased.withLock { released -> Bool in
+            guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+            if !released { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+            return true
+        }
+        guard first else { return }
         if let unixPath, let created = unixFileIdentity, let current = Self.fileIdentity(unixPath),
             current == created
         {
             _ = unlink(unixPath)
+        }
+    }
+
+    /// Closes the descriptor (once), after `close`; for the accepting thread once it is done with `accept`.
+    public func release() {
+        close()
+        isReleased.withLock { released in
+            if !released { _ = Glibc.close(fd) }
+            released = true
         }
     }
 
