@@ -99,11 +99,20 @@ public final class SocketListener: Sendable {
         }
     }
 
+    /// Unlike QEMU, which unlinks whatever is at `path`, only a stale socket file (nobody accepts on it) is
+    /// replaced: a live socket (another listener, a QMP monitor) or a file that is not a socket is refused with
+    /// `EADDRINUSE`, as `bind` reports it. The socket file is created 0600 (see `UnixSocketListener`).
     private static func listenUnix(path: String) throws -> SocketListener {
         // The length is checked before the unlink, so a path too long for a socket removes no file.
         _ = try SocketAddressing.unixAddress(path)
-        if unlink(path) != 0 && errno != ENOENT {
-            throw MigrationError("Failed to unlink socket \(path): \(Errno.text())")
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFSOCK, !UnixSocketConnector.isListening(path) else {
+                throw MigrationError("Failed to bind socket to \(path): \(Errno.text(EADDRINUSE))")
+            }
+            if unlink(path) != 0 && errno != ENOENT {
+                throw MigrationError("Failed to unlink socket \(path): \(Errno.text())")
+            }
         }
         do throws(UnixSocketError) {
             let fd = try UnixSocketListener.listen(at: path, backlog: 64)
