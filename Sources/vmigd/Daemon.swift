@@ -58,6 +58,13 @@ final class Daemon: Sendable {
             }
         }
         let shutdownSignal = self.shutdownSignal
+        // exit-on-error (QEMU's default for migrate-incoming and -incoming): a failed incoming migration ends the
+        // process with failure, after the usual clean shutdown.
+        engine.setExitOnErrorHandler { error in
+            let message = Array("vmigd: load of migration failed: \(error.message)\n".utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            shutdownSignal.trigger(failure: true)
+        }
         let monitor = MonitorCommands(vm: vm, version: Self.version, schema: schema) {
             events.emit("SHUTDOWN", data: ["guest": false, "reason": "host-qmp-quit"])
             shutdownSignal.trigger()
@@ -94,6 +101,9 @@ final class Daemon: Sendable {
         logger.info("vmigd listening on \(options.qmpPaths)")
     }
 
+    /// True when the daemon stops because an incoming migration failed with `exit-on-error`.
+    var exitsWithFailure: Bool { shutdownSignal.isFailure }
+
     /// Returns once `quit`, SIGTERM, SIGINT or the parent's exit asked the daemon to stop.
     func waitForShutdown() async {
         await shutdownSignal.wait()
@@ -111,10 +121,10 @@ final class Daemon: Sendable {
     /// SIGTERM, SIGINT and, with `--exit-with-parent`, the parent's exit all stop the daemon as `quit` does.
     private func installShutdownTriggers() throws {
         do {
-            let watcher = try SignalWatcher(signals: [SIGTERM, SIGINT], action: shutdownSignal.trigger)
+            let watcher = try SignalWatcher(signals: [SIGTERM, SIGINT]) { [shutdownSignal] in shutdownSignal.trigger() }
             signalWatcher.withLock { $0 = watcher }
             if let parent = options.watchedParent {
-                let parentWatcher = try ParentWatcher(parent: parent, action: shutdownSignal.trigger)
+                let parentWatcher = try ParentWatcher(parent: parent) { [shutdownSignal] in shutdownSignal.trigger() }
                 self.parentWatcher.withLock { $0 = parentWatcher }
             }
         } catch {

@@ -96,5 +96,6 @@ struct VMigDaemon: AsyncParsableCommand {
         }
         await daemon.waitForShutdown()
         await daemon.stop()
+        if daemon.exitsWithFailure { throw ExitCode(1) }
     }
 }

@@ -12,6 +12,8 @@ final class IncomingMigration: Sendable {
     let errors = ErrorSlot()
     let cpuTime = CPUTimeAccumulator()
     let pool: ThreadPool
+    /// Called once when the migration fails (after the failure is recorded and reported).
+    private let onFailure: @Sendable (MigrationError) -> Void
 
     private let finishedFlag = Atomic<Bool>(false)
     private let mainClaimed = Atomic<Bool>(false)
@@ -25,8 +27,10 @@ final class IncomingMigration: Sendable {
     private let acksPending = Mutex(0)
 
     init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
+         onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
          settings: @escaping @Sendable () -> (MigrationCapabilities, MigrationParameters)) {
         self.listener = listener
+        self.onFailure = onFailure
         self.host = host
         self.settings = settings
         status = StatusCell(.none, events: events)
@@ -211,6 +215,7 @@ final class IncomingMigration: Sendable {
         sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
         closeChannels()
         host.incomingFailed(wrapped)
+        onFailure(wrapped)
     }
 
     /// `migrate_cancel` on the destination: a session still waiting for its source just stops listening;
