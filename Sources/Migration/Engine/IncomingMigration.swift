@@ -128,8 +128,9 @@ final class IncomingMigration: Sendable {
                 Clock.sleep(milliseconds: 5)
             }
             guard configurationState.load(ordering: .acquiring) == 1, !isFinished else { return }
-            // A connection that said hello and went away before the migration could use it takes no channel id.
-            guard !connection.peerHasClosed() else { return }
+            // A connection that said hello and went away (nothing more to read) before the migration could use it
+            // takes no channel id.
+            guard !connection.isAtEndOfFile() else { return }
             guard let receiver = receiverSlot.withLock({ $0 }) else {
                 throw MigrationError("Received a multifd channel but the multifd capability is off")
             }

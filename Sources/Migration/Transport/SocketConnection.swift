@@ -159,6 +159,12 @@ public final class SocketConnection: Sendable {
         return descriptor.revents & (readHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0
     }
 
+    /// True if the peer has closed its side and nothing is left to read (checked without blocking).
+    func isAtEndOfFile() -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) == 0
+    }
+
     /// Shuts both directions down, waking any blocked reader or writer. Idempotent.
     public func shutdown() {
         isClosed.withLock { closed in
