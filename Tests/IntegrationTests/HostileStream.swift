@@ -44,7 +44,7 @@ struct HostileStream: CustomStringConvertible, Sendable {
     /// `MIG_CMD_SWITCHOVER_START`: the destination starts the device's load thread.
     static let switchoverStart: [UInt8] = [0x08, 0, 11, 0, 0]
 
-    static func hello(_ id: UInt8, version: UInt32? = nil) -> [UInt8] {
+    static func hello(_ id: UInt8, version: UInt32? = nil, uuid: [UInt8] = uuid) -> [UInt8] {
         var hello = MultiFDHello(uuid: uuid, id: id)
         if let version { hello.version = version }
         return hello.encode()

@@ -33,6 +33,9 @@ struct HostileStreamTests {
         S(name: "unknown command", expectedError: "MIG_CMD 77 unknown (len 0x0)", main: S.streamStart + [0x08, 0, 77, 0, 0]),
         S(name: "hello version", expectedError: "multifd: received packet version 2 expected 1",
           main: S.streamStart, channels: [S.hello(0, version: 2)]),
+        S(name: "hello with another VM's UUID", expectedError: "multifd: received uuid "
+            + "'01010101-0101-0101-0101-010101010101' and expected uuid '00000000-0000-0000-0000-000000000000' for channel 0",
+          main: S.streamStart, channels: [S.hello(0, uuid: [UInt8](repeating: 1, count: 16))]),
         S(name: "channel id out of range", expectedError: "multifd: received channel id 5 is greater than number of channels 2",
           main: S.streamStart, channels: [S.hello(5)]),
         S(name: "duplicate channel id", expectedError: "multifd: received id '0' already setup'",
