@@ -221,8 +221,10 @@ final class IncomingMigration: Sendable {
 
     /// `migrate_cancel` on the destination: a session still waiting for its source just stops listening;
     /// one that is loading fails.
+    /// The claim on the main channel decides which: taken here first, no loader will start (a main channel that
+    /// arrives later is refused); taken by a loader already, that loader's migration fails.
     func cancel() {
-        if mainClaimed.load(ordering: .acquiring) {
+        if mainClaimed.exchange(true, ordering: .acquiringAndReleasing) {
             fail(MigrationError("Migration cancelled"))
         } else if !finishedFlag.exchange(true, ordering: .acquiringAndReleasing) {
             configurationState.store(2, ordering: .releasing)
