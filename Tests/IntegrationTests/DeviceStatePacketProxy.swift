@@ -24,12 +24,10 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         case duplicateFirstPacket
     }
 
-    /// The socket the source migrates to.
-    let path: String
+    private let sockets: ProxySockets
     private let destinationPath: String
     private let devices: Int
     private let release: Release
-    private let listener: Int32
     private let state = Mutex(State())
 
     private struct State {
@@ -44,59 +42,33 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         /// Set when the set is complete (one thread releases it); `released` once everything held went out.
         var releasing = false
         var released = false
-        var descriptors: [Int32] = []
     }
 
     /// Starts listening on `path` and forwarding to `destinationPath`.
     init(path: String, destinationPath: String, devices: Int, release: Release) throws {
-        self.path = path
+        sockets = try ProxySockets(path: path)
         self.destinationPath = destinationPath
         self.devices = devices
         self.release = release
-        listener = try UnixSocketListener.listen(at: path, backlog: 16)
-        Thread.detachNewThread { [self] in acceptLoop() }
+        sockets.start { [self] fd in serve(fd) }
     }
+
+    /// The socket the source migrates to.
+    var path: String { sockets.path }
 
     /// Whether the held packets were sent on.
     var hasReleased: Bool { state.withLock { $0.released } }
 
     /// Shuts every socket down (the threads then end).
-    func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in state.withLock({ $0.descriptors }) { shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
-    deinit {
-        close()
-        Glibc.close(listener)
-        for fd in state.withLock({ $0.descriptors }) { Glibc.close(fd) }
-        unlink(path)
-    }
+    func close() { sockets.close() }
 
     // MARK: Connections
-
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            track(fd)
-            Thread.detachNewThread { [self] in serve(fd) }
-        }
-    }
-
-    private func track(_ fd: Int32) {
-        state.withLock { $0.descriptors.append(fd) }
-    }
 
     private func serve(_ source: Int32) {
         guard let magic = try? PacketSocket.read(source, count: 4),
             let destination = try? UnixSocketConnector.connect(to: destinationPath)
         else { return }
-        track(destination)
+        sockets.track(destination)
         if magic == Array("QEVM".utf8) {
             try? PacketSocket.write(destination, magic)
             Thread.detachNewThread { PacketSocket.pump(from: destination, to: source) }

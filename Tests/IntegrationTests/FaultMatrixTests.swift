@@ -28,25 +28,17 @@ struct FaultMatrixTests {
         try rig.expectRetryCompletes()
     }
 
-    @Test(arguments: [FaultRig.Phase.ram, .device])
-    func sourceQuitsOrIsKilled(in phase: FaultRig.Phase) throws {
+    /// The source ends mid-migration: killed outright, or by `quit` (a clean exit while it migrates).
+    @Test(arguments: [(FaultRig.Phase.ram, "kill"), (.device, "kill"), (.device, "quit")])
+    func sourceEnds(in phase: FaultRig.Phase, by how: String) throws {
         let rig = try FaultRig()
         try rig.start(to: rig.uri(), until: phase)
-        if phase == .device {
+        if how == "quit" {
             try rig.src.execute("quit")
             _ = rig.source.waitForExit(timeout: 10)
         } else {
             rig.killSource()
         }
-        try rig.expectDestinationClean()
-        try rig.replaceSource()
-        try rig.expectRetryCompletes()
-    }
-
-    @Test func sourceKilledDuringDeviceState() throws {
-        let rig = try FaultRig()
-        try rig.start(to: rig.uri(), until: .device)
-        rig.killSource()
         try rig.expectDestinationClean()
         try rig.replaceSource()
         try rig.expectRetryCompletes()

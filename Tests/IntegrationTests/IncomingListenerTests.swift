@@ -21,6 +21,13 @@ struct IncomingListenerTests {
         #expect(counts?.isWithin(baseline) == true, "\(what): \(counts?.description ?? "gone") after, \(baseline) before")
     }
 
+    /// A migration at full speed to `uri` completes with equal digests.
+    private func expectNextMigrationCompletes(_ pair: MigrationPair, to uri: String? = nil) throws {
+        try pair.setParameters(["max-bandwidth": 0])
+        _ = try pair.migrate(to: uri ?? pair.unixURI())
+        #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
+    }
+
     /// Connects to a Unix socket path without blocking on a full backlog; nil when that fails.
     private func rawConnect(_ path: String) -> Int32? {
         guard let address = try? UnixSocketAddress(path: path) else { return nil }
@@ -82,9 +89,7 @@ struct IncomingListenerTests {
         idle.forEach { close($0) }
         idle = []
         expectBackToBaseline(pair.destination, baseline, "after 300 idle connections")
-        try pair.setParameters(["max-bandwidth": 0])
-        _ = try pair.migrate(to: pair.unixURI())
-        #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
+        try expectNextMigrationCompletes(pair)
     }
 
     // MARK: What is at the path (defect 5)
@@ -112,9 +117,7 @@ struct IncomingListenerTests {
         // A stale socket file (nobody accepts) is replaced, and the migration then works.
         let stale = pair.directory.path + "/stale.sock"
         close(try UnixSocketListener.listen(at: stale, backlog: 1))
-        try pair.setParameters(["max-bandwidth": 0])
-        _ = try pair.migrate(to: "unix:" + stale)
-        #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
+        try expectNextMigrationCompletes(pair, to: "unix:" + stale)
     }
 
     // MARK: Who may connect (defect 7)
@@ -181,9 +184,7 @@ struct IncomingListenerTests {
         #expect(try pair.src.execute("query-status")["status"] == "running")
         #expect(try pair.src.execute("x-query-digest") == digest)
         expectBackToBaseline(pair.source, baseline, "source")
-        try pair.setParameters(["max-bandwidth": 0])
-        _ = try pair.migrate(to: pair.unixURI())
-        #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
+        try expectNextMigrationCompletes(pair)
     }
 
     // MARK: exit-on-error (defect 9)
@@ -213,8 +214,6 @@ struct IncomingListenerTests {
         #expect(info["error-desc"] == "unknown channel magic: 47415242")
         usleep(300_000)
         #expect(pair.destination.poll() == nil)
-        try pair.setParameters(["max-bandwidth": 0])
-        _ = try pair.migrate(to: pair.unixURI())
-        #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
+        try expectNextMigrationCompletes(pair)
     }
 }
