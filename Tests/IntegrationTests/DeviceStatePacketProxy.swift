@@ -65,10 +65,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
     // MARK: Connections
 
     private func serve(_ source: Int32) {
-        guard let magic = try? PacketSocket.read(source, count: 4),
-            let destination = try? UnixSocketConnector.connect(to: destinationPath)
-        else { return }
-        sockets.track(destination)
+        guard let (magic, destination) = sockets.connectOnward(from: source, to: destinationPath) else { return }
         if magic == Array("QEVM".utf8) {
             try? PacketSocket.write(destination, magic)
             Thread.detachNewThread { PacketSocket.pump(from: destination, to: source) }

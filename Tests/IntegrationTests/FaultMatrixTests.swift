@@ -28,29 +28,31 @@ struct FaultMatrixTests {
         try rig.expectRetryCompletes()
     }
 
-    /// The source ends mid-migration: killed outright, or by `quit` (a clean exit while it migrates).
-    @Test(arguments: [(FaultRig.Phase.ram, "kill"), (.device, "kill"), (.device, "quit")])
-    func sourceEnds(in phase: FaultRig.Phase, by how: String) throws {
+    /// One end goes away mid-migration: the source killed outright or ended by `quit` (a clean exit while it
+    /// migrates), or the destination killed. The survivor is checked, the lost end replaced, and the retry runs.
+    @Test(arguments: [
+        (FaultRig.Phase.ram, "source killed"), (.device, "source killed"), (.device, "source quit"),
+        (.ram, "destination killed"), (.device, "destination killed"),
+    ])
+    func oneEndGoesAway(in phase: FaultRig.Phase, how: String) throws {
         let rig = try FaultRig()
         try rig.start(to: rig.uri(), until: phase)
-        if how == "quit" {
+        switch how {
+        case "source quit":
             try rig.src.execute("quit")
             _ = rig.source.waitForExit(timeout: 10)
-        } else {
+        case "source killed":
             rig.killSource()
+        default:
+            rig.killDestination()
         }
-        try rig.expectDestinationClean()
-        try rig.replaceSource()
-        try rig.expectRetryCompletes()
-    }
-
-    @Test(arguments: [FaultRig.Phase.ram, .device])
-    func destinationKilled(in phase: FaultRig.Phase) throws {
-        let rig = try FaultRig()
-        try rig.start(to: rig.uri(), until: phase)
-        rig.killDestination()
-        try rig.expectSourceIntact()
-        try rig.replaceDestination()
+        if how.hasPrefix("source") {
+            try rig.expectDestinationClean()
+            try rig.replaceSource()
+        } else {
+            try rig.expectSourceIntact()
+            try rig.replaceDestination()
+        }
         try rig.expectRetryCompletes()
     }
 

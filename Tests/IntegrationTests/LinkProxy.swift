@@ -40,10 +40,7 @@ final class LinkProxy: @unchecked Sendable {
     func close() { sockets.close() }
 
     private func serve(_ source: Int32) {
-        guard let magic = try? PacketSocket.read(source, count: 4),
-            let destination = try? UnixSocketConnector.connect(to: destinationPath)
-        else { return }
-        sockets.track(destination)
+        guard let (magic, destination) = sockets.connectOnward(from: source, to: destinationPath) else { return }
         links.withLock { $0.append((source, destination, magic != Array("QEVM".utf8))) }
         guard (try? PacketSocket.write(destination, magic)) != nil else { return }
         Thread.detachNewThread { [self] in pump(from: destination, to: source) }

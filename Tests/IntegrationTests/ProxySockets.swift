@@ -40,6 +40,16 @@ final class ProxySockets: @unchecked Sendable {
         descriptors.withLock { $0.append(fd) }
     }
 
+    /// Reads the first four bytes of a connection from the source (which tell the main channel from a multifd
+    /// one) and opens the matching connection to `destinationPath` (tracked); nil when either fails.
+    func connectOnward(from source: Int32, to destinationPath: String) -> (magic: [UInt8], destination: Int32)? {
+        guard let magic = try? PacketSocket.read(source, count: 4),
+            let destination = try? UnixSocketConnector.connect(to: destinationPath)
+        else { return nil }
+        track(destination)
+        return (magic, destination)
+    }
+
     /// True once ``close()`` ran.
     var isClosed: Bool { closed.load(ordering: .acquiring) }
 
