@@ -16,8 +16,9 @@ enum MigrationCommands {
         }
     }
 
+    /// `migrate_incoming uri`: as in QEMU's HMP, `exit-on-error` is false (a failure leaves the destination up).
     static func migrateIncoming(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
-        _ = try context.qmp("migrate-incoming", ["uri": .string(arguments.requiredString("uri"))])
+        _ = try context.qmp("migrate-incoming", ["uri": .string(arguments.requiredString("uri")), "exit-on-error": false])
     }
 
     static func migrateCancel(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
