@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )

@@ -16,10 +16,12 @@ enum MigrationCommands {
         }
     }
 
+    /// `migrate_incoming uri`: as in QEMU's HMP, `exit-on-error` is false (a failure leaves the destination up).
     /// QEMU's error names its own `-incoming`; here it names vmigd's flag.
     static func migrateIncoming(_ context: HMPCommandContext, _ arguments: HMPArguments) throws {
         do {
-            _ = try context.qmp("migrate-incoming", ["uri": .string(arguments.requiredString("uri"))])
+            _ = try context.qmp(
+                "migrate-incoming", ["uri": .string(arguments.requiredString("uri")), "exit-on-error": false])
         } catch let error as QMPCallError where error.desc == "'-incoming' was not specified on the command line" {
             throw HMPError(
                 "'--incoming' was not specified on vmigd's command line",

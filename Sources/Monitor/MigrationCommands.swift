@@ -26,7 +26,8 @@ public struct MigrationCommands: Sendable {
                 return .emptyObject
             },
             QMPCommand("migrate-incoming", execution: .worker) { arguments in
-                try engine.migrateIncoming(uri: try Self.uri(from: arguments, command: "migrate-incoming"))
+                try engine.migrateIncoming(uri: try Self.uri(from: arguments, command: "migrate-incoming"),
+                                           exitOnError: arguments["exit-on-error"]?.boolValue ?? true)
                 return .emptyObject
             },
             QMPCommand("migrate_cancel", execution: .worker) { _ in

@@ -51,9 +51,10 @@ final class BenchmarkPair {
 
     private var cpuAtStart = (source: 0.0, destination: 0.0)
 
-    /// Starts the destination listening on ``uri`` and the migration to it.
+    /// Starts the destination listening on ``uri`` (exit-on-error off: a failed migration is reported from the
+    /// destination's query-migrate) and the migration to it.
     func startMigration() throws {
-        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+        try dst.execute("migrate-incoming", ["uri": .string(uri), "exit-on-error": false])
         cpuAtStart = (ProcessCPU.seconds(of: source.pid) ?? 0, ProcessCPU.seconds(of: destination.pid) ?? 0)
         try src.execute("migrate", ["uri": .string(uri)])
     }

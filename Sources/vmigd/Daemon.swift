@@ -70,6 +70,13 @@ final class Daemon: Sendable {
             }
         }
         let shutdownSignal = self.shutdownSignal
+        // exit-on-error (QEMU's default for migrate-incoming and -incoming): a failed incoming migration ends the
+        // process with failure, after the usual clean shutdown.
+        engine.setExitOnErrorHandler { error in
+            let message = Array("vmigd: load of migration failed: \(error.message)\n".utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            shutdownSignal.trigger(failure: true)
+        }
         let monitor = MonitorCommands(vm: vm, version: Self.version, schema: schema) {
             events.emit("SHUTDOWN", data: ["guest": false, "reason": "host-qmp-quit"])
             shutdownSignal.trigger()
@@ -106,6 +113,9 @@ final class Daemon: Sendable {
         logger.info("vmigd listening on \(options.qmpPaths)")
     }
 
+    /// True when the daemon stops because an incoming migration failed with `exit-on-error`.
+    var exitsWithFailure: Bool { shutdownSignal.isFailure }
+
     /// Returns once `quit`, SIGTERM, SIGINT or the parent's exit asked the daemon to stop.
     func waitForShutdown() async {
         await shutdownSignal.wait()
@@ -125,8 +135,8 @@ final class Daemon: Sendable {
         options: DaemonOptions, signal: ShutdownSignal
     ) throws -> (SignalWatcher, ParentWatcher?) {
         do {
-            let signals = try SignalWatcher(signals: [SIGTERM, SIGINT], action: signal.trigger)
-            let parent = try options.watchedParent.map { try ParentWatcher(parent: $0, action: signal.trigger) }
+            let signals = try SignalWatcher(signals: [SIGTERM, SIGINT]) { signal.trigger() }
+            let parent = try options.watchedParent.map { try ParentWatcher(parent: $0) { signal.trigger() } }
             return (signals, parent)
         } catch {
             throw DaemonStartError("cannot start a watcher thread: \(error)")

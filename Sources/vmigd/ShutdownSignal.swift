@@ -2,10 +2,17 @@ import Synchronization
 
 /// A one-shot latch that async code can wait on and any thread can trigger.
 final class ShutdownSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Mutex<(fired: Bool, failure: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+        (false, false, []))
 
-    func trigger() {
+    /// True when the first trigger was a failure: the process then exits with status 1.
+    var isFailure: Bool { state.withLock { $0.failure } }
+
+    /// Fires the latch; `failure` counts only when it is the first trigger (a failure during a requested shutdown
+    /// does not change how the process exits).
+    func trigger(failure: Bool = false) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if !state.fired { state.failure = failure }
             state.fired = true
             defer { state.waiters.removeAll() }
             return state.waiters

@@ -117,6 +117,7 @@ struct VMigDaemon: AsyncParsableCommand {
         if let readyDescriptor { Daemonizer.reportReady(on: readyDescriptor) }
         await daemon.waitForShutdown()
         await daemon.stop()
+        if daemon.exitsWithFailure { throw ExitCode(1) }
     }
 
     /// Prints `vmigd: MESSAGE` on standard error and exits with status 1.

@@ -62,7 +62,7 @@ struct CommandLineParsingTests {
     @Test func quotedStringsWithEscapes() throws {
         let server = FakeQMPCaller()
         _ = try server.run(#"migrate_incoming "unix:/tmp/with space\"quote""#)
-        #expect(server.lastCall == ["execute": "migrate-incoming", "arguments": ["uri": "unix:/tmp/with space\"quote"]])
+        #expect(server.lastCall == ["execute": "migrate-incoming", "arguments": ["uri": "unix:/tmp/with space\"quote", "exit-on-error": false]])
     }
 
     @Test func unterminatedQuoteIsAMissingString() throws {

@@ -50,8 +50,9 @@ final class MigrationPair: @unchecked Sendable {
     }
 
     /// Starts listening on the destination and returns the URI the source should use (the real port for tcp:0).
-    func listen(_ uri: String) throws -> String {
-        try dst.execute("migrate-incoming", ["uri": .string(uri)])
+    /// `exit-on-error` is false, so the destination stays up after a failure (tests read its status and reuse it).
+    func listen(_ uri: String, exitOnError: Bool = false) throws -> String {
+        try dst.execute("migrate-incoming", ["uri": .string(uri), "exit-on-error": .bool(exitOnError)])
         guard uri.hasPrefix("tcp:") else { return uri }
         let info = try dst.execute("query-migrate")
         guard let address = info["socket-address"]?.arrayValue?.first, let port = address["port"]?.stringValue else {

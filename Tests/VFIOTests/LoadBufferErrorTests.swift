@@ -22,14 +22,29 @@ struct LoadBufferErrorTests {
             == "gpu0: got device state packet but not doing multifd transfer")
     }
 
+    /// Without limit properties the byte limit is the 64 KiB state + 4 MiB: four 1 MiB buffers fit.
     @Test("load setup maps receive buffers before the downtime, within the queue limits",
-          arguments: [("", 8), (",x-migration-max-queued-buffers=2", 2), (",x-migration-max-queued-buffers-size=3M", 2),
+          arguments: [("", 4), (",x-migration-max-queued-buffers=2", 2), (",x-migration-max-queued-buffers-size=3M", 2),
                       (",x-migration-max-queued-buffers-size=1M", 0)])
     func preparedBuffers(extra: String, expected: Int) throws {
         let device = try Self.destination(extra)
         let loader = try #require(device.session.withLock { $0.loader })
         #expect(loader.spareBufferCount == expected)
         #expect(try Self.destination(extra, multifd: false).session.withLock { $0.loader } == nil)
+    }
+
+    @Test("queue limits left at their defaults derive from the state size; explicit ones are kept")
+    func defaultQueueLimits() throws {
+        let device = try Self.destination()
+        let state = try device.backend.stopCopySize()
+        #expect(state >= 64 << 10)
+        let derived = device.queueLimits(VFIOProperties())
+        #expect(derived.bytes == state + (4 << 20))
+        #expect(derived.buffers == derived.bytes / 4096 + 64)
+        var explicit = VFIOProperties()
+        explicit.maxQueuedBuffers = 7
+        explicit.maxQueuedBuffersSize = 9 << 20
+        #expect(device.queueLimits(explicit) == (7, 9 << 20))
     }
 
     @Test("header checks, in order")

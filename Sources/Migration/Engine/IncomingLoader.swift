@@ -81,10 +81,9 @@ final class IncomingLoader {
     }
 
     private func setupHandlers() throws {
-        let context = LoadContext(pool: session.pool, multifdEnabled: receiver != nil,
-                                  setup: setupInfo) { [session] in
-            session.approveSwitchover()
-        }
+        let context = LoadContext(pool: session.pool, multifdEnabled: receiver != nil, setup: setupInfo,
+                                  approve: { [session] in session.approveSwitchover() },
+                                  loadThreadFailed: { [session] in session.fail($0) })
         for handler in handlers {
             try handler.loadSetup(context)
         }

@@ -12,6 +12,8 @@ final class IncomingMigration: Sendable {
     let errors = ErrorSlot()
     let cpuTime = CPUTimeAccumulator()
     let pool: ThreadPool
+    /// Called once when the migration fails (after the failure is recorded and reported).
+    private let onFailure: @Sendable (MigrationError) -> Void
 
     private let finishedFlag = Atomic<Bool>(false)
     private let mainClaimed = Atomic<Bool>(false)
@@ -25,8 +27,10 @@ final class IncomingMigration: Sendable {
     private let acksPending = Mutex(0)
 
     init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
+         onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
          settings: @escaping @Sendable () -> (MigrationCapabilities, MigrationParameters)) {
         self.listener = listener
+        self.onFailure = onFailure
         self.host = host
         self.settings = settings
         status = StatusCell(.none, events: events)
@@ -55,10 +59,13 @@ final class IncomingMigration: Sendable {
 
     // MARK: Connections
 
+    /// Accepts until the listener is closed, then closes its descriptor. Each connection belongs to the thread
+    /// started for it, which closes it when it ends; `connections` holds the open ones (for shutting them down and
+    /// for the limit, so peers that went away free their places).
     private func acceptLoop() {
         while let connection = try? listener.accept() {
             guard !isFinished else {
-                connection.shutdown()
+                connection.close()
                 continue
             }
             let count = connections.withLock { list -> Int in
@@ -67,15 +74,31 @@ final class IncomingMigration: Sendable {
             }
             guard count <= Self.maxConnections else {
                 fail(MigrationError("Too many migration connections (more than \(Self.maxConnections))"))
+                drop(connection)
                 continue
             }
             do {
                 try DedicatedThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
                     identify(connection)
+                    drop(connection)
                 }.detach()
             } catch {
                 fail(error)
+                drop(connection)
             }
+        }
+        listener.release()
+    }
+
+    /// Closes a connection whose thread is done with it (under the lock `closeChannels` shuts connections down
+    /// with, so that never reaches a closed descriptor).
+    private func drop(_ connection: SocketConnection) {
+        if mainConnection.withLock({ $0 === connection }) {
+            returnPathLock.withLock { _ in mainConnection.withLock { $0 = nil } }
+        }
+        connections.withLock { list in
+            list.removeAll { $0 === connection }
+            connection.close()
         }
     }
 
@@ -105,6 +128,9 @@ final class IncomingMigration: Sendable {
                 Clock.sleep(milliseconds: 5)
             }
             guard configurationState.load(ordering: .acquiring) == 1, !isFinished else { return }
+            // A connection that said hello and went away (nothing more to read) before the migration could use it
+            // takes no channel id.
+            guard !connection.isAtEndOfFile() else { return }
             guard let receiver = receiverSlot.withLock({ $0 }) else {
                 throw MigrationError("Received a multifd channel but the multifd capability is off")
             }
@@ -118,8 +144,12 @@ final class IncomingMigration: Sendable {
     /// Accepts the source's configuration once every handler is set up: installs the multifd receiver and releases
     /// the channels waiting to receive.
     func configurationAccepted(receiver: MultiFDReceiver?) {
-        receiverSlot.withLock { $0 = receiver }
-        configurationState.store(1, ordering: .releasing)
+        receiverSlot.withLock { slot in
+            // A session that failed meanwhile stays failed (and keeps no receiver).
+            guard configurationState.load(ordering: .acquiring) == 0 else { return }
+            slot = receiver
+            configurationState.store(1, ordering: .releasing)
+        }
     }
 
     var receiver: MultiFDReceiver? {
@@ -135,8 +165,8 @@ final class IncomingMigration: Sendable {
 
     /// Writes one return-path message; failures are ignored (the source may be gone).
     func sendReturnPath(_ message: ReturnPathMessage) {
-        guard let connection = mainConnection.withLock({ $0 }) else { return }
         returnPathLock.withLock { _ in
+            guard let connection = mainConnection.withLock({ $0 }) else { return }
             try? connection.writeAll(message.encode())
         }
     }
@@ -186,12 +216,15 @@ final class IncomingMigration: Sendable {
         sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
         closeChannels()
         host.incomingFailed(wrapped)
+        onFailure(wrapped)
     }
 
     /// `migrate_cancel` on the destination: a session still waiting for its source just stops listening;
     /// one that is loading fails.
+    /// The claim on the main channel decides which: taken here first, no loader will start (a main channel that
+    /// arrives later is refused); taken by a loader already, that loader's migration fails.
     func cancel() {
-        if mainClaimed.load(ordering: .acquiring) {
+        if mainClaimed.exchange(true, ordering: .acquiringAndReleasing) {
             fail(MigrationError("Migration cancelled"))
         } else if !finishedFlag.exchange(true, ordering: .acquiringAndReleasing) {
             configurationState.store(2, ordering: .releasing)
@@ -199,11 +232,17 @@ final class IncomingMigration: Sendable {
         }
     }
 
+    /// Stops listening and wakes every channel thread; each then closes its own connection. The receiver is let go
+    /// (it refers back to this session through its failure handler).
     private func closeChannels() {
         listener.close()
+        let receiver = receiverSlot.withLock { slot in
+            defer { slot = nil }
+            return slot
+        }
         receiver?.terminate()
-        for connection in connections.withLock({ $0 }) {
-            connection.shutdown()
+        connections.withLock { list in
+            for connection in list { connection.shutdown() }
         }
     }
 

@@ -13,6 +13,7 @@ public final class MigrationEngine: Sendable {
     private let outgoing = Mutex<OutgoingMigration?>(nil)
     private let incoming = Mutex<IncomingMigration?>(nil)
     private let convergenceHistory = Mutex(ConvergenceHistory())
+    private let exitOnErrorHandler = Mutex<(@Sendable (MigrationError) -> Void)?>(nil)
 
     /// Creates the engine of `host` (held weakly: the host owns the engine); `incoming` is the `--incoming` mode.
     public init(host: any MigrationHost, incoming: IncomingMode = .none) {
@@ -118,24 +119,33 @@ public final class MigrationEngine: Sendable {
 
     // MARK: Incoming
 
-    /// `--incoming URI` at startup: listen now.
+    /// What `exit-on-error` does when an incoming migration that asked for it fails: the process owning the
+    /// engine exits with failure (the daemon installs this; without a handler nothing happens). Called once, on
+    /// the thread that failed the migration, after the failure is recorded.
+    public func setExitOnErrorHandler(_ handler: (@Sendable (MigrationError) -> Void)?) {
+        exitOnErrorHandler.withLock { $0 = handler }
+    }
+
+    /// `--incoming URI` at startup: listen now (`exit-on-error` is true, as for QEMU's `-incoming`).
     public func listenFromCommandLine() throws {
         guard case .uri(let uri) = incomingMode else {
             throw MigrationError("'-incoming' was not specified on the command line")
         }
-        try listen(uri: uri)
+        try listen(uri: uri, exitOnError: true)
     }
 
     /// `migrate-incoming uri` (needs `--incoming defer`). vmig allows it again after a failed or cancelled
-    /// incoming migration; while one is listening or loading, or after one completed, QEMU's error.
-    public func migrateIncoming(uri: String) throws {
+    /// incoming migration; while one is listening or loading, or after one completed, QEMU's error. With
+    /// `exitOnError` (QEMU's default) a failure of this migration calls the exit-on-error handler; without it the
+    /// failure is only reported (`query-migrate`, `MIGRATION` event) and the destination may listen again.
+    public func migrateIncoming(uri: String, exitOnError: Bool = true) throws {
         guard incomingMode == .deferred else {
             throw MigrationError("'-incoming' was not specified on the command line")
         }
-        try listen(uri: uri)
+        try listen(uri: uri, exitOnError: exitOnError)
     }
 
-    private func listen(uri: String) throws {
+    private func listen(uri: String, exitOnError: Bool) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
         try incoming.withLock { current in
@@ -144,7 +154,12 @@ public final class MigrationEngine: Sendable {
             }
             let listener = try SocketListener.listen(on: parsed)
             let fallback = (capabilities, parameters)
-            let session = IncomingMigration(listener: listener, host: host, events: events) { [weak self] in
+            let onFailure: @Sendable (MigrationError) -> Void = { [weak self] error in
+                guard exitOnError, let handler = self?.exitOnErrorHandler.withLock({ $0 }) else { return }
+                handler(error)
+            }
+            let session = IncomingMigration(listener: listener, host: host, events: events, onFailure: onFailure) {
+                [weak self] in
                 guard let self else { return fallback }
                 return (self.capabilities, self.parameters)
             }

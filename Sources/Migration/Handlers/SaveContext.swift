@@ -89,6 +89,7 @@ public final class LoadStream {
 public final class LoadContext: Sendable {
     private let pool: ThreadPool
     private let approve: @Sendable () -> Void
+    private let loadThreadFailed: @Sendable (any Error) -> Void
 
     /// True when the `multifd` capability is on (device state may arrive through `loadStateBuffer`).
     public let multifdEnabled: Bool
@@ -96,17 +97,27 @@ public final class LoadContext: Sendable {
     /// the source's configuration record was checked against).
     public let setup: MigrationSetupInfo
 
-    init(pool: ThreadPool, multifdEnabled: Bool, setup: MigrationSetupInfo, approve: @escaping @Sendable () -> Void) {
+    init(pool: ThreadPool, multifdEnabled: Bool, setup: MigrationSetupInfo, approve: @escaping @Sendable () -> Void,
+         loadThreadFailed: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.pool = pool
         self.multifdEnabled = multifdEnabled
         self.setup = setup
         self.approve = approve
+        self.loadThreadFailed = loadThreadFailed
     }
 
     /// Starts a load thread on the incoming pool at once; the engine waits for all of them after EOF, before the
-    /// VM resumes. A thrown error fails the migration.
+    /// VM resumes. A thrown error fails the migration at once (the channels are closed then, not at EOF).
     public func submitLoadThread(_ job: @escaping ThreadPool.Job) {
-        pool.submitImmediate(job)
+        let failed = loadThreadFailed
+        pool.submitImmediate {
+            do {
+                try job()
+            } catch {
+                failed(error)
+                throw error
+            }
+        }
     }
 
     /// True once the load is failing or finished: load threads must stop.

@@ -11,6 +11,8 @@ final class MultiFDReceiver: Sendable {
         let connection: SocketConnection
         /// Posted by the main load thread to let the channel go on after a SYNC packet.
         let release = Semaphore()
+        /// Set by the channel's thread once a packet arrived: from then on the channel is part of the migration.
+        let hasReceived = Atomic<Bool>(false)
 
         init(id: UInt8, connection: SocketConnection) {
             self.id = id
@@ -45,6 +47,12 @@ final class MultiFDReceiver: Sendable {
             let channel = Channel(id: hello.id, connection: connection)
             table[Int(hello.id)] = channel
             return channel
+        }
+    }
+
+    private func unregister(_ channel: Channel) {
+        channels.withLock { table in
+            if table[Int(channel.id)] === channel { table[Int(channel.id)] = nil }
         }
     }
 
@@ -99,8 +107,14 @@ final class MultiFDReceiver: Sendable {
         let got = try channel.connection.readSome(into: header, capacity: MultiFDWire.headerSize)
         if got == 0 {
             if isExiting { return false }
+            guard channel.hasReceived.load(ordering: .acquiring) else {
+                // Closed before it carried anything: not a channel of this migration; its id is free again.
+                unregister(channel)
+                return false
+            }
             throw MigrationError("multifd: channel \(channel.id): connection closed before the migration ended")
         }
+        channel.hasReceived.store(true, ordering: .releasing)
         if got < MultiFDWire.headerSize {
             try channel.connection.readExactly(into: header + got, count: MultiFDWire.headerSize - got)
         }

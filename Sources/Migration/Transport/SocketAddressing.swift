@@ -29,13 +29,13 @@ enum SocketAddressing {
         }
     }
 
-    /// Connects to `uri`, with QEMU's error texts (`Failed to connect to '…': …`). A TCP connect that hangs
-    /// (unanswered SYNs) is abandoned as soon as `shouldGiveUp` returns true (checked every 50 ms).
+    /// Connects to `uri`, with QEMU's error texts (`Failed to connect to '…': …`). A connect that hangs (unanswered
+    /// TCP SYNs, a Unix listener whose backlog is full) is abandoned as soon as `shouldGiveUp` returns true (checked every 50 ms).
     static func connect(to uri: MigrationURI, shouldGiveUp: () -> Bool = { false }) throws -> SocketConnection {
         let connection: SocketConnection
         switch uri {
         case .unix(let path):
-            connection = try connectUnix(path: path)
+            connection = try connectUnix(path: path, shouldGiveUp: shouldGiveUp)
         case .tcp(let host, let port):
             connection = try connectTCP(host: host, port: port, shouldGiveUp: shouldGiveUp)
         }
@@ -43,12 +43,25 @@ enum SocketAddressing {
         return connection
     }
 
-    private static func connectUnix(path: String) throws -> SocketConnection {
-        do throws(UnixSocketError) {
-            return SocketConnection(fd: try UnixSocketConnector.connect(to: path))
-        } catch {
-            throw migrationError(error)
+    /// A Unix connect whose listener's backlog is full would block until the listener accepts (forever, if it
+    /// never does); it is made non-blocking instead and retried every 20 ms (Linux answers `EAGAIN` at once)
+    /// until it succeeds, fails otherwise, or `shouldGiveUp` returns true (`migrate_cancel`).
+    private static func connectUnix(path: String, shouldGiveUp: () -> Bool) throws -> SocketConnection {
+        let address = try unixAddress(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw migrationError(.socketFailed(errno)) }
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        while address.withSockaddr({ Glibc.connect(fd, $0, $1) }) != 0 {
+            let code = errno
+            guard code == EAGAIN || code == EINTR, !shouldGiveUp() else {
+                Glibc.close(fd)
+                throw migrationError(.connectFailed(path, code == EAGAIN ? ECANCELED : code))
+            }
+            if code == EAGAIN { usleep(20_000) }
         }
+        _ = fcntl(fd, F_SETFL, flags)
+        return SocketConnection(fd: fd)
     }
 
     private static func connectTCP(host: String, port: UInt16, shouldGiveUp: () -> Bool) throws -> SocketConnection {

@@ -5,11 +5,12 @@ import Synchronization
 ///
 /// `shutdown()` may be called from any thread to unblock a thread inside a read or write. The descriptor is closed
 /// when the last reference goes away (or by `close()`, which callers use only when no other thread can still
-/// touch the socket), so a late `shutdown` can never hit a reused descriptor number.
+/// touch the socket), so a late `shutdown` can never hit a reused descriptor number: `shutdown` and `close` take
+/// one lock, and a shutdown after the close does nothing.
 public final class SocketConnection: Sendable {
     /// The file descriptor.
     let fd: Int32
-    private let isClosed = Atomic<Bool>(false)
+    private let isClosed = Mutex<Bool>(false)
 
     init(fd: Int32) {
         self.fd = fd
@@ -158,17 +159,24 @@ public final class SocketConnection: Sendable {
         return descriptor.revents & (readHangUp | Int16(POLLHUP) | Int16(POLLERR)) != 0
     }
 
+    /// True if the peer has closed its side and nothing is left to read (checked without blocking).
+    func isAtEndOfFile() -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) == 0
+    }
+
     /// Shuts both directions down, waking any blocked reader or writer. Idempotent.
     public func shutdown() {
-        if !isClosed.load(ordering: .acquiring) {
-            _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        isClosed.withLock { closed in
+            if !closed { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
     /// Closes the descriptor once.
     public func close() {
-        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
-            _ = Glibc.close(fd)
+        isClosed.withLock { closed in
+            if !closed { _ = Glibc.close(fd) }
+            closed = true
         }
     }
 

@@ -9,7 +9,11 @@ public final class SocketListener: Sendable {
     /// Device and inode of the socket file this listener created, so `close` removes only that file and never a
     /// newer listener's socket bound to the same path meanwhile.
     private let unixFileIdentity: (device: UInt64, inode: UInt64)?
+    /// Set by `close` (no more connections); checked by `accept` without the lock.
     private let isClosed = Atomic<Bool>(false)
+    /// Set once the descriptor itself is closed (`release`); `close` and `release` take this lock, so a shutdown
+    /// never reaches a descriptor number that was reused meanwhile.
+    private let isReleased = Mutex<Bool>(false)
 
     /// The bound address, as `socket-address` reports it.
     public let address: MigrationSocketAddress
@@ -29,7 +33,7 @@ public final class SocketListener: Sendable {
 
     deinit {
         close()
-        _ = Glibc.close(fd)
+        release()
     }
 
     /// Binds and listens on `uri`.
@@ -70,11 +74,15 @@ public final class SocketListener: Sendable {
     }
 
     /// Stops listening: wakes a blocked `accept` and removes a Unix socket file. Idempotent. The descriptor itself
-    /// is closed only when the listener is released, so a thread still inside `accept` can never reach a
-    /// descriptor number that was reused meanwhile.
+    /// stays open until `release` (called by the thread that accepts, once `accept` returned nil) or the listener
+    /// is freed, so a thread still inside `accept` can never reach a descriptor number that was reused meanwhile.
     public func close() {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        let first = isReleased.withLock { released -> Bool in
+            guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+            if !released { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+            return true
+        }
+        guard first else { return }
         if let unixPath, let created = unixFileIdentity, let current = Self.fileIdentity(unixPath),
             current == created
         {
@@ -82,11 +90,29 @@ public final class SocketListener: Sendable {
         }
     }
 
+    /// Closes the descriptor (once), after `close`; for the accepting thread once it is done with `accept`.
+    public func release() {
+        close()
+        isReleased.withLock { released in
+            if !released { _ = Glibc.close(fd) }
+            released = true
+        }
+    }
+
+    /// Unlike QEMU, which unlinks whatever is at `path`, only a stale socket file (nobody accepts on it) is
+    /// replaced: a live socket (another listener, a QMP monitor) or a file that is not a socket is refused with
+    /// `EADDRINUSE`, as `bind` reports it. The socket file is created 0600 (see `UnixSocketListener`).
     private static func listenUnix(path: String) throws -> SocketListener {
         // The length is checked before the unlink, so a path too long for a socket removes no file.
         _ = try SocketAddressing.unixAddress(path)
-        if unlink(path) != 0 && errno != ENOENT {
-            throw MigrationError("Failed to unlink socket \(path): \(Errno.text())")
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFSOCK, !UnixSocketConnector.isListening(path) else {
+                throw MigrationError("Failed to bind socket to \(path): \(Errno.text(EADDRINUSE))")
+            }
+            if unlink(path) != 0 && errno != ENOENT {
+                throw MigrationError("Failed to unlink socket \(path): \(Errno.text())")
+            }
         }
         do throws(UnixSocketError) {
             let fd = try UnixSocketListener.listen(at: path, backlog: 64)

@@ -26,12 +26,36 @@ extension VFIODevice {
     }
 
     private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultifdLoader {
-        VFIOMultifdLoader(
+        let limits = queueLimits(properties)
+        return VFIOMultifdLoader(
             VFIOMultifdLoader.Parameters(
-                deviceName: name, backend: backend, maxQueuedBuffers: properties.maxQueuedBuffers,
-                maxQueuedBuffersSize: properties.maxQueuedBuffersSize, loadConfigAfterIter: loadConfigAfterIter,
+                deviceName: name, backend: backend, maxQueuedBuffers: limits.buffers,
+                maxQueuedBuffersSize: limits.bytes, loadConfigAfterIter: loadConfigAfterIter,
                 applyConfig: { [weak self] config in self?.applyLoadedConfig(config) }, progress: progress))
     }
+
+    /// The reorder buffer's limits. QEMU leaves both unlimited by default, so a peer that never sends idx 0 can
+    /// make the destination hold everything else it sends; vmig bounds a property left at its default
+    /// (UINT64_MAX): bytes to the device's whole state (its STOP_COPY size, which no legitimate stream exceeds
+    /// even if every packet waits) plus `queueSlack`, or `fallbackQueueBytes` when the backend cannot tell;
+    /// buffers to one per 4 KiB of that, plus 64 (so tiny packets cannot cost more in bookkeeping than in data).
+    func queueLimits(_ properties: VFIOProperties) -> (buffers: UInt64, bytes: UInt64) {
+        var bytes = properties.maxQueuedBuffersSize
+        if bytes == .max {
+            let stateBytes = (try? backend.stopCopySize()) ?? Self.fallbackQueueBytes
+            bytes = stateBytes.addingReportingOverflow(Self.queueSlack).overflow ? .max : stateBytes + Self.queueSlack
+        }
+        var buffers = properties.maxQueuedBuffers
+        if buffers == .max {
+            buffers = bytes / 4096 + 64
+        }
+        return (buffers, bytes)
+    }
+
+    /// Bytes allowed beyond the device's state size by default: the config packet and generous rounding.
+    static let queueSlack: UInt64 = 4 << 20
+    /// The default byte limit of a device whose backend does not report its state size.
+    static let fallbackQueueBytes: UInt64 = 256 << 20
 
     /// Installs a config that arrived from the source.
     func applyLoadedConfig(_ config: VFIODeviceConfig) {

@@ -221,10 +221,13 @@ extension VFIODevice {
     }
 
     /// The engine's verdict on the migration: a failed or cancelled source device returns to
-    /// RUNNING (QEMU's precopy-failed notifier); the final progress report is sent.
+    /// RUNNING (QEMU's precopy-failed notifier); a destination device whose load failed is reset
+    /// (RUNNING, empty state, no half-written record left in RESUMING), ready for the next incoming
+    /// migration (QEMU's destination would exit instead); the final progress report is sent.
     public func migrationFinished(_ outcome: VFIOMigrationOutcome) {
         let role = session.withLock { $0.role }
         if outcome != .completed, role == .source { try? setStateOrReset(.running) }
+        if outcome != .completed, role == .destination { resetDevice() }
         progress.finish { progress in
             switch outcome {
             case .completed: progress.phase = .completed
