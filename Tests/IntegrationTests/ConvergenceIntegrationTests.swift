@@ -137,7 +137,9 @@ struct MaxBandwidthIntegrationTests {
         let pair = try MigrationPair(memory: "128M")
         try pair.setCapabilities(["multifd": true])
         let limit = 16.0 * 1_048_576
-        try pair.setParameters(["multifd-channels": .integer(channels), "max-bandwidth": .integer(Int64(limit))])
+        // downtime-limit 0 holds the switchover (which lifts the limit, as in QEMU) while the rate is measured.
+        try pair.setParameters(["multifd-channels": .integer(channels), "max-bandwidth": .integer(Int64(limit)),
+                                "downtime-limit": 0])
         let target = try pair.listen(pair.unixURI())
         try pair.src.execute("migrate", ["uri": .string(target)])
         try pair.waitForStatus(pair.src, ["active"])
@@ -148,7 +150,7 @@ struct MaxBandwidthIntegrationTests {
         let rate = Double(second.1 - first.1) / (second.0 - first.0)
         #expect(rate <= limit * 1.1, "\(rate / 1_048_576) MiB/s against a 16 MiB/s limit")
         #expect(rate >= limit * 0.5, "\(rate / 1_048_576) MiB/s against a 16 MiB/s limit")
-        try pair.src.execute("migrate-set-parameters", ["max-bandwidth": 0])
+        try pair.src.execute("migrate-set-parameters", ["max-bandwidth": 0, "downtime-limit": 300])
         try pair.waitForStatus(pair.src, ["completed"])
         try pair.waitForStatus(pair.dst, ["completed"])
         let (source, destination) = try pair.digests()

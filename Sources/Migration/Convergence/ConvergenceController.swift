@@ -44,6 +44,8 @@ final class ConvergenceController {
 
     /// Precopy begins: the first window, the rate budget and the auto-converge period start now.
     func start(pages: UInt64) {
+        // The first decision waits for the first window: it needs a link sample to judge anything by.
+        nextSync = Clock.monotonicMilliseconds() + Self.windowMilliseconds
         window.reset(transferred: counters.transferred, pages: pages)
         rate = RateLimiter(transferred: counters.transferred)
         autoConverge = AutoConverge(transferred: counters.transferred,

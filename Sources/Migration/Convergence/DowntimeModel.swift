@@ -7,9 +7,9 @@
 ///   all their bytes plus RAM over the whole link.
 /// - Devices on the main channel move one after another after RAM: their times add up.
 ///
-/// A device whose rate was never observed is taken at its link share (nothing else is known); with no link
-/// estimate either, its term is zero. RAM without a link estimate is taken at the rate pages went out in the last
-/// window. Rates come from observation only, never from a device's configuration.
+/// A device whose rate was never observed is taken at its link share (nothing else is known). Without a link
+/// estimate (nothing large was written yet, e.g. only zero pages), RAM and the devices' share are taken at the rate
+/// pages went out in the last window; with neither, a device's term is zero. Rates come from observation only, never from a device's configuration.
 struct DowntimeModel {
     /// RAM bytes still dirty.
     var ramBytes: UInt64
@@ -41,8 +41,8 @@ struct DowntimeModel {
         let ramLink = (multifd ? link.multifd : mainLink) ?? ramPageRate
         let parallel = costs.filter(\.parallel)
         let serial = costs.filter { !$0.parallel }
-        let parallelDevices = shareLink(parallel, link: link.multifd)
-        let serialDevices = serial.map { device(for: $0, rate: Self.lowest(of: $0.rate, mainLink)) }
+        let parallelDevices = shareLink(parallel, link: link.multifd ?? ramPageRate)
+        let serialDevices = serial.map { device(for: $0, rate: Self.lowest(of: $0.rate, mainLink ?? ramPageRate)) }
         // RAM left with no rate known at all cannot be predicted: it never fits.
         let ramTime = ramBytes > 0 && ramLink == nil ? UInt64.max / 2 : Self.milliseconds(bytes: Double(ramBytes), rate: ramLink)
         let parallelBytes = parallel.reduce(UInt64(0)) { $0 &+ $1.bytes }

@@ -101,15 +101,25 @@ extension VFIODevice {
         progress.record { $0.streamSize = $0.bytesRead + pending }
     }
 
-    /// `save_live_iterate` (PART section): one chunk of precopy data, then END_OF_STATE, or
-    /// INIT_DATA_SENT once when switchover-ack is on and the initial data is drained.
+    /// `save_live_iterate` (PART section): a burst of precopy data (up to `precopyBurstChunks` chunks or
+    /// `precopyBurstNanoseconds`, until the device has none), then END_OF_STATE, or INIT_DATA_SENT once when
+    /// switchover-ack is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst,
+    /// which moves precopy data sooner and shows the rate the device sustains (see `VFIORateObserver`).
     public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
-        let count = try saveBlock(to: &writer)
-        let sendInitDataSent = session.withLock { session -> Bool in
-            session.updateEstimatedPendingData(count)
-            guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
-            session.initialDataSent = true
-            return true
+        var burst = VFIOPrecopyBurst(start: MonotonicClock.now())
+        var sendInitDataSent = false
+        repeat {
+            let count = try saveBlock(to: &writer)
+            burst.chunkRead(bytes: count, at: MonotonicClock.now())
+            sendInitDataSent = session.withLock { session -> Bool in
+                session.updateEstimatedPendingData(count)
+                guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
+                session.initialDataSent = true
+                return true
+            }
+        } while !sendInitDataSent && burst.wantsMore
+        if let sustained = burst.sustained {
+            rates.recordRead(bytes: sustained.bytes, nanoseconds: sustained.nanoseconds)
         }
         try writer.write(tag: sendInitDataSent ? .devInitDataSent : .endOfState)
     }
@@ -119,7 +129,7 @@ extension VFIODevice {
         var buffer = [UInt8](repeating: 0, count: session.withLock { $0.dataBufferSize })
         let count: Int
         do {
-            count = try buffer.withUnsafeMutableBytes { bytes in try rates.timeRead { try backend.read(into: bytes) } }
+            count = try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
         } catch {
             throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
         }
@@ -174,7 +184,7 @@ extension VFIODevice {
         progress.update { $0.phase = .stopCopy }
         let saver = VFIOMultifdSaver(
             deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,
-            config: config, rates: rates
+            config: config
         ) { [progress, transferStats] dataBytes, packetBytes in
             transferStats.add(UInt64(packetBytes))
             progress.update {

@@ -3,8 +3,8 @@ import Synchronization
 /// How fast this device was seen to deliver its state, kept across the migrations of this process, for the
 /// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
 ///
-/// - the read rate: bytes over the time spent inside the backend's reads (precopy chunks, stop-copy chunks);
-///   older readings fade as new ones come in;
+/// - the read rate: what the device sustained in precopy bursts (`VFIOPrecopyBurst`: back-to-back chunk reads,
+///   each written to the main stream, the first few left out); older readings fade as new ones come in;
 /// - the stop-copy rate: the whole last stop-copy, from entering STOP_COPY until the last packet was handed over,
 ///   which also folds in the link's share and the destination's pace at that time.
 ///
@@ -26,15 +26,7 @@ public final class VFIORateObserver: Sendable {
     /// Nothing observed yet.
     public init() {}
 
-    /// Runs `read` (a backend read returning the bytes it delivered) and records how long it took.
-    func timeRead(_ read: () throws -> Int) rethrows -> Int {
-        let start = MonotonicClock.now()
-        let count = try read()
-        recordRead(bytes: count, nanoseconds: MonotonicClock.now() - start)
-        return count
-    }
-
-    /// Adds one read of `bytes` that took `nanoseconds`.
+    /// Adds `bytes` read back to back in `nanoseconds`.
     public func recordRead(bytes: Int, nanoseconds: UInt64) {
         guard bytes > 0 else { return }
         state.withLock {

@@ -10,8 +10,6 @@ struct VFIOMultifdSaver {
     var backend: any VFIOMigrationBackend
     var dataBufferSize: Int
     var config: VFIODeviceConfig
-    /// Times each read for the device's rate.
-    var rates: VFIORateObserver
     /// Called after each packet was handed over: (device data bytes, packet bytes).
     var didSend: (_ dataBytes: Int, _ packetBytes: Int) -> Void
 
@@ -37,7 +35,7 @@ struct VFIOMultifdSaver {
         let count: Int
         do {
             count = try packet.withUnsafeMutableBytes { bytes in
-                try rates.timeRead { try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[headerSize...])) }
+                try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[headerSize...]))
             }
         } catch {
             throw VFIOError(
