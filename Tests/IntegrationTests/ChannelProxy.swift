@@ -11,60 +11,31 @@ final class ChannelProxy: @unchecked Sendable {
     /// Forwards one multifd channel: the hello bytes already read, the source's and the destination's socket.
     typealias MultifdForwarder = @Sendable (_ hello: [UInt8], _ source: Int32, _ destination: Int32) throws -> Void
 
-    /// The socket the source migrates to.
-    let path: String
+    private let sockets: ProxySockets
     private let destinationPath: String
     private let mainBytes: @Sendable (Int) -> Void
     private let multifd: MultifdForwarder
-    private let listener: Int32
-    private let descriptors = Mutex<[Int32]>([])
+
+    /// The socket the source migrates to.
+    var path: String { sockets.path }
 
     /// Starts listening on `path` and forwarding to `destinationPath`.
     init(path: String, destinationPath: String, mainBytes: @escaping @Sendable (Int) -> Void = { _ in },
          multifd: @escaping MultifdForwarder) throws {
-        self.path = path
+        sockets = try ProxySockets(path: path)
         self.destinationPath = destinationPath
         self.mainBytes = mainBytes
         self.multifd = multifd
-        listener = try UnixSocketListener.listen(at: path, backlog: 16)
-        Thread.detachNewThread { [self] in acceptLoop() }
+        sockets.start { [self] fd in serve(fd) }
     }
 
     /// Shuts every socket down (the threads then end).
     func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in descriptors.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
-    deinit {
-        close()
-        Glibc.close(listener)
-        for fd in descriptors.withLock({ $0 }) { Glibc.close(fd) }
-        unlink(path)
-    }
-
-    private func acceptLoop() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            track(fd)
-            Thread.detachNewThread { [self] in serve(fd) }
-        }
-    }
-
-    private func track(_ fd: Int32) {
-        descriptors.withLock { $0.append(fd) }
+        sockets.close()
     }
 
     private func serve(_ source: Int32) {
-        guard let magic = try? PacketSocket.read(source, count: 4),
-            let destination = try? UnixSocketConnector.connect(to: destinationPath)
-        else { return }
-        track(destination)
+        guard let (magic, destination) = sockets.connectOnward(from: source, to: destinationPath) else { return }
         if magic == Array("QEVM".utf8) {
             mainBytes(magic.count)
             try? PacketSocket.write(destination, magic)
