@@ -75,3 +75,8 @@ for n in 1 2 4 8; do
 done
 python3 scripts/plot_downtime.py "$sweep" docs/downtime-vs-devices.svg
 rm -f "$sweep"
+
+echo "== convergence: predicted (last expected-downtime) against measured downtime, every parameter at its default"
+echo "   but downtime-limit (1000 ms); devices x 64 MiB, multifd and main channel, 1 GiB/s and unlimited devices,"
+echo "   with and without precopy data (cells without are migrated a second time from the same source)"
+"$bin/vmig-bench" convergence --devices 1,2,4,8

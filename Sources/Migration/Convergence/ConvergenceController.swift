@@ -32,7 +32,7 @@ final class ConvergenceController {
         self.session = session
         counters = session.counters
         history = session.history
-        link = LinkCapacityEstimator(main: mainMeter, prior: session.history.link)
+        link = LinkCapacityEstimator(main: mainMeter, prior: session.history.link, floor: session.history.switchoverLink)
         rate = RateLimiter(transferred: session.counters.transferred)
         autoConverge = AutoConverge(transferred: 0, dirtiedPages: 0)
     }
@@ -135,8 +135,9 @@ final class ConvergenceController {
         }
         counters.throttlePercentage.store(0, ordering: .relaxed)
         history.link = link.capacity
-        if let measuredDowntime, let decision {
-            history.learn(prediction: decision, measured: measuredDowntime)
+        if let measuredDowntime {
+            history.switchoverLink = history.switchoverLink.updated(with: link.switchoverSample())
+            if let decision { history.learn(prediction: decision, measured: measuredDowntime) }
         }
     }
 

@@ -9,6 +9,9 @@ public struct ConvergenceHistory: Sendable, Equatable {
 
     /// The latest link estimate.
     public var link = LinkCapacity()
+    /// What the channels carried during the last completed switchover (the most saturated stretch a migration
+    /// has): a floor for the next estimate.
+    public var switchoverLink = LinkCapacity()
     /// The learned fixed part (ms).
     public var overheadMilliseconds = Self.initialOverheadMilliseconds
 

@@ -18,11 +18,14 @@ struct LinkCapacityEstimator {
     private var mainSamples: [Double] = []
     private var multifdSamples: [Double] = []
     private let prior: LinkCapacity
+    private let floor: LinkCapacity
 
-    /// An estimator over the main channel's meter, starting from `prior` (an earlier migration's estimate).
-    init(main: ThroughputMeter, prior: LinkCapacity) {
+    /// An estimator over the main channel's meter, starting from `prior` (an earlier migration's estimate) and
+    /// never below `floor` (what an earlier switchover achieved).
+    init(main: ThroughputMeter, prior: LinkCapacity, floor: LinkCapacity = LinkCapacity()) {
         mainMeter = main
         self.prior = prior
+        self.floor = floor
         _ = main.take()
     }
 
@@ -48,7 +51,25 @@ struct LinkCapacityEstimator {
 
     /// The current estimate (bytes per second).
     var capacity: LinkCapacity {
-        prior.updated(with: LinkCapacity(multifd: Self.median(multifdSamples), main: Self.median(mainSamples)))
+        let measured = prior.updated(with: LinkCapacity(multifd: Self.median(multifdSamples), main: Self.median(mainSamples)))
+        return LinkCapacity(multifd: Self.higher(measured.multifd, floor.multifd), main: Self.higher(measured.main, floor.main))
+    }
+
+    /// After a completed switchover: what the channels carried since the last window (the switchover itself).
+    mutating func switchoverSample() -> LinkCapacity {
+        let now = Clock.monotonicNanoseconds()
+        let window = Double(now &- lastSample)
+        lastSample = now
+        return LinkCapacity(multifd: multifdMeter.flatMap { Self.rate($0.take(), window: window) },
+                            main: Self.rate(mainMeter.take(), window: window))
+    }
+
+    private static func higher(_ first: Double?, _ second: Double?) -> Double? {
+        switch (first, second) {
+        case (let first?, let second?): max(first, second)
+        case (let first, nil): first
+        case (nil, let second): second
+        }
     }
 
     private static func rate(_ taken: (bytes: UInt64, nanoseconds: UInt64), window: Double) -> Double? {

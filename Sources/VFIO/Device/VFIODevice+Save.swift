@@ -101,31 +101,45 @@ extension VFIODevice {
         progress.record { $0.streamSize = $0.bytesRead + pending }
     }
 
-    /// `save_live_iterate` (PART section): a burst of precopy data (up to `precopyBurstChunks` chunks or
-    /// `precopyBurstNanoseconds`, until the device has none), then END_OF_STATE, or INIT_DATA_SENT once when
-    /// switchover-ack is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst,
-    /// which moves precopy data sooner and shows the rate the device sustains (see `VFIORateObserver`).
+    /// `save_live_iterate` (PART section): a burst of precopy data (up to `VFIOPrecopyBurst.maximumChunks` chunks
+    /// or its time limit, until the device has none), then END_OF_STATE, or INIT_DATA_SENT once when switchover-ack
+    /// is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst back to back
+    /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
+    /// `VFIORateObserver`).
     public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
         var burst = VFIOPrecopyBurst(start: MonotonicClock.now())
-        var sendInitDataSent = false
+        var chunks: [[UInt8]] = []
         repeat {
-            let count = try saveBlock(to: &writer)
-            burst.chunkRead(bytes: count, at: MonotonicClock.now())
-            sendInitDataSent = session.withLock { session -> Bool in
-                session.updateEstimatedPendingData(count)
+            let chunk = try readBlock()
+            burst.chunkRead(bytes: chunk.count, at: MonotonicClock.now())
+            chunks.append(chunk)
+        } while burst.wantsMore
+        if let sustained = burst.sustained {
+            rates.recordRead(bytes: sustained.bytes, nanoseconds: sustained.nanoseconds)
+        }
+        var sendInitDataSent = false
+        for chunk in chunks {
+            try writeBlock(chunk, to: &writer)
+            let drained = session.withLock { session -> Bool in
+                session.updateEstimatedPendingData(chunk.count)
                 guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
                 session.initialDataSent = true
                 return true
             }
-        } while !sendInitDataSent && burst.wantsMore
-        if let sustained = burst.sustained {
-            rates.recordRead(bytes: sustained.bytes, nanoseconds: sustained.nanoseconds)
+            sendInitDataSent = sendInitDataSent || drained
         }
         try writer.write(tag: sendInitDataSent ? .devInitDataSent : .endOfState)
     }
 
-    /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes.
+    /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes (0: it had none).
     func saveBlock<W: VFIOStreamWriter>(to writer: inout W) throws -> Int {
+        let chunk = try readBlock()
+        try writeBlock(chunk, to: &writer)
+        return chunk.count
+    }
+
+    /// Reads one chunk (at most the data buffer size) from the device; empty when it has nothing.
+    func readBlock() throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: session.withLock { $0.dataBufferSize })
         let count: Int
         do {
@@ -133,14 +147,19 @@ extension VFIODevice {
         } catch {
             throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
         }
-        guard count > 0 else { return 0 }
-        try buffer.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk(UnsafeRawBufferPointer(rebasing: $0[0..<count]), to: &writer) }
-        transferStats.add(UInt64(count))
+        buffer.removeLast(buffer.count - count)
+        return buffer
+    }
+
+    /// Writes a chunk read by `readBlock` as DATA_STATE (nothing for an empty one) and counts it.
+    func writeBlock<W: VFIOStreamWriter>(_ chunk: [UInt8], to writer: inout W) throws {
+        guard !chunk.isEmpty else { return }
+        try chunk.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk($0, to: &writer) }
+        transferStats.add(UInt64(chunk.count))
         progress.update {
-            $0.bytesRead += UInt64(count)
-            $0.bytesSent += UInt64(count + 16)
+            $0.bytesRead += UInt64(chunk.count)
+            $0.bytesSent += UInt64(chunk.count + 16)
         }
-        return count
     }
 
     /// `save_live_complete_precopy` (END section). Multifd mode: only END_OF_STATE (the save

@@ -3,8 +3,8 @@ import Synchronization
 /// How fast this device was seen to deliver its state, kept across the migrations of this process, for the
 /// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
 ///
-/// - the read rate: what the device sustained in precopy bursts (`VFIOPrecopyBurst`: back-to-back chunk reads,
-///   each written to the main stream, the first few left out); older readings fade as new ones come in;
+/// - the read rate: what the device sustained in precopy bursts (`VFIOPrecopyBurst`: chunks read back to back
+///   before any is written, the first few left out); older readings fade as new ones come in;
 /// - the stop-copy rate: the whole last stop-copy, from entering STOP_COPY until the last packet was handed over,
 ///   which also folds in the link's share and the destination's pace at that time.
 ///
