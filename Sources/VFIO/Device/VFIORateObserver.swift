@@ -4,20 +4,18 @@ import Synchronization
 /// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
 ///
 /// - the read rate: what the device sustained in precopy bursts (`VFIOPrecopyBurst`: chunks read back to back
-///   before any is written, the first few left out); older readings fade as new ones come in;
+///   before any is written, the first few left out), each burst weighing as much as all before it together, so
+///   a cold first burst soon stops counting;
 /// - the stop-copy rate: the whole last stop-copy, from entering STOP_COPY until the last packet was handed over,
 ///   which also folds in the link's share and the destination's pace at that time.
 ///
 /// The device's own rate is the lower of the two that are known.
 public final class VFIORateObserver: Sendable {
-    /// Once this much read time is accumulated, older readings are halved at each new one.
-    static let readHorizonNanoseconds: Double = 2e9
     /// Stop-copies smaller than this say nothing about a rate.
     static let minimumStopCopyBytes: UInt64 = 1 << 20
 
     private struct State {
-        var readBytes: Double = 0
-        var readNanoseconds: Double = 0
+        var readRate: Double?
         var stopCopyRate: Double?
     }
 
@@ -28,15 +26,9 @@ public final class VFIORateObserver: Sendable {
 
     /// Adds `bytes` read back to back in `nanoseconds`.
     public func recordRead(bytes: Int, nanoseconds: UInt64) {
-        guard bytes > 0 else { return }
-        state.withLock {
-            if $0.readNanoseconds > Self.readHorizonNanoseconds {
-                $0.readBytes /= 2
-                $0.readNanoseconds /= 2
-            }
-            $0.readBytes += Double(bytes)
-            $0.readNanoseconds += Double(nanoseconds)
-        }
+        guard bytes > 0, nanoseconds > 0 else { return }
+        let rate = Double(bytes) / Double(nanoseconds) * 1e9
+        state.withLock { $0.readRate = $0.readRate.map { ($0 + rate) / 2 } ?? rate }
     }
 
     /// Records a whole stop-copy of `bytes` that took `nanoseconds`.
@@ -47,7 +39,7 @@ public final class VFIORateObserver: Sendable {
 
     /// Bytes per second of the reads, nil before any.
     public var readRate: Double? {
-        state.withLock { $0.readNanoseconds > 0 ? $0.readBytes / $0.readNanoseconds * 1e9 : nil }
+        state.withLock { $0.readRate }
     }
 
     /// Bytes per second of the last stop-copy, nil before one.
