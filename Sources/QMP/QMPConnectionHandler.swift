@@ -146,13 +146,14 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private func run(_ command: QMPCommand, arguments: JSONObject, id: JSONValue?) {
         switch command.execution {
         case .eventLoop:
-            finish(Self.execute(command, arguments), id: id)
-        case .worker:
+            finish(command.invoke(arguments), id: id)
+        case .worker, .longRunning:
             guard let context else { return }
             busy = true
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            core.threadPool.runIfActive(eventLoop: context.eventLoop) {
-                Self.execute(command, arguments)
+            let pool = command.execution == .worker ? core.threadPool : core.longRunningLane
+            pool.runIfActive(eventLoop: context.eventLoop) {
+                command.invoke(arguments)
             }.whenComplete { outcome in
                 let result: Result<QMPReturn, QMPError>
                 switch outcome {
@@ -163,16 +164,6 @@ final class QMPConnectionHandler: ChannelInboundHandler {
                 handler.value.finish(result, id: id)
                 handler.value.drainQueue()
             }
-        }
-    }
-
-    private static func execute(_ command: QMPCommand, _ arguments: JSONObject) -> Result<QMPReturn, QMPError> {
-        do {
-            return .success(try command.body(arguments))
-        } catch let error as QMPError {
-            return .failure(error)
-        } catch {
-            return .failure(.generic("\(error)"))
         }
     }
 

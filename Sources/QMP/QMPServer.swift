@@ -14,6 +14,8 @@ final class QMPServerCore: Sendable {
     let version: QMPVersion
     let events: QMPEventHub
     let threadPool: NIOThreadPool
+    /// The thread of ``QMPCommand/Execution/longRunning`` commands, owned by the server.
+    let longRunningLane = NIOThreadPool(numberOfThreads: 1)
     let logger: Logger
     private let clients = Mutex<[ObjectIdentifier: any Channel]>([:])
 
@@ -87,6 +89,7 @@ public final class QMPServer: Sendable {
             configuration: configuration, commands: commands, schema: schema, version: version, events: events,
             threadPool: threadPool, logger: logger)
         self.group = group
+        core.longRunningLane.start()
     }
 
     /// Starts listening on `path`. A stale socket file (nobody listening) is replaced; a live one is refused.
@@ -128,7 +131,7 @@ public final class QMPServer: Sendable {
         listeners.withLock { $0.append((path, identity, channel)) }
     }
 
-    /// Stops listening, removes the socket files that are still this server's (same device and inode: a file
+    /// Stops listening and the long-running lane, removes the socket files that are still this server's (same device and inode: a file
     /// or another daemon's socket put at the path since stays) and closes every client connection.
     public func shutdown() async {
         let open = listeners.withLock { list in
@@ -142,6 +145,7 @@ public final class QMPServer: Sendable {
         for client in core.clientChannels {
             try? await client.close()
         }
+        try? await core.longRunningLane.shutdownGracefully()
     }
 
     /// Paths this server listens on.
