@@ -33,6 +33,26 @@ public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible 
         return String(text.unicodeScalars[..<end])
     }
 
+    /// Input bytes as an error message quotes them: control characters as `\xHH` (a NUL would make the reply
+    /// unreadable to JSON parsers that refuse `\u0000`, an escape sequence would reach a terminal), invalid UTF-8
+    /// replaced, and no more than ``maxDetailBytes``.
+    static func echo<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var shown: [UInt8] = []
+        for byte in bytes.prefix(maxDetailBytes) {
+            if byte < 0x20 || byte == 0x7F {
+                shown += Array("\\x".utf8) + Array(hexDigits(byte).utf8)
+            } else {
+                shown.append(byte)
+            }
+        }
+        return cut(String(decoding: shown, as: UTF8.self))
+    }
+
+    private static func hexDigits(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+    }
+
     /// Translates one of jansson's error texts into QEMU's wording; `number` is the literal jansson stopped
     /// at when it reports an integer it cannot hold (its text does not quote it).
     static func fromJansson(_ text: String, number: String? = nil) -> JSONParseError {
@@ -71,8 +91,8 @@ public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible 
         guard bytes.count >= needle.count,
             let offset = (0...(bytes.count - needle.count)).first(where: { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
         else { return nil }
-        var rest = Substring(String(decoding: bytes[(offset + needle.count)...], as: UTF8.self))
-        if rest.hasSuffix("'") { rest = rest.dropLast() }
-        return String(rest)
+        var rest = bytes[(offset + needle.count)...]
+        if rest.last == UInt8(ascii: "'") { rest = rest.dropLast() }
+        return echo(rest)
     }
 }

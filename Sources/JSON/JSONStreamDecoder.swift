@@ -272,7 +272,7 @@ public struct JSONStreamDecoder: Sendable {
         case .value(let value):
             return .value(value)
         case .error:
-            let word = String(decoding: buffer[start..<min(index, start + JSONParseError.maxDetailBytes)], as: UTF8.self)
+            let word = JSONParseError.echo(buffer[start..<index])
             return .error(.syntax("invalid keyword '\(word)'"))
         }
     }

@@ -146,6 +146,18 @@ struct JSONStreamDecoderTests {
         #expect(items.last == .value(["a": 1]))
     }
 
+    @Test func controlCharactersInAnEchoedTokenAreShownAsHexSoTheReplyParsesAgain() {
+        var decoder = JSONStreamDecoder()
+        decoder.feed([0x00, 0x01, 0x41, 0x1B, 0x0A])
+        let items = decoder.drain()
+        #expect(items == [.error(.syntax("invalid keyword '\\x00\\x01A\\x1b'"))])
+        guard case .error(let error) = items.first else { return }
+        // The error reply a server sends for it is JSON its own decoder reads back (a NUL would be "\u0000").
+        var replies = JSONStreamDecoder()
+        replies.feed(JSONWriter.encode(["error": ["desc": .string(error.description)]]))
+        #expect(replies.drain() == [.value(["error": ["desc": .string(error.description)]])])
+    }
+
     @Test(arguments: [
         (#"{"s": "\u0000"}"#, #"\u0000 is not supported"#),
         (#"{"s": "\uDC00"}"#, #"\uDC00 is not a valid Unicode character"#),
