@@ -64,6 +64,12 @@ let package = Package(
             name: "qapi-gen",
             dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        .target(
+            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport"],
+            swiftSettings: strict),
+        .target(name: "FuzzDriver", dependencies: ["FuzzEntryPoints"], swiftSettings: strict),
+        // C, so SwiftPM does not rename its entry point: libFuzzer's main() must win in `make fuzz` builds.
+        .executableTarget(name: "vmig-fuzz", dependencies: ["FuzzDriver"]),
         .executableTarget(
             name: "vmig-bench",
             dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -78,6 +84,7 @@ let package = Package(
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )
