@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(name: "vmig-fuzz", dependencies: ["FuzzDriver"]),
         .executableTarget(
             name: "vmig-bench",
-            dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JSON", "VMigTesting", "POSIXSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),

@@ -15,13 +15,14 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
     @Option(help: "Guest RAM.") var memory = "512M"
     @Option(help: "Destination x-migration-max-queued-buffers-size per device (empty = unlimited).") var queueLimit = ""
     @Option(help: "Runs (the median downtime is reported).") var runs = 3
+    @Option(help: "QMP clients issuing commands on the source during the migration.") var qmpClients = 0
 
     func run() throws {
         var results: [Measurement] = []
         for _ in 0..<runs { results.append(try measure()) }
         results.sort { $0.downtime < $1.downtime }
         let median = results[results.count / 2]
-        let path = channels == 0 ? "main channel" : "multifd \(channels) ch"
+        let path = (channels == 0 ? "main channel" : "multifd \(channels) ch") + (qmpClients > 0 ? ", \(qmpClients) QMP clients" : "")
         print(
             "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
                 + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
@@ -60,7 +61,9 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         try pair.src.execute("migrate-set-parameters", [
             "downtime-limit": 1000, "avail-switchover-bandwidth": .integer(deviceBytes + deviceBytes / 128 + (1 << 20)),
         ])
+        let load = qmpClients > 0 ? try QMPClientLoad(count: qmpClients, socketPath: pair.source.socketPath) : nil
         let outcome = try pair.migrate(timeout: 600)
+        _ = load?.stop()
         try pair.checkDigests()
         let info = outcome.info
         return Measurement(

@@ -7,7 +7,7 @@ import VMigTesting
 
 /// Many QMP clients at once while a migration with devices runs: every reply answers its own request, every
 /// event reaches every client, and long-running commands cannot hold up the others. (The downtime with and
-/// without this load is a benchmark figure, `vmig-bench qmp-load`, never asserted here.)
+/// without this load is a benchmark figure, `vmig-bench devices --qmp-clients 64`, never asserted here.)
 @Suite("QMP under load", .serialized)
 struct QMPLoadTests {
     static let devices = ["vfio-pci,id=gpu0,x-state-size=8M,migration-events=on", "vfio-pci,id=nic0,x-state-size=2M"]
