@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
-        .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration"], swiftSettings: strict),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )

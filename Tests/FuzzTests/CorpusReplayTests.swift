@@ -23,23 +23,10 @@ struct CorpusReplayTests {
         var files: [(String, [UInt8])] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            guard !name.hasPrefix("."), let bytes = readBytes(directory + "/" + name) else { continue }
+            guard !name.hasPrefix("."), let bytes = TextFile.bytes(directory + "/" + name) else { continue }
             files.append((name, bytes))
         }
         return files.sorted { $0.0 < $1.0 }
-    }
-
-    private static func readBytes(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[..<count]
-        }
-        return bytes
     }
 
     @Test(arguments: FuzzTarget.allCases)
