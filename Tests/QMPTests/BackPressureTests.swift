@@ -22,6 +22,7 @@ struct BackPressureTests {
 
     @Test func pipelinedCommandsFromAClientThatNeverReadsKeepTheDaemonsMemoryBounded() throws {
         let vm = try DaemonFixture(arguments: ["--x-qmp-max-unsent", "\(Self.cap)"])
+        let descriptors = try #require(ProcessDescriptors.count(of: vm.daemon.pid))
         let client = try vm.client()
         let before = try #require(ProcessMemory.residentBytes(of: vm.daemon.pid))
         let input = Self.pipeline(40_000)
@@ -36,6 +37,8 @@ struct BackPressureTests {
         #expect(growth < 8, "RSS grew by \(growth) MiB (\(sent) of \(input.count) bytes of commands taken)")
         #expect(sent < input.count, "the daemon kept reading the input of a client that does not read")
         client.socket.close()
+        // The daemon, not reading that client, still notices it went away and lets its connection go.
+        #expect(Poll.until(timeout: 10) { ProcessDescriptors.count(of: vm.daemon.pid) == descriptors })
         #expect(try vm.client().execute("query-status")["status"] == "running")
     }
 
