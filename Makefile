@@ -11,7 +11,7 @@ RELEASE_BIN := .build/release
 # whole-module release build, recompiles every module (measured: 3.5 min instead of seconds). Both build without.
 SWIFT_BUILD_FLAGS ?= --no-color-diagnostics
 
-.PHONY: all deps build release test demo bench docs clean
+.PHONY: all deps build release test demo bench docs fuzz tsan asan clean
 
 all: build
 
@@ -42,5 +42,22 @@ bench: release
 docs: deps
 	scripts/regen-qapi.sh
 
+## fuzz: libFuzzer over the QMP input path, the main migration stream and multifd packets, SECONDS each
+## (release build with -sanitize=fuzzer in .build-fuzz; crashes land in .build-fuzz/crashes/TARGET)
+SECONDS ?= 60
+FUZZ_TARGETS ?= qmp main-stream multifd
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer --product vmig-fuzz
+	scripts/fuzz.sh .build-fuzz/release/vmig-fuzz $(SECONDS) $(FUZZ_TARGETS)
+
+## tsan / asan: the concurrency and integration tests (and the daemons they spawn) under ThreadSanitizer or
+## AddressSanitizer, each in its own scratch path; fails when any process wrote a report
+SANITIZED_TESTS ?= QMPTests|IntegrationTests|MigrationTests|VFIOTests|FuzzTests
+tsan: deps
+	scripts/sanitize.sh thread "$(SANITIZED_TESTS)"
+
+asan: deps
+	scripts/sanitize.sh address "$(SANITIZED_TESTS)"
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-tsan .build-asan

@@ -64,9 +64,15 @@ let package = Package(
             name: "qapi-gen",
             dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        .target(
+            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport"],
+            swiftSettings: strict),
+        .target(name: "FuzzDriver", dependencies: ["FuzzEntryPoints"], swiftSettings: strict),
+        // C, so SwiftPM does not rename its entry point: libFuzzer's main() must win in `make fuzz` builds.
+        .executableTarget(name: "vmig-fuzz", dependencies: ["FuzzDriver"]),
         .executableTarget(
             name: "vmig-bench",
-            dependencies: ["JSON", "VMigTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JSON", "VMigTesting", "POSIXSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
@@ -78,6 +84,7 @@ let package = Package(
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )

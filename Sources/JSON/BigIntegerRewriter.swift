@@ -49,7 +49,8 @@ enum BigIntegerRewriter {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-    private static func isNumberByte(_ byte: UInt8) -> Bool {
+    /// A byte that can be part of a JSON number literal.
+    static func isNumberByte(_ byte: UInt8) -> Bool {
         isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".")
             || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }

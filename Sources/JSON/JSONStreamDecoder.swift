@@ -47,11 +47,15 @@ public struct JSONStreamDecoder: Sendable {
         var inString = false
         var escaped = false
         var tooDeep = false
+        /// After a value went too deep: its bytes are dropped until it closes or its line ends.
+        var recovering = false
         var oversized = false
         var discarded = 0
 
         /// Scans `bytes[start...]` for the end of the current value (a structure, or a top-level string).
         /// Returns the index of the first byte not scanned and, when the value ended, the index just past it.
+        /// Scanning stops early, with no end, as soon as the nesting goes deeper than `maxDepth` (`tooDeep`); while
+        /// `recovering`, a line end outside strings ends the value as well.
         /// The loop keeps its state in locals, so the common bytes cost a compare or two each.
         mutating func advance(over bytes: UnsafeBufferPointer<UInt8>, from start: Int, maxDepth: Int) -> (Int, Int?) {
             var index = start
@@ -87,13 +91,19 @@ public struct JSONStreamDecoder: Sendable {
                     inString = true
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     depth += 1
-                    if depth > maxDepth { tooDeep = true }
+                    if depth > maxDepth && !recovering {
+                        tooDeep = true
+                        break scanning
+                    }
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
                     if depth == 0 {
                         end = index
                         break scanning
                     }
+                case UInt8(ascii: "\n") where recovering:
+                    end = index
+                    break scanning
                 default:
                     break
                 }
@@ -184,11 +194,35 @@ public struct JSONStreamDecoder: Sendable {
         }
         scan = state
         scanIndex = index
+        if scan.recovering {
+            return skipTooDeepValue(end: endIndex)
+        }
+        if scan.tooDeep {
+            // Fail now rather than when (if ever) the value closes, and drop what is held of it.
+            scan.recovering = true
+            buffer.removeSubrange(readIndex..<scanIndex)
+            scanIndex = readIndex
+            return .error(.nestingTooDeep)
+        }
         guard let end = endIndex else {
             enforceSizeWhileIncomplete()
             return nil
         }
         return completeValue(end: end)
+    }
+
+    /// Drops the rest of a value already reported too deep: up to its end, or up to the end of its line, so that
+    /// an unclosed one does not swallow the commands on the next lines.
+    private mutating func skipTooDeepValue(end: Int?) -> Item? {
+        guard let end else {
+            buffer.removeSubrange(readIndex..<scanIndex)
+            scanIndex = readIndex
+            return nil
+        }
+        readIndex = end
+        scanIndex = end
+        scan = ScanState()
+        return next()
     }
 
     /// A message that is still incomplete but already over the cap is dropped as it streams in, so memory
@@ -210,7 +244,6 @@ public struct JSONStreamDecoder: Sendable {
         if state.oversized || state.discarded + (end - start) > limits.maxMessageBytes {
             return .error(.messageTooLarge)
         }
-        if state.tooDeep { return .error(.nestingTooDeep) }
         return parse(start..<end)
     }
 
@@ -239,7 +272,7 @@ public struct JSONStreamDecoder: Sendable {
         case .value(let value):
             return .value(value)
         case .error:
-            let word = String(decoding: buffer[start..<index], as: UTF8.self)
+            let word = JSONParseError.echo(buffer[start..<index])
             return .error(.syntax("invalid keyword '\(word)'"))
         }
     }
@@ -376,7 +409,20 @@ public struct JSONStreamDecoder: Sendable {
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         let overflow = json_error_code(&error) == json_error_numeric_overflow && text.hasPrefix("too big integer")
-        return LoadFailure(error: .fromJansson(text), integerOverflow: overflow)
+        return LoadFailure(
+            error: .fromJansson(text, number: numberLiteral(endingAt: Int(error.position), in: bytes)),
+            integerOverflow: overflow)
+    }
+
+    /// The number literal that ends at `position` in `bytes` (jansson's position after a number it rejects), cut
+    /// to what an error message shows.
+    private static func numberLiteral(endingAt position: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard position > 0, position <= bytes.count else { return nil }
+        var start = position
+        while start > 0, position - start <= JSONParseError.maxDetailBytes, BigIntegerRewriter.isNumberByte(bytes[start - 1]) {
+            start -= 1
+        }
+        return start < position ? String(decoding: bytes[start..<position], as: UTF8.self) : nil
     }
 
     // MARK: - Byte classes

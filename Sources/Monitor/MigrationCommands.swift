@@ -59,7 +59,7 @@ public struct MigrationCommands: Sendable {
             QMPCommand("query-migrate") { _ in
                 MigrationInfoJSON.json(engine.info(), vfioTransferred: host.vfioTransferred(engine.info()))
             },
-            QMPCommand("x-query-digest", execution: .worker) { _ in
+            QMPCommand("x-query-digest", execution: .longRunning) { _ in
                 host.digests()
             },
         ]

@@ -4,7 +4,12 @@ import Glibc
 public enum TextFile {
     /// The file at `path` as UTF-8 text (invalid bytes replaced), or nil when it cannot be opened.
     public static func read(_ path: String) -> String? {
-        guard let handle = fopen(path, "r") else { return nil }
+        bytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes of the file at `path`, or nil when it cannot be opened.
+    public static func bytes(_ path: String) -> [UInt8]? {
+        guard let handle = fopen(path, "rb") else { return nil }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -13,6 +18,6 @@ public enum TextFile {
             if count <= 0 { break }
             bytes += chunk[..<count]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

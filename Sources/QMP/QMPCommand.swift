@@ -22,6 +22,10 @@ public struct QMPCommand: Sendable {
         case eventLoop
         /// On a worker thread: the handler may block (socket connects, waiting on threads).
         case worker
+        /// On the server's lane for long-running commands (a digest of all guest RAM): they queue behind one
+        /// another there, never in front of the ``worker`` commands (`migrate_cancel` stays prompt however many
+        /// clients ask for digests).
+        case longRunning
     }
 
     /// The command's name as the schema and clients spell it.
@@ -48,6 +52,17 @@ public struct QMPCommand: Sendable {
         self.name = name
         self.execution = execution
         self.body = body
+    }
+
+    /// Runs the handler; errors that are not ``QMPError`` become `GenericError`.
+    package func invoke(_ arguments: JSONObject) -> Result<QMPReturn, QMPError> {
+        do {
+            return .success(try body(arguments))
+        } catch let error as QMPError {
+            return .failure(error)
+        } catch {
+            return .failure(.generic("\(error)"))
+        }
     }
 }
 

@@ -9,6 +9,12 @@ import NIOPosix
 ///
 /// Lives on the connection's event loop. Commands marked ``QMPCommand/Execution/worker`` run on the server's
 /// thread pool while later input waits in the queue, so the event loop never blocks.
+///
+/// Back-pressure: while the client leaves more than ``QMPServer/Configuration/maxUnsentBytes`` of replies
+/// unread (the channel is not writable), queued commands wait and the socket is not read, so a client that
+/// pipelines commands without reading holds at most the cap plus one reply and one read of input; reading
+/// resumes once it has read below half the cap. Queued commands also run in batches, so one client's long
+/// pipeline does not hold the event loop from the other clients sharing it.
 final class QMPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -19,7 +25,14 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private var queue = Deque<JSONStreamDecoder.Item>()
     private var busy = false
     private var inputClosed = false
+    private var reading = true
+    private var drainScheduled = false
     private var context: ChannelHandlerContext?
+
+    /// Most commands run in one event-loop turn before the rest are rescheduled.
+    private static let batchSize = 32
+    /// Queued inputs beyond which the socket is no longer read until the queue drains.
+    private static let maxQueuedInputs = 1024
 
     init(core: QMPServerCore) {
         self.core = core
@@ -62,6 +75,11 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drainQueue() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         core.logger.debug("QMP connection error: \(error)")
         context.close(promise: nil)
@@ -81,14 +99,34 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     }
 
     private func drainQueue() {
-        while !busy, let item = queue.popFirst() {
+        guard let context else { return }
+        var ran = 0
+        while !busy, context.channel.isWritable, ran < Self.batchSize, let item = queue.popFirst() {
             perform(item)
+            ran += 1
         }
-        if inputClosed && !busy && queue.isEmpty, let context {
+        updateReading(context)
+        if ran == Self.batchSize && !busy && !queue.isEmpty && !drainScheduled {
+            drainScheduled = true
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                handler.value.drainScheduled = false
+                handler.value.drainQueue()
+            }
+        }
+        if inputClosed && !busy && queue.isEmpty {
             // Closing from a fresh loop task lets events already handed to this loop go out first.
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.execute { handler.value.context?.close(promise: nil) }
         }
+    }
+
+    /// Reads the socket only while the client takes its output and the queue is short.
+    private func updateReading(_ context: ChannelHandlerContext) {
+        let wanted = context.channel.isWritable && queue.count < Self.maxQueuedInputs
+        guard wanted != reading, let options = context.channel.syncOptions else { return }
+        reading = wanted
+        try? options.setOption(.autoRead, value: wanted)
     }
 
     private func perform(_ item: JSONStreamDecoder.Item) {
@@ -108,13 +146,14 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private func run(_ command: QMPCommand, arguments: JSONObject, id: JSONValue?) {
         switch command.execution {
         case .eventLoop:
-            finish(Self.execute(command, arguments), id: id)
-        case .worker:
+            finish(command.invoke(arguments), id: id)
+        case .worker, .longRunning:
             guard let context else { return }
             busy = true
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            core.threadPool.runIfActive(eventLoop: context.eventLoop) {
-                Self.execute(command, arguments)
+            let pool = command.execution == .worker ? core.threadPool : core.longRunningLane
+            pool.runIfActive(eventLoop: context.eventLoop) {
+                command.invoke(arguments)
             }.whenComplete { outcome in
                 let result: Result<QMPReturn, QMPError>
                 switch outcome {
@@ -125,16 +164,6 @@ final class QMPConnectionHandler: ChannelInboundHandler {
                 handler.value.finish(result, id: id)
                 handler.value.drainQueue()
             }
-        }
-    }
-
-    private static func execute(_ command: QMPCommand, _ arguments: JSONObject) -> Result<QMPReturn, QMPError> {
-        do {
-            return .success(try command.body(arguments))
-        } catch let error as QMPError {
-            return .failure(error)
-        } catch {
-            return .failure(.generic("\(error)"))
         }
     }
 

@@ -14,6 +14,8 @@ final class QMPServerCore: Sendable {
     let version: QMPVersion
     let events: QMPEventHub
     let threadPool: NIOThreadPool
+    /// The thread of ``QMPCommand/Execution/longRunning`` commands, owned by the server.
+    let longRunningLane = NIOThreadPool(numberOfThreads: 1)
     let logger: Logger
     private let clients = Mutex<[ObjectIdentifier: any Channel]>([:])
 
@@ -72,7 +74,7 @@ public final class QMPServer: Sendable {
 
     private let core: QMPServerCore
     private let group: any EventLoopGroup
-    private let listeners = Mutex<[(path: String, channel: any Channel)]>([])
+    private let listeners = Mutex<[(path: String, identity: FileIdentity?, channel: any Channel)]>([])
 
     /// The hub that fans events out to this server's clients.
     public var events: QMPEventHub { core.events }
@@ -87,6 +89,7 @@ public final class QMPServer: Sendable {
             configuration: configuration, commands: commands, schema: schema, version: version, events: events,
             threadPool: threadPool, logger: logger)
         self.group = group
+        core.longRunningLane.start()
     }
 
     /// Starts listening on `path`. A stale socket file (nobody listening) is replaced; a live one is refused.
@@ -95,7 +98,6 @@ public final class QMPServer: Sendable {
         try Self.clearStaleSocket(at: path)
         let core = self.core
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: core.configuration.backlog)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(
                 .writeBufferWaterMark,
@@ -106,19 +108,31 @@ public final class QMPServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(QMPConnectionHandler(core: core))
                 }
             }
-        let previousMask = umask(0o177)
-        defer { umask(previousMask) }
-        let channel: any Channel
+        // The socket is bound here rather than by NIO: NIO removes a Unix socket file it bound when the channel
+        // closes, whatever is at the path by then; this server removes only the file it created.
+        let fd: Int32
         do {
-            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            let previousMask = umask(0o177)
+            defer { umask(previousMask) }
+            fd = try UnixSocketListener.listen(at: path, backlog: core.configuration.backlog)
         } catch {
             throw BindError.failed(path: path, reason: "\(error)")
         }
         chmod(path, 0o600)
-        listeners.withLock { $0.append((path, channel)) }
+        let identity = FileIdentity(path: path)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.withBoundSocket(fd).get()
+        } catch {
+            close(fd)
+            FileIdentity.unlink(path, ifStill: identity)
+            throw BindError.failed(path: path, reason: "\(error)")
+        }
+        listeners.withLock { $0.append((path, identity, channel)) }
     }
 
-    /// Stops listening, removes the socket files and closes every client connection.
+    /// Stops listening and the long-running lane, removes the socket files that are still this server's (same device and inode: a file
+    /// or another daemon's socket put at the path since stays) and closes every client connection.
     public func shutdown() async {
         let open = listeners.withLock { list in
             defer { list.removeAll() }
@@ -126,11 +140,12 @@ public final class QMPServer: Sendable {
         }
         for listener in open {
             try? await listener.channel.close()
-            unlink(listener.path)
+            FileIdentity.unlink(listener.path, ifStill: listener.identity)
         }
         for client in core.clientChannels {
             try? await client.close()
         }
+        try? await core.longRunningLane.shutdownGracefully()
     }
 
     /// Paths this server listens on.

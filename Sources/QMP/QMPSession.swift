@@ -4,9 +4,9 @@ import JSON
 ///
 /// It turns each decoded input into either an immediate reply or a command to run, applying QEMU's checks in
 /// QEMU's order: top-level shape, negotiation gate, command lookup, argument validation against the schema.
-struct QMPSession {
+package struct QMPSession {
     /// What to do with one input.
-    enum Step {
+    package enum Step {
         /// Send these bytes; nothing to run.
         case reply([UInt8])
         /// Run the command with validated arguments, then reply with `id`.
@@ -20,17 +20,17 @@ struct QMPSession {
     let commands: QMPCommandTable
     let schema: any QMPCommandSchema
 
-    init(commands: QMPCommandTable, schema: any QMPCommandSchema) {
+    package init(commands: QMPCommandTable, schema: any QMPCommandSchema) {
         self.commands = commands
         self.schema = schema
     }
 
     /// Whether `input` is an `exec-oob` request that may overtake queued commands.
-    func isOutOfBand(_ input: JSONValue) -> Bool {
+    package func isOutOfBand(_ input: JSONValue) -> Bool {
         isNegotiated && oobEnabled && input["exec-oob"] != nil
     }
 
-    mutating func step(_ item: JSONStreamDecoder.Item) -> Step {
+    package mutating func step(_ item: JSONStreamDecoder.Item) -> Step {
         switch item {
         case .error(let parseError):
             return .reply(QMPMessage.error(.generic(parseError.description), id: nil))

@@ -33,6 +33,27 @@ public final class UnixSocket: @unchecked Sendable {
         }
     }
 
+    /// Writes as much of `bytes` as the peer takes: stops once all is sent or nothing more could be sent for
+    /// `stallTimeout` seconds (a peer that stopped reading). Returns the number of bytes sent.
+    public func writeUntilStalled(_ bytes: [UInt8], stallTimeout: Double) throws -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let ready = Glibc.poll(&descriptor, 1, Int32(stallTimeout * 1000))
+            if ready == 0 { break }
+            if ready < 0 { throw TestingError("poll: \(String(cString: strerror(errno)))") }
+            let sent = bytes[offset...].withUnsafeBytes {
+                send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            }
+            if sent < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw TestingError("send: \(String(cString: strerror(errno)))")
+            }
+            offset += sent
+        }
+        return offset
+    }
+
     /// Writes the UTF-8 bytes of `text`.
     public func write(_ text: String) throws { try write(Array(text.utf8)) }
 

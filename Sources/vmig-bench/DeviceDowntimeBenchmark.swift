@@ -15,13 +15,14 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
     @Option(help: "Guest RAM.") var memory = "512M"
     @Option(help: "Destination x-migration-max-queued-buffers-size per device (empty = unlimited).") var queueLimit = ""
     @Option(help: "Runs (the median downtime is reported).") var runs = 3
+    @Option(help: "QMP clients issuing commands on the source during the migration.") var qmpClients = 0
 
     func run() throws {
         var results: [Measurement] = []
         for _ in 0..<runs { results.append(try measure()) }
         results.sort { $0.downtime < $1.downtime }
         let median = results[results.count / 2]
-        let path = channels == 0 ? "main channel" : "multifd \(channels) ch"
+        let path = (channels == 0 ? "main channel" : "multifd \(channels) ch") + (qmpClients > 0 ? ", \(qmpClients) QMP clients" : "")
         print(
             "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
                 + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
@@ -56,10 +57,12 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         // To measure the device state's downtime rather than leftover RAM, hold the switchover (a downtime limit of 0
         // fits nothing) until RAM is sent, then allow it: the next sync finds no RAM dirty (the source is paused).
         try pair.src.execute("migrate-set-parameters", ["downtime-limit": 0])
+        let load = qmpClients > 0 ? try QMPClientLoad(count: qmpClients, socketPath: pair.source.socketPath) : nil
         try pair.startMigration()
         try pair.src.waitForRAMSent(timeout: 600)
         try pair.src.execute("migrate-set-parameters", ["downtime-limit": 1000])
         let outcome = try pair.finishMigration(timeout: 600)
+        _ = load?.stop()
         try pair.checkDigests()
         let info = outcome.info
         return Measurement(

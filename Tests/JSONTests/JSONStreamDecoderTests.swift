@@ -122,6 +122,61 @@ struct JSONStreamDecoderTests {
         #expect(JSONParseError.nestingTooDeep.description == "JSON nesting depth limit exceeded")
     }
 
+    @Test func anUnclosedDeepArrayFailsAtTheDepthLimitAndLaterLinesAreCommands() {
+        // 100,000 unclosed brackets: one error as soon as the limit is crossed, not a value swallowing the rest.
+        var decoder = JSONStreamDecoder()
+        decoder.feed(Array(String(repeating: "[", count: 100_000).utf8))
+        #expect(decoder.drain() == [.error(.nestingTooDeep)])
+        #expect(decoder.bufferedByteCount < 4096)
+        decoder.feed(Array("\n{\"execute\":\"query-status\"}\n".utf8))
+        #expect(decoder.drain() == [.value(["execute": "query-status"])])
+        // A too-deep value that does close on its line is one error too, and what follows it on the line counts.
+        let deep = String(repeating: "[", count: 2000) + String(repeating: "]", count: 2000)
+        #expect(decodeAll(deep + "{\"a\":1}") == [.error(.nestingTooDeep), .value(["a": 1])])
+    }
+
+    @Test func errorTextEchoesAtMostQEMUsMessageLength() {
+        let word = String(repeating: "x", count: 5 << 20)
+        let items = decodeAll(word + " {\"a\":1}")
+        #expect(items.count == 2)
+        guard case .error(let error) = items.first else { Issue.record("no error"); return }
+        // QEMU formats the message into a 1024-byte buffer: "JSON parse error, " + at most 1023 bytes.
+        #expect(error.description.utf8.count <= "JSON parse error, ".utf8.count + 1023)
+        #expect(error.description.hasPrefix("JSON parse error, invalid keyword 'xxxx"))
+        #expect(items.last == .value(["a": 1]))
+    }
+
+    @Test func controlCharactersInAnEchoedTokenAreShownAsHexSoTheReplyParsesAgain() {
+        var decoder = JSONStreamDecoder()
+        decoder.feed([0x00, 0x01, 0x41, 0x1B, 0x0A])
+        let items = decoder.drain()
+        #expect(items == [.error(.syntax("invalid keyword '\\x00\\x01A\\x1b'"))])
+        guard case .error(let error) = items.first else { return }
+        // The error reply a server sends for it is JSON its own decoder reads back (a NUL would be "\u0000").
+        var replies = JSONStreamDecoder()
+        replies.feed(JSONWriter.encode(["error": ["desc": .string(error.description)]]))
+        #expect(replies.drain() == [.value(["error": ["desc": .string(error.description)]])])
+    }
+
+    @Test(arguments: [
+        (#"{"s": "\u0000"}"#, #"\u0000 is not supported"#),
+        (#"{"s": "\uDC00"}"#, #"\uDC00 is not a valid Unicode character"#),
+        (#"{"s": "\q"}"#, "invalid escape sequence in string"),
+        (#"{"n": 1e400}"#, "number '1e400' is out of range"),
+        (#"{"n": -1e400}"#, "number '-1e400' is out of range"),
+        (#"{"n": 99999999999999999999999}"#, "number '99999999999999999999999' is out of range"),
+        (#"{"n": -99999999999999999999}"#, "number '-99999999999999999999' is out of range"),
+    ])
+    func eachBadTokenHasItsOwnQEMUStyleText(input: String, detail: String) {
+        #expect(decodeAll(input + "[1]") == [.error(.syntax(detail)), .value([1])])
+    }
+
+    @Test func invalidUTF8InAStringHasQEMUsText() {
+        var decoder = JSONStreamDecoder()
+        decoder.feed(Array(#"{"s": "a"#.utf8) + [0xFF] + Array(#""}[1]"#.utf8))
+        #expect(decoder.drain() == [.error(.syntax("invalid UTF-8 sequence in string")), .value([1])])
+    }
+
     @Test func shortStringsRepeatedAcrossMessagesStayDistinct() {
         // One decoder, so its cache of short strings is warm: equal bytes give equal strings, and strings that
         // differ only in length, in their last byte or beyond 15 bytes never get mixed up.

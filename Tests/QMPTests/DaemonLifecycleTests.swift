@@ -48,6 +48,31 @@ struct DaemonLifecycleTests {
         first.terminate()
     }
 
+    @Test func shutdownLeavesARegularFilePlantedAtTheSocketPath() throws {
+        let vm = try DaemonFixture()
+        #expect(unlink(vm.daemon.socketPath) == 0)
+        let file = fopen(vm.daemon.socketPath, "w")
+        fputs("planted\n", file)
+        fclose(file)
+        vm.daemon.send(signal: SIGTERM)
+        #expect(vm.daemon.waitForExit(timeout: 10) == 0)
+        #expect(TextFile.read(vm.daemon.socketPath) == "planted\n")
+    }
+
+    @Test func shutdownLeavesASecondDaemonsLiveSocket() throws {
+        let first = try DaemonFixture(name: "first")
+        let path = first.daemon.socketPath
+        #expect(unlink(path) == 0)
+        let second = try DaemonProcess(
+            arguments: ["--exit-with-parent", "-m", "16M", "--qmp", "unix:" + path], socketPath: path,
+            logPath: first.directory.path + "/second.log")
+        try second.waitForSocket(timeout: 20)
+        first.daemon.send(signal: SIGTERM)
+        #expect(first.daemon.waitForExit(timeout: 10) == 0)
+        #expect(try QMPTestClient(path: path).execute("query-status")["status"] == "running")
+        second.terminate()
+    }
+
     @Test func severalSocketsAndQueries() throws {
         let directory = try TemporaryDirectory()
         let a = directory.path + "/a.qmp"

@@ -107,6 +107,21 @@ struct QMPProtocolTests {
         #expect(try raw.exchange(#"{"execute":"query-name","id":"after-garbage"}"#) == [#"{"return": {"name": "vm"}, "id": "after-garbage"}"#])
     }
 
+    @Test func hugeGarbageGetsAShortErrorAndAnUnclosedDeepArrayDoesNotSwallowLaterCommands() throws {
+        let vm = try DaemonFixture()
+        let raw = try vm.rawSocket()
+        _ = try raw.exchange(#"{"execute":"qmp_capabilities"}"#)
+        // 8 MiB of one bare word: one error, its echo cut where QEMU cuts it (a 1024-byte message buffer).
+        let garbage = String(repeating: "z", count: 8 << 20)
+        let reply = try raw.exchange(garbage + "\n")
+        #expect(reply.first?.utf8.count ?? .max < 1200)
+        #expect(reply.first?.contains("JSON parse error, invalid keyword 'zzz") == true)
+        // 100,000 unclosed brackets: one error at the depth limit, and the next line is a command again.
+        let deep = try raw.exchange(String(repeating: "[", count: 100_000))
+        #expect(deep == [#"{"error": {"class": "GenericError", "desc": "JSON nesting depth limit exceeded"}}"#])
+        #expect(try raw.exchange("\n" + #"{"execute":"query-name","id":1}"#) == [#"{"return": {"name": "vm"}, "id": 1}"#])
+    }
+
     @Test func execOOBWithOOBEnabledIsCheckedAgainstTheSchema() throws {
         let vm = try DaemonFixture()
         let raw = try vm.rawSocket()

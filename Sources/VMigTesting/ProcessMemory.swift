@@ -1,0 +1,16 @@
+import Glibc
+import POSIXSupport
+
+/// A process's memory use, read from /proc/PID/status.
+public enum ProcessMemory {
+    /// The resident set size (`VmRSS`) in bytes, or nil when the process is gone.
+    public static func residentBytes(of pid: pid_t) -> Int? {
+        guard let text = TextFile.read("/proc/\(pid)/status") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 2, let kibibytes = Int(fields[1]) else { return nil }
+            return kibibytes << 10
+        }
+        return nil
+    }
+}

@@ -1,0 +1,40 @@
+import JSON
+import POSIXSupport
+import Synchronization
+import VMigTesting
+
+/// Clients that keep a daemon's monitor busy: each sends `query-status` and `query-migrate` in turn, reading
+/// every reply and the events in between, until stopped. For benchmarks that compare a figure with and
+/// without QMP load.
+final class QMPClientLoad: Sendable {
+    private let stopFlag = Atomic<Bool>(false)
+    private let replies = Atomic<Int>(0)
+    private let threads = Mutex<[DedicatedThread]>([])
+
+    /// Connects `count` clients to `socketPath` and starts them.
+    init(count: Int, socketPath: String) throws {
+        let clients = try (0..<count).map { _ in try QMPTestClient(path: socketPath) }
+        for client in clients {
+            let thread = try DedicatedThread.spawn { [self] in self.drive(client) }
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    private func drive(_ client: QMPTestClient) {
+        var sequence = 0
+        while !stopFlag.load(ordering: .acquiring) {
+            let command = sequence % 2 == 0 ? "query-status" : "query-migrate"
+            guard (try? client.send(["execute": .string(command), "id": .integer(sequence)])) != nil else { return }
+            _ = client.takeEvents()
+            replies.add(1, ordering: .relaxed)
+            sequence += 1
+        }
+    }
+
+    /// Stops the clients and returns how many replies they received.
+    func stop() -> Int {
+        stopFlag.store(true, ordering: .releasing)
+        for thread in threads.withLock({ $0 }) { thread.join() }
+        return replies.load(ordering: .relaxed)
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs tests under a sanitizer: scripts/sanitize.sh thread|address FILTER
+# The scratch path is .build-tsan or .build-asan. Every process (the test runner and each vmigd it spawns,
+# which are built with the same sanitizer) writes its reports to .build-?san/reports/; any report fails.
+set -euo pipefail
+kind=$1
+filter=$2
+case $kind in
+    thread) scratch=.build-tsan; variable=TSAN_OPTIONS ;;
+    address) scratch=.build-asan; variable=ASAN_OPTIONS ;;
+    *) echo "usage: $0 thread|address FILTER" >&2; exit 2 ;;
+esac
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+reports=$root/$scratch/reports
+rm -rf "$reports"
+mkdir -p "$reports"
+start=$(date +%s)
+swift build --build-tests --scratch-path "$scratch" --sanitize="$kind"
+built=$(date +%s)
+status=0
+export "$variable=log_path=$reports/report halt_on_error=0 detect_leaks=0"
+swift test --disable-xctest --skip-build --scratch-path "$scratch" --sanitize="$kind" --filter "$filter" || status=$?
+end=$(date +%s)
+count=$(find "$reports" -type f | wc -l)
+echo "sanitizer $kind: build $((built - start)) s, tests $((end - built)) s, test status $status, $count report file(s) in $reports"
+[ "$count" -eq 0 ] || { head -n 60 "$reports"/* >&2; status=1; }
+exit $status
