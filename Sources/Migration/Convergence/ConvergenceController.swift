@@ -95,9 +95,13 @@ final class ConvergenceController {
     }
 
     /// Whether the dirty log should be synced now (QEMU's exact pending): the last sync was at least a window ago,
-    /// and either RAM has sent everything it knew of or the estimate already fits `downtime-limit`.
+    /// and either RAM has sent everything it knew of or the estimate already fits `downtime-limit`. Before RAM has
+    /// caught up once, the estimate counts only with `avail-switchover-bandwidth` set: a link estimate from the first
+    /// windows is not worth leaving most of RAM for the downtime, which is what precopy is there to avoid.
     func syncDue(ramPending: UInt64) -> Bool {
-        Clock.monotonicMilliseconds() >= nextSync && (ramPending == 0 || estimateFits)
+        guard Clock.monotonicMilliseconds() >= nextSync else { return false }
+        if ramPending == 0 { return true }
+        return estimateFits && (caughtUpOnce || session.liveParameters().availSwitchoverBandwidth > 0)
     }
 
     /// After a sync: runs auto-converge, predicts the downtime for `ramBytes` still dirty and the handlers'
