@@ -20,6 +20,8 @@ final class ConvergenceController {
     private var rate: RateLimiter
     private var autoConverge: AutoConverge
     private var rateLimited = true
+    /// `max-bandwidth` as of the last window (read once per window, not on every rate check of the RAM loop).
+    private var bandwidthLimit: UInt64 = 0
     private var nextSync: UInt64 = 0
     private var caughtUpOnce = false
     private var estimateFits = false
@@ -47,6 +49,7 @@ final class ConvergenceController {
         // The first decision waits for the first window: it needs a link sample to judge anything by.
         nextSync = Clock.monotonicMilliseconds() + Self.windowMilliseconds
         window.reset(transferred: counters.transferred, pages: pages)
+        bandwidthLimit = session.liveParameters().maxBandwidth
         rate = RateLimiter(transferred: counters.transferred)
         autoConverge = AutoConverge(transferred: counters.transferred,
                                     dirtiedPages: counters.dirtiedPages.load(ordering: .relaxed))
@@ -57,7 +60,7 @@ final class ConvergenceController {
     /// True while precopy is ahead of `max-bandwidth` (never after `disableRateLimit`).
     var rateLimitExceeded: Bool {
         guard rateLimited else { return false }
-        rate.update(transferred: counters.transferred, limit: session.liveParameters().maxBandwidth)
+        rate.update(transferred: counters.transferred, limit: bandwidthLimit)
         return rate.exceeded
     }
 
@@ -75,10 +78,12 @@ final class ConvergenceController {
 
     // MARK: Windows and syncs
 
-    /// Closes the 100 ms window when it is due: `mbps`, pages/s, a link sample, and a prediction from the RAM
-    /// still to send in this pass (QEMU's pending estimate); before the first sync, that is the expected downtime.
+    /// Closes the 100 ms window when it is due: `max-bandwidth` taken anew, `mbps`, pages/s, a link sample, and a
+    /// prediction from the RAM still to send in this pass (QEMU's pending estimate); before the first sync, that is
+    /// the expected downtime.
     func tick(pages: UInt64, ramPending: UInt64, costs: () -> [SwitchoverCost]) {
         guard let derived = window.update(transferred: counters.transferred, pages: pages) else { return }
+        bandwidthLimit = session.liveParameters().maxBandwidth
         link.sample()
         if derived.pagesPerSecond > 0 {
             pageRate = Double(derived.pagesPerSecond) * Double(GuestMemory.pageSize)

@@ -42,7 +42,7 @@ struct DowntimeModel {
         let parallel = costs.filter(\.parallel)
         let serial = costs.filter { !$0.parallel }
         let parallelDevices = shareLink(parallel, link: link.multifd ?? ramPageRate)
-        let serialDevices = serial.map { device(for: $0, rate: Self.lowest(of: $0.rate, mainLink ?? ramPageRate)) }
+        let serialDevices = serial.map { device(for: $0, rate: $0.rate.merged(with: mainLink ?? ramPageRate, by: min)) }
         // RAM left with no rate known at all cannot be predicted: it never fits.
         let ramTime = ramBytes > 0 && ramLink == nil ? UInt64.max / 2 : Self.milliseconds(bytes: Double(ramBytes), rate: ramLink)
         let parallelBytes = parallel.reduce(UInt64(0)) { $0 &+ $1.bytes }
@@ -90,14 +90,6 @@ struct DowntimeModel {
             }
         }
         return costs.indices.map { device(for: costs[$0], rate: rates[$0]) }
-    }
-
-    private static func lowest(of own: Double?, _ link: Double?) -> Double? {
-        switch (own, link) {
-        case (let own?, let link?): min(own, link)
-        case (let own?, nil): own
-        case (nil, let link): link
-        }
     }
 
     /// Names the largest term: a device slower than the limit on its own, else RAM when it is at least half of

@@ -17,3 +17,15 @@ public struct LinkCapacity: Sendable, Equatable {
         LinkCapacity(multifd: newer.multifd ?? multifd, main: newer.main ?? main)
     }
 }
+
+extension Optional where Wrapped == Double {
+    /// `pick` of both rates when both are known, else the one that is, else nil (the model's rule for combining a
+    /// measured rate with another bound).
+    func merged(with other: Double?, by pick: (Double, Double) -> Double) -> Double? {
+        switch (self, other) {
+        case (let first?, let second?): pick(first, second)
+        case (let first, nil): first
+        case (nil, let second): second
+        }
+    }
+}

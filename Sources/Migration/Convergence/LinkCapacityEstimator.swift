@@ -35,41 +35,34 @@ struct LinkCapacityEstimator {
         _ = meter.take()
     }
 
-    /// Closes a measuring window: takes what each meter recorded since the last call.
+    /// Closes a measuring window: keeps what each meter recorded since the last call as a sample.
     mutating func sample() {
-        let now = Clock.monotonicNanoseconds()
-        let window = Double(now &- lastSample)
-        lastSample = now
-        guard window > 0 else { return }
-        if let rate = Self.rate(mainMeter.take(), window: window) {
-            Self.keep(rate, in: &mainSamples)
-        }
-        if let meter = multifdMeter, let rate = Self.rate(meter.take(), window: window) {
-            Self.keep(rate, in: &multifdSamples)
-        }
+        let window = takeWindow()
+        if let rate = window.main { Self.keep(rate, in: &mainSamples) }
+        if let rate = window.multifd { Self.keep(rate, in: &multifdSamples) }
     }
 
     /// The current estimate (bytes per second).
     var capacity: LinkCapacity {
         let measured = prior.updated(with: LinkCapacity(multifd: Self.median(multifdSamples), main: Self.median(mainSamples)))
-        return LinkCapacity(multifd: Self.higher(measured.multifd, floor.multifd), main: Self.higher(measured.main, floor.main))
+        return LinkCapacity(multifd: measured.multifd.merged(with: floor.multifd, by: max),
+                            main: measured.main.merged(with: floor.main, by: max))
     }
 
     /// After a completed switchover: what the channels carried since the last window (the switchover itself).
     mutating func switchoverSample() -> LinkCapacity {
+        takeWindow()
+    }
+
+    /// The rates of what each meter recorded since the last window closed (nil where the senders were not busy
+    /// enough for a sample), and a new window.
+    private mutating func takeWindow() -> LinkCapacity {
         let now = Clock.monotonicNanoseconds()
         let window = Double(now &- lastSample)
         lastSample = now
+        guard window > 0 else { return LinkCapacity() }
         return LinkCapacity(multifd: multifdMeter.flatMap { Self.rate($0.take(), window: window) },
                             main: Self.rate(mainMeter.take(), window: window))
-    }
-
-    private static func higher(_ first: Double?, _ second: Double?) -> Double? {
-        switch (first, second) {
-        case (let first?, let second?): max(first, second)
-        case (let first, nil): first
-        case (nil, let second): second
-        }
     }
 
     private static func rate(_ taken: (bytes: UInt64, nanoseconds: UInt64), window: Double) -> Double? {
