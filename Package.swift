@@ -4,6 +4,10 @@ import PackageDescription
 /// Warnings are defects in this project.
 let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
 
+/// NIO's locks (pthread mutexes) guard shared state: ThreadSanitizer sees them, unlike the futex inside
+/// `Synchronization.Mutex`, so `make tsan` checks the locking for real.
+let locks = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+
 let package = Package(
     name: "vmig",
     platforms: [.macOS(.v15)],
@@ -29,24 +33,24 @@ let package = Package(
         .target(
             name: "QMP",
             dependencies: [
-                "JSON", "QAPI", "POSIXSupport", .product(name: "DequeModule", package: "swift-collections"),
+                "JSON", "QAPI", "POSIXSupport", locks, .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
+        .target(name: "Migration", dependencies: ["POSIXSupport", locks], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration", locks], swiftSettings: strict),
         .target(
             name: "Monitor",
-            dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", locks, .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO",
+                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO", locks,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -65,26 +69,26 @@ let package = Package(
             dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .target(
-            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport"],
+            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport", locks],
             swiftSettings: strict),
         .target(name: "FuzzDriver", dependencies: ["FuzzEntryPoints"], swiftSettings: strict),
         // C, so SwiftPM does not rename its entry point: libFuzzer's main() must win in `make fuzz` builds.
         .executableTarget(name: "vmig-fuzz", dependencies: ["FuzzDriver"]),
         .executableTarget(
             name: "vmig-bench",
-            dependencies: ["JSON", "VMigTesting", "POSIXSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JSON", "VMigTesting", "POSIXSupport", locks, .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
     ]
 )

@@ -1,7 +1,7 @@
 import Glibc
 import Migration
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Fuzz entry over the main migration stream parser: each input is sent as a whole incoming migration to one
 /// long-lived destination engine (over a Unix socket, as a source would), which must end that migration
@@ -35,7 +35,7 @@ public enum MainStreamFuzzing {
 
     /// One destination for as long as it can take migrations: a completed one is a running VM, which (as in
     /// QEMU) takes no further incoming migration, so the next input gets a fresh destination.
-    private static let current = Mutex<Destination?>(nil)
+    private static let current = NIOLockedValueBox<Destination?>(nil)
 
     /// The first bytes of a multifd channel (`MULTIFD_MAGIC`).
     private static let multifdMagic: [UInt8] = [0x11, 0x22, 0x33, 0x44]
@@ -45,7 +45,7 @@ public enum MainStreamFuzzing {
     /// Runs one input; returns the destination's final status and error.
     @discardableResult
     public static func run(_ data: [UInt8]) -> (status: MigrationStatus?, error: String?) {
-        current.withLock { current in
+        current.withLockedValue { current in
             if current == nil || current?.engine.info().status == .completed {
                 current = Destination()
             }

@@ -1,6 +1,6 @@
 import HMP
 import QMP
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Assembles the daemon's command table from every command group.
 public enum CommandTableBuilder {
@@ -27,10 +27,10 @@ public enum CommandTableBuilder {
 
 /// The implemented command names, filled in once the table is complete.
 final class CommandNameList: Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = NIOLockedValueBox<[String]>([])
 
     var names: [String] {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
+        get { storage.withLockedValue { $0 } }
+        set { storage.withLockedValue { $0 = newValue } }
     }
 }

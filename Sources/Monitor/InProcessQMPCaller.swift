@@ -1,13 +1,13 @@
 import HMP
 import JSON
 import QMP
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Runs QMP commands inside the daemon, through the same schema validation and handlers a socket client
 /// reaches. `human-monitor-command` gives it to the HMP interpreter, so HMP text typed over QMP runs the
 /// same code as the `vmig` client.
 final class InProcessQMPCaller: QMPCaller, Sendable {
-    private let table = Mutex<QMPCommandTable?>(nil)
+    private let table = NIOLockedValueBox<QMPCommandTable?>(nil)
     private let schema: any QMPCommandSchema
 
     init(schema: any QMPCommandSchema) {
@@ -16,11 +16,11 @@ final class InProcessQMPCaller: QMPCaller, Sendable {
 
     /// Installs the finished command table.
     func install(_ commands: QMPCommandTable) {
-        table.withLock { $0 = commands }
+        table.withLockedValue { $0 = commands }
     }
 
     func execute(_ command: String, _ arguments: JSONObject) throws -> JSONValue {
-        guard let handler = table.withLock({ $0 })?[command] else {
+        guard let handler = table.withLockedValue({ $0 })?[command] else {
             throw QMPCallError(errorClass: "CommandNotFound", desc: "The command \(command) has not been found")
         }
         do {

@@ -1,6 +1,6 @@
 import JSON
 import Migration
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import VFIO
 
 /// The VM as the migration engine sees it: run-state changes at QEMU's moments, guest RAM, the handlers of
@@ -17,7 +17,7 @@ public final class VMHost: MigrationHost {
     /// The guest's vCPU workload, which `auto-converge` throttles (nil: nothing to throttle).
     public let workload: GuestWorkload?
     /// The run state the VM had when the source stopped it for switchover.
-    private let stateBeforeSwitchover = Mutex<RunState?>(nil)
+    private let stateBeforeSwitchover = NIOLockedValueBox<RunState?>(nil)
 
     /// The host of `vm` with its RAM, devices and UUID.
     public init(
@@ -43,14 +43,14 @@ public final class VMHost: MigrationHost {
 
     /// Source, at switchover: the VM stops (`STOP` if it ran) and goes to `finish-migrate`.
     public func stopForSwitchover() {
-        stateBeforeSwitchover.withLock { $0 = vm.runState }
+        stateBeforeSwitchover.withLockedValue { $0 = vm.runState }
         vm.stop(to: .finishMigrate)
         if vm.runState != .finishMigrate { vm.setState(.finishMigrate) }
     }
 
     /// Source, after a failed or cancelled migration: the VM returns to the state it had at switchover.
     public func resumeAfterFailedOutgoing() {
-        let previous = stateBeforeSwitchover.withLock { state in
+        let previous = stateBeforeSwitchover.withLockedValue { state in
             defer { state = nil }
             return state
         }
@@ -64,7 +64,7 @@ public final class VMHost: MigrationHost {
 
     /// Source, after success: `postmigrate`.
     public func outgoingCompleted() {
-        stateBeforeSwitchover.withLock { $0 = nil }
+        stateBeforeSwitchover.withLockedValue { $0 = nil }
         vm.setState(.postmigrate)
     }
 

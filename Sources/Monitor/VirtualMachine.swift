@@ -1,3 +1,4 @@
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// One simulated virtual machine's run state: running or stopped, and how it got there.
@@ -6,7 +7,7 @@ import Synchronization
 public final class VirtualMachine: Sendable {
     /// The VM's name (`--name`), reported by `query-name`.
     public let name: String?
-    private let state: Mutex<RunState>
+    private let state: NIOLockedValueBox<RunState>
     private let autostartFlag: Atomic<Bool>
     private let emit: @Sendable (String) -> Void
     private let guestRunning: @Sendable (RunState) -> Void
@@ -21,13 +22,13 @@ public final class VirtualMachine: Sendable {
     ) {
         self.name = name
         self.guestRunning = guestRunning
-        self.state = Mutex(initialState)
+        self.state = NIOLockedValueBox(initialState)
         self.autostartFlag = Atomic(initialState != .prelaunch)
         self.emit = emit
     }
 
     /// The current run state.
-    public var runState: RunState { state.withLock { $0 } }
+    public var runState: RunState { state.withLockedValue { $0 } }
 
     /// Whether guest CPUs run.
     public var isRunning: Bool { runState == .running }
@@ -41,7 +42,7 @@ public final class VirtualMachine: Sendable {
 
     /// `stop`: a running VM becomes `paused` (event `STOP`); a stopped one is left as it is.
     public func stop(to target: RunState = .paused) {
-        let stopped = state.withLock { current -> Bool in
+        let stopped = state.withLockedValue { current -> Bool in
             guard current == .running else { return false }
             current = target
             return true
@@ -54,7 +55,7 @@ public final class VirtualMachine: Sendable {
 
     /// `cont`: a stopped VM runs again (event `RESUME`).
     public func resume() {
-        let resumed = state.withLock { current -> Bool in
+        let resumed = state.withLockedValue { current -> Bool in
             guard current != .running else { return false }
             current = .running
             return true
@@ -67,6 +68,6 @@ public final class VirtualMachine: Sendable {
 
     /// Sets a state without an event (e.g. `postmigrate` after a completed outgoing migration).
     public func setState(_ newState: RunState) {
-        state.withLock { $0 = newState }
+        state.withLockedValue { $0 = newState }
     }
 }

@@ -1,6 +1,6 @@
 import Glibc
 import JSON
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Fans events out to every negotiated client of every QMP socket.
 ///
@@ -14,8 +14,8 @@ public final class QMPEventHub: Sendable {
     /// Checks an event against the schema; returns why it does not conform, or nil.
     public typealias Validator = @Sendable (String, JSONObject?) -> String?
 
-    private let subscribers = Mutex<[ObjectIdentifier: Deliver]>([:])
-    private let observers = Mutex<[@Sendable (String, JSONObject?) -> Void]>([])
+    private let subscribers = NIOLockedValueBox<[ObjectIdentifier: Deliver]>([:])
+    private let observers = NIOLockedValueBox<[@Sendable (String, JSONObject?) -> Void]>([])
     private let validator: Validator?
 
     /// Creates a hub; with a `validator`, every emitted event is checked against the schema. A violation is a
@@ -29,19 +29,19 @@ public final class QMPEventHub: Sendable {
         if let validator, let problem = validator(name, data) {
             Self.reportSchemaViolation("event \(name) violates the schema: \(problem)")
         }
-        for observer in observers.withLock({ $0 }) { observer(name, data) }
+        for observer in observers.withLockedValue({ $0 }) { observer(name, data) }
         let bytes = QMPMessage.event(name, data: data)
-        let targets = subscribers.withLock { Array($0.values) }
+        let targets = subscribers.withLockedValue { Array($0.values) }
         for deliver in targets { deliver(bytes) }
     }
 
     /// Registers an in-process observer called synchronously for every event (used by tests and the schema check).
     public func observe(_ observer: @escaping @Sendable (String, JSONObject?) -> Void) {
-        observers.withLock { $0.append(observer) }
+        observers.withLockedValue { $0.append(observer) }
     }
 
     /// Number of clients currently receiving events.
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+    public var subscriberCount: Int { subscribers.withLockedValue { $0.count } }
 
     private static func reportSchemaViolation(_ message: String) {
         #if DEBUG
@@ -53,10 +53,10 @@ public final class QMPEventHub: Sendable {
     }
 
     func subscribe(_ key: ObjectIdentifier, deliver: @escaping Deliver) {
-        subscribers.withLock { $0[key] = deliver }
+        subscribers.withLockedValue { $0[key] = deliver }
     }
 
     func unsubscribe(_ key: ObjectIdentifier) {
-        _ = subscribers.withLock { $0.removeValue(forKey: key) }
+        _ = subscribers.withLockedValue { $0.removeValue(forKey: key) }
     }
 }

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Shared, immutable-after-start state of a server, handed to every connection.
 final class QMPServerCore: Sendable {
@@ -17,7 +17,7 @@ final class QMPServerCore: Sendable {
     /// The thread of ``QMPCommand/Execution/longRunning`` commands, owned by the server.
     let longRunningLane = NIOThreadPool(numberOfThreads: 1)
     let logger: Logger
-    private let clients = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let clients = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     init(
         configuration: QMPServer.Configuration, commands: QMPCommandTable, schema: any QMPCommandSchema,
@@ -32,9 +32,9 @@ final class QMPServerCore: Sendable {
         self.logger = logger
     }
 
-    func track(_ channel: any Channel, key: ObjectIdentifier) { clients.withLock { $0[key] = channel } }
-    func untrack(_ key: ObjectIdentifier) { _ = clients.withLock { $0.removeValue(forKey: key) } }
-    var clientChannels: [any Channel] { clients.withLock { Array($0.values) } }
+    func track(_ channel: any Channel, key: ObjectIdentifier) { clients.withLockedValue { $0[key] = channel } }
+    func untrack(_ key: ObjectIdentifier) { _ = clients.withLockedValue { $0.removeValue(forKey: key) } }
+    var clientChannels: [any Channel] { clients.withLockedValue { Array($0.values) } }
 }
 
 /// A QMP server on one or more Unix domain sockets.
@@ -74,7 +74,7 @@ public final class QMPServer: Sendable {
 
     private let core: QMPServerCore
     private let group: any EventLoopGroup
-    private let listeners = Mutex<[(path: String, identity: FileIdentity?, channel: any Channel)]>([])
+    private let listeners = NIOLockedValueBox<[(path: String, identity: FileIdentity?, channel: any Channel)]>([])
 
     /// The hub that fans events out to this server's clients.
     public var events: QMPEventHub { core.events }
@@ -128,13 +128,13 @@ public final class QMPServer: Sendable {
             FileIdentity.unlink(path, ifStill: identity)
             throw BindError.failed(path: path, reason: "\(error)")
         }
-        listeners.withLock { $0.append((path, identity, channel)) }
+        listeners.withLockedValue { $0.append((path, identity, channel)) }
     }
 
     /// Stops listening and the long-running lane, removes the socket files that are still this server's (same device and inode: a file
     /// or another daemon's socket put at the path since stays) and closes every client connection.
     public func shutdown() async {
-        let open = listeners.withLock { list in
+        let open = listeners.withLockedValue { list in
             defer { list.removeAll() }
             return list
         }
@@ -149,7 +149,7 @@ public final class QMPServer: Sendable {
     }
 
     /// Paths this server listens on.
-    public var socketPaths: [String] { listeners.withLock { $0.map(\.path) } }
+    public var socketPaths: [String] { listeners.withLockedValue { $0.map(\.path) } }
 
     private static func clearStaleSocket(at path: String) throws {
         var info = stat()

@@ -1,5 +1,6 @@
 import JSON
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 import VMigTesting
 
@@ -9,14 +10,14 @@ import VMigTesting
 final class QMPClientLoad: Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let replies = Atomic<Int>(0)
-    private let threads = Mutex<[DedicatedThread]>([])
+    private let threads = NIOLockedValueBox<[DedicatedThread]>([])
 
     /// Connects `count` clients to `socketPath` and starts them.
     init(count: Int, socketPath: String) throws {
         let clients = try (0..<count).map { _ in try QMPTestClient(path: socketPath) }
         for client in clients {
             let thread = try DedicatedThread.spawn { [self] in self.drive(client) }
-            threads.withLock { $0.append(thread) }
+            threads.withLockedValue { $0.append(thread) }
         }
     }
 
@@ -34,7 +35,7 @@ final class QMPClientLoad: Sendable {
     /// Stops the clients and returns how many replies they received.
     func stop() -> Int {
         stopFlag.store(true, ordering: .releasing)
-        for thread in threads.withLock({ $0 }) { thread.join() }
+        for thread in threads.withLockedValue({ $0 }) { thread.join() }
         return replies.load(ordering: .relaxed)
     }
 }

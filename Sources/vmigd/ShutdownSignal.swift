@@ -1,17 +1,17 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A one-shot latch that async code can wait on and any thread can trigger.
 final class ShutdownSignal: Sendable {
-    private let state = Mutex<(fired: Bool, failure: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+    private let state = NIOLockedValueBox<(fired: Bool, failure: Bool, waiters: [CheckedContinuation<Void, Never>])>(
         (false, false, []))
 
     /// True when the first trigger was a failure: the process then exits with status 1.
-    var isFailure: Bool { state.withLock { $0.failure } }
+    var isFailure: Bool { state.withLockedValue { $0.failure } }
 
     /// Fires the latch; `failure` counts only when it is the first trigger (a failure during a requested shutdown
     /// does not change how the process exits).
     func trigger(failure: Bool = false) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             if !state.fired { state.failure = failure }
             state.fired = true
             defer { state.waiters.removeAll() }
@@ -22,12 +22,12 @@ final class ShutdownSignal: Sendable {
 
     /// Whether ``trigger()`` has run.
     var isTriggered: Bool {
-        state.withLock { $0.fired }
+        state.withLockedValue { $0.fired }
     }
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
+            let resumeNow = state.withLockedValue { state -> Bool in
                 if state.fired { return true }
                 state.waiters.append(continuation)
                 return false

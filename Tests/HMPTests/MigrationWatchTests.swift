@@ -1,6 +1,6 @@
 import Glibc
 import JSON
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Testing
 import VMigTesting
 
@@ -20,12 +20,12 @@ struct MigrationWatchTests {
     private func source(
         emptyPolls: Int = 0, activePolls: Int, final: JSONValue, digest: JSONValue = digest
     ) throws -> ScriptedQMPServer {
-        let polls = Mutex(0)
+        let polls = NIOLockedValueBox(0)
         return try ScriptedQMPServer(path: directory.path + "/src.qmp") { command, _ in
             switch command {
             case "migrate": return .success(.emptyObject)
             case "query-migrate":
-                let count = polls.withLock { count -> Int in
+                let count = polls.withLockedValue { count -> Int in
                     count += 1
                     return count
                 }
@@ -149,15 +149,15 @@ struct MigrationWatchTests {
     }
 
     @Test func ctrlCCancelsTheMigration() throws {
-        let cancelled = Mutex(false)
+        let cancelled = NIOLockedValueBox(false)
         let src = try ScriptedQMPServer(path: directory.path + "/src.qmp") { command, _ in
             switch command {
             case "migrate": return .success(.emptyObject)
             case "migrate_cancel":
-                cancelled.withLock { $0 = true }
+                cancelled.withLockedValue { $0 = true }
                 return .success(.emptyObject)
             case "query-migrate":
-                return .success(cancelled.withLock { $0 } ? ["status": "cancelled"] : CannedReplies.activeMigration)
+                return .success(cancelled.withLockedValue { $0 } ? ["status": "cancelled"] : CannedReplies.activeMigration)
             case "x-query-vfio-migration": return .success([])
             default: return .failure(.init(errorClass: "CommandNotFound", desc: "The command \(command) has not been found"))
             }

@@ -2,7 +2,7 @@ import Dispatch
 import Glibc
 import JSON
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import VMigTesting
 
 /// A minimal QMP server on a Unix socket whose replies come from a closure, for driving `vmig` through
@@ -20,7 +20,7 @@ final class ScriptedQMPServer: Sendable {
     let path: String
     private let listener: Int32
     private let handler: Handler
-    private let received = Mutex<[String]>([])
+    private let received = NIOLockedValueBox<[String]>([])
 
     init(path: String, handler: @escaping Handler) throws {
         self.path = path
@@ -37,7 +37,7 @@ final class ScriptedQMPServer: Sendable {
     }
 
     /// The commands received so far, in order.
-    var commands: [String] { received.withLock { $0 } }
+    var commands: [String] { received.withLockedValue { $0 } }
 
     /// Stops accepting connections.
     func stop() {
@@ -67,7 +67,7 @@ final class ScriptedQMPServer: Sendable {
         if command == "qmp_capabilities" {
             reply = ["return": .emptyObject]
         } else {
-            received.withLock { $0.append(command) }
+            received.withLockedValue { $0.append(command) }
             switch handler(command, request["arguments"]?.objectValue ?? [:]) {
             case .success(let value): reply = ["return": value]
             case .failure(let error): reply = ["error": ["class": .string(error.errorClass), "desc": .string(error.desc)]]

@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A proxy (``ChannelProxy``) that passes everything on unchanged and counts what the source sends: the main
 /// channel's bytes, and on the multifd channels every byte, by packet kind.
@@ -27,14 +27,14 @@ final class CountingProxy: @unchecked Sendable {
         var total: Int { main + multifd }
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = NIOLockedValueBox(Counts())
     private var proxy: ChannelProxy?
 
     /// Starts listening on `path` and forwarding to `destinationPath`.
     init(path: String, destinationPath: String) throws {
         proxy = try ChannelProxy(
             path: path, destinationPath: destinationPath,
-            mainBytes: { [weak self] count in self?.counts.withLock { $0.main += count } },
+            mainBytes: { [weak self] count in self?.counts.withLockedValue { $0.main += count } },
             multifd: { [weak self] hello, source, destination in
                 try self?.forwardMultifd(hello: hello, from: source, to: destination)
             })
@@ -44,7 +44,7 @@ final class CountingProxy: @unchecked Sendable {
     var path: String { proxy?.path ?? "" }
 
     /// What was counted so far.
-    var snapshot: Counts { counts.withLock { $0 } }
+    var snapshot: Counts { counts.withLockedValue { $0 } }
 
     /// Shuts every socket down.
     func close() {
@@ -52,14 +52,14 @@ final class CountingProxy: @unchecked Sendable {
     }
 
     private func forwardMultifd(hello: [UInt8], from source: Int32, to destination: Int32) throws {
-        counts.withLock {
+        counts.withLockedValue {
             $0.channels += 1
             $0.multifd += hello.count
         }
         try PacketSocket.write(destination, hello)
         while true {
             let packet = try MultifdPacket.read(from: source)
-            counts.withLock { add(packet, to: &$0) }
+            counts.withLockedValue { add(packet, to: &$0) }
             try PacketSocket.write(destination, packet.bytes)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A man in the middle between a source and a destination `vmigd` on Unix sockets, for putting device-state
 /// packets in orders a real network may produce and in ones it must not.
@@ -26,7 +26,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
 
     private let devices: Int
     private let release: Release
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private var proxy: ChannelProxy?
 
     private struct State {
@@ -56,7 +56,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
     var path: String { proxy?.path ?? "" }
 
     /// Whether the held packets were sent on.
-    var hasReleased: Bool { state.withLock { $0.released } }
+    var hasReleased: Bool { state.withLockedValue { $0.released } }
 
     /// Shuts every socket down (the threads then end).
     func close() {
@@ -68,7 +68,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
     /// The hello, then packet after packet: device-state packets are held, others pass unless the channel holds.
     private func forwardMultifd(from source: Int32, to channel: ForwardedChannel, hello: [UInt8]) throws {
         try channel.send([hello])
-        let index = state.withLock { state in
+        let index = state.withLockedValue { state in
             state.channels.append(channel)
             return state.channels.count - 1
         }
@@ -84,7 +84,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
 
     /// Sends a RAM or SYNC packet on, or queues it behind the channel's held device-state packets.
     private func pass(_ packet: [UInt8], channel index: Int) throws {
-        let channel = state.withLock { state -> ForwardedChannel? in
+        let channel = state.withLockedValue { state -> ForwardedChannel? in
             guard !state.released, state.tails[index] != nil else { return state.channels[index] }
             state.tails[index]!.append(packet)
             return nil
@@ -98,7 +98,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         let idstr = String(decoding: packet[12..<268].prefix { $0 != 0 }, as: UTF8.self)
         let idx = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 4)
         let isConfig = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 8) & 1 != 0
-        let complete = state.withLock { state -> Bool in
+        let complete = state.withLockedValue { state -> Bool in
             if state.tails[index] == nil { state.tails[index] = [] }
             state.held[idstr, default: [:]][idx] = packet
             if isConfig { state.configIndex[idstr] = idx }
@@ -112,10 +112,10 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
     /// Writes the held device-state packets in the chosen order, then every channel's held tail, with every
     /// channel's write lock taken first so that no packet read meanwhile overtakes them.
     private func releaseHeldPackets() {
-        let channels = state.withLock { $0.channels }
+        let channels = state.withLockedValue { $0.channels }
         channels.forEach { $0.lock.lock() }
         defer { channels.forEach { $0.lock.unlock() } }
-        let (packets, tails) = state.withLock { state in
+        let (packets, tails) = state.withLockedValue { state in
             state.released = true
             defer { state.tails = [:] }
             return (order(state), state.tails)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// A link between a source and a destination `vmigd` on Unix sockets that a test can break: the source migrates to
@@ -12,7 +13,7 @@ final class LinkProxy: @unchecked Sendable {
     private let destinationPath: String
     private let stalled = Atomic<Bool>(false)
     /// Per forwarded connection: the source side, the destination side and whether it is a multifd channel.
-    private let links = Mutex<[(source: Int32, destination: Int32, multifd: Bool)]>([])
+    private let links = NIOLockedValueBox<[(source: Int32, destination: Int32, multifd: Bool)]>([])
 
     init(path: String, destinationPath: String) throws {
         sockets = try ProxySockets(path: path)
@@ -27,11 +28,11 @@ final class LinkProxy: @unchecked Sendable {
     func stall() { stalled.store(true, ordering: .releasing) }
 
     /// Multifd channels forwarded so far.
-    var multifdChannelCount: Int { links.withLock { $0.filter(\.multifd).count } }
+    var multifdChannelCount: Int { links.withLockedValue { $0.filter(\.multifd).count } }
 
     /// Shuts down both sides of the first multifd channel, as a broken connection would.
     func cutFirstMultifdChannel() {
-        guard let link = links.withLock({ $0.first(where: \.multifd) }) else { return }
+        guard let link = links.withLockedValue({ $0.first(where: \.multifd) }) else { return }
         shutdown(link.source, Int32(SHUT_RDWR))
         shutdown(link.destination, Int32(SHUT_RDWR))
     }
@@ -41,7 +42,7 @@ final class LinkProxy: @unchecked Sendable {
 
     private func serve(_ source: Int32) {
         guard let (magic, destination) = sockets.connectOnward(from: source, to: destinationPath) else { return }
-        links.withLock { $0.append((source, destination, magic != Array("QEVM".utf8))) }
+        links.withLockedValue { $0.append((source, destination, magic != Array("QEVM".utf8))) }
         guard (try? PacketSocket.write(destination, magic)) != nil else { return }
         Thread.detachNewThread { [self] in pump(from: destination, to: source) }
         pump(from: source, to: destination)

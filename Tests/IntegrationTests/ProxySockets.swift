@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// The sockets of a test proxy between a source and a destination `vmigd`: a Unix listener at ``path`` whose
@@ -10,7 +11,7 @@ final class ProxySockets: @unchecked Sendable {
     /// The socket the source migrates to.
     let path: String
     private let listener: Int32
-    private let descriptors = Mutex<[Int32]>([])
+    private let descriptors = NIOLockedValueBox<[Int32]>([])
     private let closed = Atomic<Bool>(false)
 
     /// Listens on `path`; nothing is accepted before ``start(serving:)``.
@@ -37,7 +38,7 @@ final class ProxySockets: @unchecked Sendable {
 
     /// Adds a descriptor the proxy opened (shut down by `close`, closed on release).
     func track(_ fd: Int32) {
-        descriptors.withLock { $0.append(fd) }
+        descriptors.withLockedValue { $0.append(fd) }
     }
 
     /// Reads the first four bytes of a connection from the source (which tell the main channel from a multifd
@@ -57,13 +58,13 @@ final class ProxySockets: @unchecked Sendable {
     func close() {
         closed.store(true, ordering: .releasing)
         shutdown(listener, Int32(SHUT_RDWR))
-        for fd in descriptors.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        for fd in descriptors.withLockedValue({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     deinit {
         close()
         Glibc.close(listener)
-        for fd in descriptors.withLock({ $0 }) { Glibc.close(fd) }
+        for fd in descriptors.withLockedValue({ $0 }) { Glibc.close(fd) }
         unlink(path)
     }
 }

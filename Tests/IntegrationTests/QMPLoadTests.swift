@@ -1,6 +1,7 @@
 import Glibc
 import JSON
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 import Testing
 import VMigTesting
@@ -23,7 +24,7 @@ struct QMPLoadTests {
     /// The stop flag and the records, shared by the client threads.
     final class SharedState: Sendable {
         let stop = Atomic<Bool>(false)
-        let records = Mutex<[Int: ClientRecord]>([:])
+        let records = NIOLockedValueBox<[Int: ClientRecord]>([:])
     }
 
     @Test func sixtyFourClientsDuringAMigrationWithDevicesGetTheirOwnRepliesAndEveryEvent() throws {
@@ -37,7 +38,7 @@ struct QMPLoadTests {
         let threads = try clients.enumerated().map { index, client in
             try DedicatedThread.spawn {
                 let record = Self.drive(client, index: index, until: shared)
-                shared.records.withLock { $0[index] = record }
+                shared.records.withLockedValue { $0[index] = record }
             }
         }
         let info = try pair.migrate(to: pair.unixURI(), timeout: 120)
@@ -50,7 +51,7 @@ struct QMPLoadTests {
         // The reference: the events the pair's own source client (connected before all others) received.
         let reference = Self.comparable(try Self.eventsUntilCompleted(pair.src))
         #expect(reference.contains { $0["event"] == "MIGRATION" && $0["data"]?["status"] == "completed" })
-        let all = shared.records.withLock { $0 }
+        let all = shared.records.withLockedValue { $0 }
         #expect(all.count == 64)
         for (index, record) in all.sorted(by: { $0.key < $1.key }) {
             #expect(record.failure == nil, "client \(index): \(record.failure ?? "")")

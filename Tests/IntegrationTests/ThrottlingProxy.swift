@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A slow link between a source and a destination `vmigd` on Unix sockets (a ``ChannelProxy``): what flows
 /// from source to destination, over all channels together, is held to `bytesPerSecond` (the return path is not
@@ -33,7 +33,7 @@ final class ThrottlingProxy: @unchecked Sendable {
     /// The shared link: the monotonic time (ns) at which it is free again.
     private final class Link: Sendable {
         let bytesPerSecond: Double
-        private let freeAt = Mutex<UInt64>(0)
+        private let freeAt = NIOLockedValueBox<UInt64>(0)
 
         init(bytesPerSecond: Double) {
             self.bytesPerSecond = bytesPerSecond
@@ -43,7 +43,7 @@ final class ThrottlingProxy: @unchecked Sendable {
         func pace(_ count: Int) {
             let cost = UInt64(Double(count) / bytesPerSecond * 1e9)
             let now = DispatchTime.now().uptimeNanoseconds
-            let done = freeAt.withLock { free -> UInt64 in
+            let done = freeAt.withLockedValue { free -> UInt64 in
                 free = max(free, now) + cost
                 return free
             }

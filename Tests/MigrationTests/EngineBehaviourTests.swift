@@ -161,7 +161,7 @@ struct EngineBehaviourTests {
         #expect(destinationDevice.matches(sourceDevice))
         let destinationDevice_switchoverStartedValue = destinationDevice.switchoverStarted.load(ordering: .relaxed)
         #expect(destinationDevice_switchoverStartedValue)
-        #expect(destinationDevice.sectionsLoaded.withLock { $0.first == .start && $0.last == .end })
+        #expect(destinationDevice.sectionsLoaded.withLockedValue { $0.first == .start && $0.last == .end })
     }
 
     @Test func switchoverWaitsForTheDestinationsAck() throws {

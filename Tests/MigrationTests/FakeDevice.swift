@@ -1,6 +1,7 @@
 import Foundation
 import Migration
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// A device built on the handler seam the way VFIO will use it: a small START/END payload on the main stream,
@@ -10,12 +11,12 @@ final class FakeDevice: SaveStateHandler {
     let idstr: String
     let isIterable = true
     let chunks: [[UInt8]]
-    private let received = Mutex<[Int: [UInt8]]>([:])
+    private let received = NIOLockedValueBox<[Int: [UInt8]]>([:])
     private let multifdLoad = Atomic<Bool>(false)
     let switchoverStarted = Atomic<Bool>(false)
-    let sectionsLoaded = Mutex<[SectionKind]>([])
+    let sectionsLoaded = NIOLockedValueBox<[SectionKind]>([])
     private let needsAck: Bool
-    private let context = Mutex<LoadContext?>(nil)
+    private let context = NIOLockedValueBox<LoadContext?>(nil)
 
     init(idstr: String = "0000:00:05.0/vfio", chunkCount: Int = 6, chunkSize: Int = 100_000, needsAck: Bool = false) {
         self.idstr = idstr
@@ -53,7 +54,7 @@ final class FakeDevice: SaveStateHandler {
     // Destination
     func loadSetup(_ context: LoadContext) throws {
         multifdLoad.store(context.multifdEnabled, ordering: .relaxed)
-        self.context.withLock { $0 = context }
+        self.context.withLockedValue { $0 = context }
         if needsAck {
             DispatchThread.after(milliseconds: 100) { context.approveSwitchover() }
         }
@@ -62,7 +63,7 @@ final class FakeDevice: SaveStateHandler {
     var switchoverAckNeeded: Bool { needsAck }
 
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
-        sectionsLoaded.withLock { $0.append(kind) }
+        sectionsLoaded.withLockedValue { $0.append(kind) }
         switch kind {
         case .start:
             guard try stream.get32() == 0xFEED else { throw MigrationError("\(idstr): bad setup marker") }
@@ -71,7 +72,7 @@ final class FakeDevice: SaveStateHandler {
             for index in 0..<count {
                 let length = Int(try stream.get32())
                 let data = try stream.getBytes(length, limit: 1 << 20)
-                received.withLock { $0[index] = data }
+                received.withLockedValue { $0[index] = data }
             }
         default:
             break
@@ -83,7 +84,7 @@ final class FakeDevice: SaveStateHandler {
     func loadStateBuffer(_ data: [UInt8]) throws {
         guard data.count >= 4 else { throw MigrationError("\(idstr): packet too short at \(data.count) (min is 4)") }
         let index = Int(data[0..<4].reduce(0) { $0 << 8 | UInt32($1) })
-        try received.withLock { table in
+        try received.withLockedValue { table in
             guard table[index] == nil else { throw MigrationError("\(idstr): state buffer \(index) already filled") }
             table[index] = Array(data[4...])
         }
@@ -95,17 +96,17 @@ final class FakeDevice: SaveStateHandler {
 
     func loadComplete() throws {
         let deadline = Date().addingTimeInterval(10)
-        while received.withLock({ $0.count }) < chunks.count && Date() < deadline {
+        while received.withLockedValue({ $0.count }) < chunks.count && Date() < deadline {
             usleep(1000)
         }
-        guard received.withLock({ $0.count }) == chunks.count else {
+        guard received.withLockedValue({ $0.count }) == chunks.count else {
             throw MigrationError("\(idstr): missing device state")
         }
     }
 
     /// True when the destination holds exactly the source's chunks.
     func matches(_ source: FakeDevice) -> Bool {
-        let table = received.withLock { $0 }
+        let table = received.withLockedValue { $0 }
         return (0..<source.chunks.count).allSatisfy { table[$0] == source.chunks[$0] }
     }
 
@@ -126,16 +127,16 @@ enum DispatchThread {
 
 /// A raw client that writes arbitrary bytes to a listening migration socket.
 enum RawClient {
-    private static let open = Mutex<[SocketConnection]>([])
+    private static let open = NIOLockedValueBox<[SocketConnection]>([])
 
     /// Keeps a connection open (dropping it would close it and end the stream early).
     static func keep(_ connection: SocketConnection) {
-        open.withLock { $0.append(connection) }
+        open.withLockedValue { $0.append(connection) }
     }
 
     /// Closes every kept connection.
     static func releaseAll() {
-        open.withLock { $0.removeAll() }
+        open.withLockedValue { $0.removeAll() }
     }
 
     static func connect(_ path: String) throws -> SocketConnection {

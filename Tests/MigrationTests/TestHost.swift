@@ -1,6 +1,6 @@
 import Foundation
 import Migration
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import VMigTesting
 
 /// A VM for engine tests: guest RAM, an optional dirtying workload, and the run state the engine drives.
@@ -9,15 +9,15 @@ final class TestHost: MigrationHost {
     let workload: GuestWorkload?
     let handlers: [any SaveStateHandler]
     let vmUUID: [UInt8]
-    private let state: Mutex<String>
-    private let log = Mutex<[String]>([])
+    private let state: NIOLockedValueBox<String>
+    private let log = NIOLockedValueBox<[String]>([])
     private let startedPaused: Bool
 
     init(size: Int = 64 << 20, fill: MemoryFill = .random(seed: 7), dirtyRate: UInt64 = 0, paused: Bool = false,
          handlers: [any SaveStateHandler] = [], uuid: [UInt8] = [UInt8](repeating: 0, count: 16)) throws {
         memory = try GuestMemory(size: size, fill: fill)
         startedPaused = paused
-        state = Mutex(paused ? "paused" : "running")
+        state = NIOLockedValueBox(paused ? "paused" : "running")
         self.handlers = handlers
         vmUUID = uuid
         if dirtyRate > 0 {
@@ -35,40 +35,40 @@ final class TestHost: MigrationHost {
     static func destination(size: Int = 64 << 20, paused: Bool = false,
                             handlers: [any SaveStateHandler] = []) throws -> TestHost {
         let host = try TestHost(size: size, fill: .zero, paused: paused, handlers: handlers)
-        host.state.withLock { $0 = "inmigrate" }
+        host.state.withLockedValue { $0 = "inmigrate" }
         return host
     }
 
     var saveHandlers: [any SaveStateHandler] { handlers }
     var uuid: [UInt8] { vmUUID }
 
-    var runState: String { state.withLock { $0 } }
-    var events: [String] { log.withLock { $0 } }
+    var runState: String { state.withLockedValue { $0 } }
+    var events: [String] { log.withLockedValue { $0 } }
 
     func stopForSwitchover() {
         workload?.pause()
-        state.withLock { s in
-            if s == "running" { log.withLock { $0.append("STOP") } }
+        state.withLockedValue { s in
+            if s == "running" { log.withLockedValue { $0.append("STOP") } }
             s = "finish-migrate"
         }
     }
 
     func resumeAfterFailedOutgoing() {
-        state.withLock { $0 = startedPaused ? "paused" : "running" }
+        state.withLockedValue { $0 = startedPaused ? "paused" : "running" }
         if !startedPaused {
-            log.withLock { $0.append("RESUME") }
+            log.withLockedValue { $0.append("RESUME") }
             workload?.resume()
         }
     }
 
     func outgoingCompleted() {
-        state.withLock { $0 = "postmigrate" }
+        state.withLockedValue { $0 = "postmigrate" }
     }
 
     func incomingCompleted() {
-        state.withLock { $0 = startedPaused ? "paused" : "running" }
+        state.withLockedValue { $0 = startedPaused ? "paused" : "running" }
         if !startedPaused {
-            log.withLock { $0.append("RESUME") }
+            log.withLockedValue { $0.append("RESUME") }
         }
     }
 
@@ -83,13 +83,13 @@ final class TestHost: MigrationHost {
 
 /// Collects engine events.
 final class EventLog: Sendable {
-    private let events = Mutex<[MigrationEvent]>([])
+    private let events = NIOLockedValueBox<[MigrationEvent]>([])
 
     func record(_ event: MigrationEvent) {
-        events.withLock { $0.append(event) }
+        events.withLockedValue { $0.append(event) }
     }
 
-    var all: [MigrationEvent] { events.withLock { $0 } }
+    var all: [MigrationEvent] { events.withLockedValue { $0 } }
 
     var statuses: [MigrationStatus] {
         all.compactMap { if case .status(let s) = $0 { return s } else { return nil } }

@@ -28,9 +28,9 @@ struct LoadBufferErrorTests {
                       (",x-migration-max-queued-buffers-size=1M", 0)])
     func preparedBuffers(extra: String, expected: Int) throws {
         let device = try Self.destination(extra)
-        let loader = try #require(device.session.withLock { $0.loader })
+        let loader = try #require(device.session.withLockedValue { $0.loader })
         #expect(loader.spareBufferCount == expected)
-        #expect(try Self.destination(extra, multifd: false).session.withLock { $0.loader } == nil)
+        #expect(try Self.destination(extra, multifd: false).session.withLockedValue { $0.loader } == nil)
     }
 
     @Test("queue limits left at their defaults derive from the state size; explicit ones are kept")

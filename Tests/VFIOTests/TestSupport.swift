@@ -1,5 +1,5 @@
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Testing
 
 @testable import VFIO
@@ -7,20 +7,20 @@ import VMigTesting
 
 /// A thread-safe box for results produced on other threads.
 final class Box<Value: Sendable>: Sendable {
-    private let value: Mutex<Value>
+    private let value: NIOLockedValueBox<Value>
 
     init(_ initial: Value) {
-        value = Mutex(initial)
+        value = NIOLockedValueBox(initial)
     }
 
-    var current: Value { value.withLock { $0 } }
+    var current: Value { value.withLockedValue { $0 } }
 
     func set(_ newValue: Value) {
-        value.withLock { $0 = newValue }
+        value.withLockedValue { $0 = newValue }
     }
 
     func mutate(_ body: (inout Value) -> Void) {
-        value.withLock { body(&$0) }
+        value.withLockedValue { body(&$0) }
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Migration
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 @testable import VFIO
 
@@ -10,7 +10,7 @@ final class VFIOTestHost: MigrationHost {
     let memory: GuestMemory
     let registry: VFIODeviceRegistry
     private let handlerOverride: [any SaveStateHandler]?
-    private let state: Mutex<String>
+    private let state: NIOLockedValueBox<String>
 
     /// A VM with `devices` (`-device` option strings); `wrap` may replace the handlers the engine sees.
     init(ramSize: Int = 64 << 20, fill: MemoryFill, devices: [String], incoming: Bool,
@@ -21,30 +21,30 @@ final class VFIOTestHost: MigrationHost {
             try registry.add(commandLine: device)
         }
         handlerOverride = wrap?(registry.saveStateHandlers)
-        state = Mutex(incoming ? "inmigrate" : "running")
+        state = NIOLockedValueBox(incoming ? "inmigrate" : "running")
     }
 
     var saveHandlers: [any SaveStateHandler] { handlerOverride ?? registry.saveStateHandlers }
 
-    var runState: String { state.withLock { $0 } }
+    var runState: String { state.withLockedValue { $0 } }
 
     func stopForSwitchover() {
         registry.vmStateChange(running: false, finishMigrate: true)
-        state.withLock { $0 = "finish-migrate" }
+        state.withLockedValue { $0 = "finish-migrate" }
     }
 
     func resumeAfterFailedOutgoing() {
         registry.vmStateChange(running: true)
-        state.withLock { $0 = "running" }
+        state.withLockedValue { $0 = "running" }
     }
 
     func outgoingCompleted() {
-        state.withLock { $0 = "postmigrate" }
+        state.withLockedValue { $0 = "postmigrate" }
     }
 
     func incomingCompleted() {
         registry.vmStateChange(running: true)
-        state.withLock { $0 = "running" }
+        state.withLockedValue { $0 = "running" }
     }
 
     /// Every device's digest by device id.

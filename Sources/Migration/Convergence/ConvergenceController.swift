@@ -88,7 +88,7 @@ final class ConvergenceController {
         if derived.pagesPerSecond > 0 {
             pageRate = Double(derived.pagesPerSecond) * Double(GuestMemory.pageSize)
         }
-        counters.derived.withLock {
+        counters.derived.withLockedValue {
             $0.mbps = derived.mbps
             $0.pagesPerSecond = derived.pagesPerSecond
         }
@@ -169,7 +169,7 @@ final class ConvergenceController {
     private func publish(_ prediction: DowntimePrediction, blocking: Bool) {
         var shown = prediction
         if !blocking { shown.blocker = nil }
-        counters.derived.withLock {
+        counters.derived.withLockedValue {
             $0.expectedDowntime = prediction.milliseconds
             $0.prediction = shown
         }

@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Bytes senders wrote and the wall time during which at least one of them was writing, counted only for writes
 /// large enough to say something about the link (a header, a SYNC or a packet of zero pages costs a system call,
@@ -18,7 +18,7 @@ final class ThroughputMeter: Sendable {
         var intervals: [(start: UInt64, end: UInt64)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Runs `write`, which puts `count` bytes on the channel, and accounts for it when `count` is large enough.
     func measure<T>(bytes count: Int, _ write: () throws -> T) rethrows -> T {
@@ -31,7 +31,7 @@ final class ThroughputMeter: Sendable {
 
     /// Adds one write of `count` bytes that lasted from `start` to `end` (monotonic nanoseconds).
     func record(bytes count: Int, start: UInt64, end: UInt64) {
-        state.withLock {
+        state.withLockedValue {
             $0.bytes &+= UInt64(count)
             $0.intervals.append((start, max(start, end)))
             if $0.intervals.count > Self.maximumIntervals {
@@ -42,7 +42,7 @@ final class ThroughputMeter: Sendable {
 
     /// What was recorded since the last call: bytes, and the nanoseconds during which some write was under way.
     func take() -> (bytes: UInt64, nanoseconds: UInt64) {
-        let (bytes, intervals) = state.withLock { state in
+        let (bytes, intervals) = state.withLockedValue { state in
             defer { state = State() }
             return (state.bytes, state.intervals)
         }

@@ -1,3 +1,4 @@
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// Delivers engine events to the daemon's callback in the order they happened, never while an engine lock is
@@ -10,23 +11,23 @@ final class EventDispatcher: Sendable {
         var handler: (@Sendable (MigrationEvent) -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     /// Mirrors the `events` capability (read without taking the capability lock).
     let enabled = Atomic<Bool>(false)
 
     func setHandler(_ handler: (@Sendable (MigrationEvent) -> Void)?) {
-        state.withLock { $0.handler = handler }
+        state.withLockedValue { $0.handler = handler }
     }
 
     /// Queues `event` if events are on; safe to call while holding another lock (it only appends).
     func enqueue(_ event: MigrationEvent) {
         guard enabled.load(ordering: .relaxed) else { return }
-        state.withLock { $0.queue.append(event) }
+        state.withLockedValue { $0.queue.append(event) }
     }
 
     /// Delivers queued events unless another thread already is.
     func drain() {
-        let owner = state.withLock { s -> Bool in
+        let owner = state.withLockedValue { s -> Bool in
             guard !s.delivering, !s.queue.isEmpty else { return false }
             s.delivering = true
             return true
@@ -41,7 +42,7 @@ final class EventDispatcher: Sendable {
 
     /// Takes the queued events, or ends delivery when none is left (atomically with the check).
     private func nextBatch() -> ([MigrationEvent], (@Sendable (MigrationEvent) -> Void)?)? {
-        state.withLock { s in
+        state.withLockedValue { s in
             guard !s.queue.isEmpty else {
                 s.delivering = false
                 return nil

@@ -1,4 +1,5 @@
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// One incoming migration (the destination role): the listener, channel identification (QEMU peeks the first
@@ -17,14 +18,14 @@ final class IncomingMigration: Sendable {
 
     private let finishedFlag = Atomic<Bool>(false)
     private let mainClaimed = Atomic<Bool>(false)
-    private let mainConnection = Mutex<SocketConnection?>(nil)
-    private let connections = Mutex<[SocketConnection]>([])
-    private let receiverSlot = Mutex<MultiFDReceiver?>(nil)
+    private let mainConnection = NIOLockedValueBox<SocketConnection?>(nil)
+    private let connections = NIOLockedValueBox<[SocketConnection]>([])
+    private let receiverSlot = NIOLockedValueBox<MultiFDReceiver?>(nil)
     /// 0 = configuration not read yet, 1 = checked and accepted, 2 = failed.
     private let configurationState = Atomic<UInt8>(0)
-    private let failure = Mutex<MigrationError?>(nil)
-    private let returnPathLock = Mutex(())
-    private let acksPending = Mutex(0)
+    private let failure = NIOLockedValueBox<MigrationError?>(nil)
+    private let returnPathLock = NIOLockedValueBox(())
+    private let acksPending = NIOLockedValueBox(0)
 
     init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
          onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
@@ -68,7 +69,7 @@ final class IncomingMigration: Sendable {
                 connection.close()
                 continue
             }
-            let count = connections.withLock { list -> Int in
+            let count = connections.withLockedValue { list -> Int in
                 list.append(connection)
                 return list.count
             }
@@ -93,10 +94,10 @@ final class IncomingMigration: Sendable {
     /// Closes a connection whose thread is done with it (under the lock `closeChannels` shuts connections down
     /// with, so that never reaches a closed descriptor).
     private func drop(_ connection: SocketConnection) {
-        if mainConnection.withLock({ $0 === connection }) {
-            returnPathLock.withLock { _ in mainConnection.withLock { $0 = nil } }
+        if mainConnection.withLockedValue({ $0 === connection }) {
+            returnPathLock.withLockedValue { _ in mainConnection.withLockedValue { $0 = nil } }
         }
-        connections.withLock { list in
+        connections.withLockedValue { list in
             list.removeAll { $0 === connection }
             connection.close()
         }
@@ -112,7 +113,7 @@ final class IncomingMigration: Sendable {
                 fail(MigrationError("Received a second main migration channel"))
                 return
             }
-            mainConnection.withLock { $0 = connection }
+            mainConnection.withLockedValue { $0 = connection }
             IncomingLoader(session: self, connection: connection, prefix: magic).run()
         case MultiFDWire.magic:
             runMultifd(connection, prefix: magic)
@@ -131,7 +132,7 @@ final class IncomingMigration: Sendable {
             // A connection that said hello and went away (nothing more to read) before the migration could use it
             // takes no channel id.
             guard !connection.isAtEndOfFile() else { return }
-            guard let receiver = receiverSlot.withLock({ $0 }) else {
+            guard let receiver = receiverSlot.withLockedValue({ $0 }) else {
                 throw MigrationError("Received a multifd channel but the multifd capability is off")
             }
             let channel = try receiver.register(hello: hello, connection: connection)
@@ -144,7 +145,7 @@ final class IncomingMigration: Sendable {
     /// Accepts the source's configuration once every handler is set up: installs the multifd receiver and releases
     /// the channels waiting to receive.
     func configurationAccepted(receiver: MultiFDReceiver?) {
-        receiverSlot.withLock { slot in
+        receiverSlot.withLockedValue { slot in
             // A session that failed meanwhile stays failed (and keeps no receiver).
             guard configurationState.load(ordering: .acquiring) == 0 else { return }
             slot = receiver
@@ -153,27 +154,27 @@ final class IncomingMigration: Sendable {
     }
 
     var receiver: MultiFDReceiver? {
-        receiverSlot.withLock { $0 }
+        receiverSlot.withLockedValue { $0 }
     }
 
     /// True when the source closed the main channel (used while waiting on multifd barriers).
     var mainPeerClosed: Bool {
-        mainConnection.withLock { $0 }?.peerHasClosed() ?? false
+        mainConnection.withLockedValue { $0 }?.peerHasClosed() ?? false
     }
 
     // MARK: Return path
 
     /// Writes one return-path message; failures are ignored (the source may be gone).
     func sendReturnPath(_ message: ReturnPathMessage) {
-        returnPathLock.withLock { _ in
-            guard let connection = mainConnection.withLock({ $0 }) else { return }
+        returnPathLock.withLockedValue { _ in
+            guard let connection = mainConnection.withLockedValue({ $0 }) else { return }
             try? connection.writeAll(message.encode())
         }
     }
 
     /// Sets how many handlers must approve before `SWITCHOVER_ACK` is sent; sends it at once when none.
     func expectSwitchoverAcks(_ count: Int) {
-        acksPending.withLock { $0 = count }
+        acksPending.withLockedValue { $0 = count }
         if count == 0 {
             sendReturnPath(.switchoverAck)
         }
@@ -181,7 +182,7 @@ final class IncomingMigration: Sendable {
 
     /// One handler approved switchover; the last one sends `SWITCHOVER_ACK`.
     func approveSwitchover() {
-        let send = acksPending.withLock { pending -> Bool in
+        let send = acksPending.withLockedValue { pending -> Bool in
             guard pending > 0 else { return false }
             pending -= 1
             return pending == 0
@@ -208,7 +209,7 @@ final class IncomingMigration: Sendable {
     func fail(_ error: any Error) {
         guard !isFinished, errors.record(error) else { return }
         let wrapped = MigrationError.wrap(error)
-        failure.withLock { $0 = wrapped }
+        failure.withLockedValue { $0 = wrapped }
         finishedFlag.store(true, ordering: .releasing)
         configurationState.store(2, ordering: .releasing)
         pool.abort()
@@ -236,12 +237,12 @@ final class IncomingMigration: Sendable {
     /// (it refers back to this session through its failure handler).
     private func closeChannels() {
         listener.close()
-        let receiver = receiverSlot.withLock { slot in
+        let receiver = receiverSlot.withLockedValue { slot in
             defer { slot = nil }
             return slot
         }
         receiver?.terminate()
-        connections.withLock { list in
+        connections.withLockedValue { list in
             for connection in list { connection.shutdown() }
         }
     }
@@ -259,7 +260,7 @@ final class IncomingMigration: Sendable {
             info.status = current
         }
         if current == .failed {
-            info.errorDesc = failure.withLock { $0 }?.message
+            info.errorDesc = failure.withLockedValue { $0 }?.message
         }
         return info
     }

@@ -1,3 +1,4 @@
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// Live statistics of one outgoing migration, updated by the migration and multifd threads and read by `info()`.
@@ -23,7 +24,7 @@ final class MigrationCounters: Sendable {
     /// The auto-converge throttle now in force (0 = none; `cpu-throttle-percentage`).
     let throttlePercentage = Atomic<UInt64>(0)
     /// Values derived once per 100 ms window and at the end.
-    let derived = Mutex(Derived())
+    let derived = NIOLockedValueBox(Derived())
 
     /// Window-derived and lifecycle values.
     struct Derived {
@@ -47,7 +48,7 @@ final class MigrationCounters: Sendable {
     /// The VM stopped for the switchover: RAM bytes from now on are downtime bytes.
     func markVMStopped() {
         let sent = ramBytes.value
-        derived.withLock { $0.ramBytesAtStop = sent }
+        derived.withLockedValue { $0.ramBytesAtStop = sent }
     }
 
     func addPages(normal: Int, zero: Int) {
@@ -57,7 +58,7 @@ final class MigrationCounters: Sendable {
 
     /// The `ram` member of `query-migrate`.
     func ramStatistics(total: Int, completed: Bool) -> RAMStatistics {
-        let values = derived.withLock { $0 }
+        let values = derived.withLockedValue { $0 }
         var ram = RAMStatistics()
         ram.transferred = transferred
         ram.total = UInt64(total)

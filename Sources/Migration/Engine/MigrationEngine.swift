@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The migration engine of one VM, in both roles: QEMU's migration commands as a Swift API (no JSON).
 ///
@@ -7,13 +7,13 @@ import Synchronization
 public final class MigrationEngine: Sendable {
     private weak let hostReference: (any MigrationHost)?
     private let incomingMode: IncomingMode
-    private let capabilitiesState = Mutex(MigrationCapabilities())
-    private let parametersState = Mutex(MigrationParameters())
+    private let capabilitiesState = NIOLockedValueBox(MigrationCapabilities())
+    private let parametersState = NIOLockedValueBox(MigrationParameters())
     private let events = EventDispatcher()
-    private let outgoing = Mutex<OutgoingMigration?>(nil)
-    private let incoming = Mutex<IncomingMigration?>(nil)
-    private let convergenceHistory = Mutex(ConvergenceHistory())
-    private let exitOnErrorHandler = Mutex<(@Sendable (MigrationError) -> Void)?>(nil)
+    private let outgoing = NIOLockedValueBox<OutgoingMigration?>(nil)
+    private let incoming = NIOLockedValueBox<IncomingMigration?>(nil)
+    private let convergenceHistory = NIOLockedValueBox(ConvergenceHistory())
+    private let exitOnErrorHandler = NIOLockedValueBox<(@Sendable (MigrationError) -> Void)?>(nil)
 
     /// Creates the engine of `host` (held weakly: the host owns the engine); `incoming` is the `--incoming` mode.
     public init(host: any MigrationHost, incoming: IncomingMode = .none) {
@@ -40,14 +40,14 @@ public final class MigrationEngine: Sendable {
 
     /// `query-migrate-capabilities`.
     public var capabilities: MigrationCapabilities {
-        capabilitiesState.withLock { $0 }
+        capabilitiesState.withLockedValue { $0 }
     }
 
     /// `migrate-set-capabilities`: applies all changes or none; refused while a migration runs
     /// (`There's a migration process in progress`) and for capabilities vmig cannot honour.
     public func setCapabilities(_ changes: [(MigrationCapability, Bool)]) throws {
         guard !isMigrationRunning else { throw Self.inProgress }
-        try capabilitiesState.withLock { current in
+        try capabilitiesState.withLockedValue { current in
             var next = current
             for (capability, state) in changes {
                 next[capability] = state
@@ -60,14 +60,14 @@ public final class MigrationEngine: Sendable {
 
     /// `query-migrate-parameters`.
     public var parameters: MigrationParameters {
-        parametersState.withLock { $0 }
+        parametersState.withLockedValue { $0 }
     }
 
     /// `migrate-set-parameters`: validates the merged result with QEMU's texts and applies it. Allowed while a
     /// migration runs, as in QEMU: `max-bandwidth`, `downtime-limit` and `avail-switchover-bandwidth` take effect
     /// at the next 100 ms window; the others at the next migration.
     public func setParameters(_ update: MigrationParameterUpdate) throws {
-        try parametersState.withLock { current in
+        try parametersState.withLockedValue { current in
             current = try current.applying(update)
         }
     }
@@ -79,7 +79,7 @@ public final class MigrationEngine: Sendable {
     public func startOutgoing(uri: String) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
-        if incomingMode != .none && incoming.withLock({ $0 })?.status.current != .completed {
+        if incomingMode != .none && incoming.withLockedValue({ $0 })?.status.current != .completed {
             throw MigrationError("Guest is waiting for an incoming migration")
         }
         let parameters = self.parameters
@@ -88,11 +88,11 @@ public final class MigrationEngine: Sendable {
         }
         let session = OutgoingMigration(uri: parsed, capabilities: capabilities, parameters: parameters,
                                         liveParameters: { [weak self] in self?.parameters ?? parameters },
-                                        host: host, events: events, history: convergenceHistory.withLock { $0 },
+                                        host: host, events: events, history: convergenceHistory.withLockedValue { $0 },
                                         historySink: { [weak self] learned in
-                                            self?.convergenceHistory.withLock { $0 = learned }
+                                            self?.convergenceHistory.withLockedValue { $0 = learned }
                                         })
-        try outgoing.withLock { current in
+        try outgoing.withLockedValue { current in
             if let current, current.status.current.isRunning {
                 throw Self.inProgress
             }
@@ -104,7 +104,7 @@ public final class MigrationEngine: Sendable {
 
     /// `migrate-continue state`: leaves `pre-switchover`; QEMU's error when the status differs.
     public func continueMigration(from state: MigrationStatus) throws {
-        guard let session = outgoing.withLock({ $0 }) else {
+        guard let session = outgoing.withLockedValue({ $0 }) else {
             throw MigrationError("Migration not in expected state: \(MigrationStatus.none.name)")
         }
         try session.continueFromPause(expected: state)
@@ -113,8 +113,8 @@ public final class MigrationEngine: Sendable {
     /// `migrate_cancel`: always succeeds. A running outgoing migration goes to `cancelling` then `cancelled`
     /// (the VM runs again); an incoming one fails; otherwise nothing happens.
     public func cancel() {
-        outgoing.withLock { $0 }?.cancel()
-        incoming.withLock { $0 }?.cancel()
+        outgoing.withLockedValue { $0 }?.cancel()
+        incoming.withLockedValue { $0 }?.cancel()
     }
 
     // MARK: Incoming
@@ -123,7 +123,7 @@ public final class MigrationEngine: Sendable {
     /// engine exits with failure (the daemon installs this; without a handler nothing happens). Called once, on
     /// the thread that failed the migration, after the failure is recorded.
     public func setExitOnErrorHandler(_ handler: (@Sendable (MigrationError) -> Void)?) {
-        exitOnErrorHandler.withLock { $0 = handler }
+        exitOnErrorHandler.withLockedValue { $0 = handler }
     }
 
     /// `--incoming URI` at startup: listen now (`exit-on-error` is true, as for QEMU's `-incoming`).
@@ -148,14 +148,14 @@ public final class MigrationEngine: Sendable {
     private func listen(uri: String, exitOnError: Bool) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
-        try incoming.withLock { current in
+        try incoming.withLockedValue { current in
             if let current, !current.isFinished || current.status.current == .completed {
                 throw MigrationError("The incoming migration has already been started")
             }
             let listener = try SocketListener.listen(on: parsed)
             let fallback = (capabilities, parameters)
             let onFailure: @Sendable (MigrationError) -> Void = { [weak self] error in
-                guard exitOnError, let handler = self?.exitOnErrorHandler.withLock({ $0 }) else { return }
+                guard exitOnError, let handler = self?.exitOnErrorHandler.withLockedValue({ $0 }) else { return }
                 handler(error)
             }
             let session = IncomingMigration(listener: listener, host: host, events: events, onFailure: onFailure) {
@@ -178,8 +178,8 @@ public final class MigrationEngine: Sendable {
     /// `query-migrate`: the destination part first, then the source part when an outgoing migration exists
     /// (QEMU's order); `{}` before any migration.
     public func info() -> MigrationInfo {
-        var info = incoming.withLock { $0 }?.info() ?? MigrationInfo()
-        if let source = outgoing.withLock({ $0 })?.info(), source.status != MigrationStatus.none {
+        var info = incoming.withLockedValue { $0 }?.info() ?? MigrationInfo()
+        if let source = outgoing.withLockedValue({ $0 })?.info(), source.status != MigrationStatus.none {
             let socketAddress = info.socketAddress
             info = source
             info.socketAddress = socketAddress
@@ -189,17 +189,17 @@ public final class MigrationEngine: Sendable {
 
     /// The latest outgoing migration's downtime prediction (per device included), nil before one was made.
     public var switchoverPrediction: DowntimePrediction? {
-        outgoing.withLock { $0 }?.prediction
+        outgoing.withLockedValue { $0 }?.prediction
     }
 
     /// What migrations so far taught the next one (link estimate, fixed part of the downtime).
     public var history: ConvergenceHistory {
-        convergenceHistory.withLock { $0 }
+        convergenceHistory.withLockedValue { $0 }
     }
 
     /// CPU seconds used by the ended threads of the latest outgoing and incoming migrations (benchmarks).
     public var cpuSeconds: (outgoing: Double, incoming: Double) {
-        (outgoing.withLock { $0 }?.cpuTime.seconds ?? 0, incoming.withLock { $0 }?.cpuTime.seconds ?? 0)
+        (outgoing.withLockedValue { $0 }?.cpuTime.seconds ?? 0, incoming.withLockedValue { $0 }?.cpuTime.seconds ?? 0)
     }
 
     /// Waits (at most `timeout` seconds) until every thread of the latest migrations has ended, so that
@@ -208,8 +208,8 @@ public final class MigrationEngine: Sendable {
     public func waitForThreadsToEnd(timeout: Double = 5) -> Bool {
         let deadline = Clock.monotonicMilliseconds() + UInt64(timeout * 1000)
         while Clock.monotonicMilliseconds() < deadline {
-            let outgoingRunning = outgoing.withLock { $0 }?.cpuTime.runningThreads ?? 0
-            let incomingRunning = incoming.withLock { $0 }?.cpuTime.runningThreads ?? 0
+            let outgoingRunning = outgoing.withLockedValue { $0 }?.cpuTime.runningThreads ?? 0
+            let incomingRunning = incoming.withLockedValue { $0 }?.cpuTime.runningThreads ?? 0
             if outgoingRunning == 0 && incomingRunning == 0 { return true }
             Clock.sleep(milliseconds: 2)
         }
@@ -218,12 +218,12 @@ public final class MigrationEngine: Sendable {
 
     /// Blocks until the migration thread of the latest outgoing migration has ended (tests, benchmarks).
     public func waitForOutgoing() {
-        outgoing.withLock { $0 }?.join()
+        outgoing.withLockedValue { $0 }?.join()
     }
 
     private var isMigrationRunning: Bool {
-        if outgoing.withLock({ $0 })?.status.current.isRunning == true { return true }
-        if let session = incoming.withLock({ $0 }), !session.isFinished, session.status.current != .none {
+        if outgoing.withLockedValue({ $0 })?.status.current.isRunning == true { return true }
+        if let session = incoming.withLockedValue({ $0 }), !session.isFinished, session.status.current != .none {
             return true
         }
         return false

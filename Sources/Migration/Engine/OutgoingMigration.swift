@@ -1,4 +1,5 @@
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// One outgoing migration (the source role): the state other threads see (status, counters, errors) and the
@@ -23,17 +24,17 @@ final class OutgoingMigration: Sendable {
     private let cancelFlag = Atomic<Bool>(false)
     /// Set once EOF is about to be written: from then on the outcome is the destination's, and
     /// `migrate_cancel` no longer applies (cancelling then could leave the VM running on both hosts).
-    private let committed = Mutex(false)
-    private let destinationFailure = Mutex<MigrationError?>(nil)
-    private let connections = Mutex<[SocketConnection]>([])
-    private let sender = Mutex<MultiFDSender?>(nil)
+    private let committed = NIOLockedValueBox(false)
+    private let destinationFailure = NIOLockedValueBox<MigrationError?>(nil)
+    private let connections = NIOLockedValueBox<[SocketConnection]>([])
+    private let sender = NIOLockedValueBox<MultiFDSender?>(nil)
     let continueSignal = Semaphore()
     let resultSignal = Semaphore()
     let returnPathDone = Semaphore()
     let switchoverAcked = Atomic<Bool>(false)
-    let result = Mutex<ReturnPathMessage?>(nil)
-    private let thread = Mutex<DedicatedThread?>(nil)
-    private let failure = Mutex<MigrationError?>(nil)
+    let result = NIOLockedValueBox<ReturnPathMessage?>(nil)
+    private let thread = NIOLockedValueBox<DedicatedThread?>(nil)
+    private let failure = NIOLockedValueBox<MigrationError?>(nil)
 
     init(uri: MigrationURI, capabilities: MigrationCapabilities, parameters: MigrationParameters,
          liveParameters: @escaping @Sendable () -> MigrationParameters, host: any MigrationHost,
@@ -48,7 +49,7 @@ final class OutgoingMigration: Sendable {
         self.host = host
         self.events = events
         status = StatusCell(.none, events: events)
-        counters.derived.withLock { $0.expectedDowntime = parameters.downtimeLimit }
+        counters.derived.withLockedValue { $0.expectedDowntime = parameters.downtimeLimit }
     }
 
     /// Enters `setup` and starts the migration thread (a failure to create it fails the migration at once).
@@ -58,7 +59,7 @@ final class OutgoingMigration: Sendable {
             let spawned = try DedicatedThread.spawn(name: "live_migration", cpuTime: cpuTime) { [self] in
                 OutgoingRunner(session: self).run()
             }
-            thread.withLock { $0 = spawned }
+            thread.withLockedValue { $0 = spawned }
         } catch {
             let wrapped = MigrationError.wrap(error)
             setFailure(wrapped)
@@ -69,7 +70,7 @@ final class OutgoingMigration: Sendable {
 
     /// Waits for the migration thread to end.
     func join() {
-        thread.withLock { $0 }?.join()
+        thread.withLockedValue { $0 }?.join()
     }
 
     // MARK: Controls
@@ -78,7 +79,7 @@ final class OutgoingMigration: Sendable {
     /// thread then restarts the VM if it stopped it, and ends in `cancelled`.
     func cancel() {
         let running: Set<MigrationStatus> = [.setup, .active, .preSwitchover, .device, .waitUnplug]
-        let proceed = committed.withLock { committed -> Bool in
+        let proceed = committed.withLockedValue { committed -> Bool in
             guard !committed, status.transition(from: running, to: .cancelling) else { return false }
             cancelFlag.store(true, ordering: .releasing)
             return true
@@ -90,7 +91,7 @@ final class OutgoingMigration: Sendable {
 
     /// Called by the migration thread right before it writes EOF; false when a cancel came first.
     func commitToDestination() -> Bool {
-        committed.withLock { committed in
+        committed.withLockedValue { committed in
             guard !isCancelled else { return false }
             committed = true
             return true
@@ -118,14 +119,14 @@ final class OutgoingMigration: Sendable {
     // MARK: Plumbing shared with the runner and the return path
 
     func register(_ connection: SocketConnection) {
-        connections.withLock { $0.append(connection) }
+        connections.withLockedValue { $0.append(connection) }
         if shouldStop {
             connection.shutdown()
         }
     }
 
     func register(_ multifd: MultiFDSender) {
-        sender.withLock { $0 = multifd }
+        sender.withLockedValue { $0 = multifd }
         if shouldStop {
             multifd.terminate()
         }
@@ -133,8 +134,8 @@ final class OutgoingMigration: Sendable {
 
     /// Shuts every socket down and stops multifd so that blocked threads return.
     func abortTransfers() {
-        sender.withLock { $0 }?.terminate()
-        for connection in connections.withLock({ $0 }) {
+        sender.withLockedValue { $0 }?.terminate()
+        for connection in connections.withLockedValue({ $0 }) {
             connection.shutdown()
         }
     }
@@ -142,16 +143,16 @@ final class OutgoingMigration: Sendable {
     /// Drops the session's references to its sockets once every thread using them has ended; each socket is
     /// closed when its last reference goes away (a later `cancel` then touches nothing).
     func releaseConnections() {
-        connections.withLock { $0.removeAll() }
-        sender.withLock { $0 = nil }
+        connections.withLockedValue { $0.removeAll() }
+        sender.withLockedValue { $0 = nil }
     }
 
     var destinationError: MigrationError? {
-        destinationFailure.withLock { $0 }
+        destinationFailure.withLockedValue { $0 }
     }
 
     func recordDestinationFailure(_ error: MigrationError) {
-        destinationFailure.withLock { if $0 == nil { $0 = error } }
+        destinationFailure.withLockedValue { if $0 == nil { $0 = error } }
         abortTransfers()
     }
 
@@ -161,14 +162,14 @@ final class OutgoingMigration: Sendable {
     }
 
     func setFailure(_ error: MigrationError) {
-        failure.withLock { $0 = error }
+        failure.withLockedValue { $0 = error }
     }
 
     // MARK: query-migrate
 
     /// The latest downtime prediction, nil before the first one.
     var prediction: DowntimePrediction? {
-        counters.derived.withLock { $0.prediction }
+        counters.derived.withLockedValue { $0.prediction }
     }
 
     /// The source part of `query-migrate` (QEMU's `fill_source_migration_info`).
@@ -181,7 +182,7 @@ final class OutgoingMigration: Sendable {
             fillTimes(&info, completed: current == .completed)
             info.ram = counters.ramStatistics(total: host.memory.size, completed: current == .completed)
         case .failed:
-            info.errorDesc = failure.withLock { $0 }?.message
+            info.errorDesc = failure.withLockedValue { $0 }?.message
         default:
             break
         }
@@ -189,7 +190,7 @@ final class OutgoingMigration: Sendable {
     }
 
     private func fillTimes(_ info: inout MigrationInfo, completed: Bool) {
-        let derived = counters.derived.withLock { $0 }
+        let derived = counters.derived.withLockedValue { $0 }
         info.setupTime = derived.setupTime
         if completed {
             info.totalTime = derived.totalTime ?? 0

@@ -35,7 +35,7 @@ final class OutgoingRunner {
             handleFailure(error)
         }
         teardown()
-        convergence.finish(measuredDowntime: completed ? counters.derived.withLock { $0.downtime } : nil)
+        convergence.finish(measuredDowntime: completed ? counters.derived.withLockedValue { $0.downtime } : nil)
         session.recordHistory(convergence.history)
         finishStatus()
     }
@@ -89,7 +89,7 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try checkStop()
-        counters.derived.withLock { $0.setupTime = Clock.monotonicMilliseconds() - session.startTime }
+        counters.derived.withLockedValue { $0.setupTime = Clock.monotonicMilliseconds() - session.startTime }
         guard session.status.transition(from: .setup, to: .active) else { throw cancelledError }
     }
 
@@ -221,7 +221,7 @@ final class OutgoingRunner {
     private func waitForResult() throws -> UInt64 {
         _ = session.resultSignal.wait(pollMilliseconds: 50) { session.shouldStop }
         try checkStop()
-        guard case .result(true, let resume, _)? = session.result.withLock({ $0 }) else {
+        guard case .result(true, let resume, _)? = session.result.withLockedValue({ $0 }) else {
             throw MigrationError("The destination closed the return path without reporting a result")
         }
         return resume
@@ -234,7 +234,7 @@ final class OutgoingRunner {
         let downtime = resumeRealtime >= stopRealtime && reported <= upperBound ? reported : upperBound
         let total = Clock.monotonicMilliseconds() - session.startTime
         let transferred = counters.transferred
-        counters.derived.withLock {
+        counters.derived.withLockedValue {
             $0.downtime = downtime / 1_000_000
             $0.totalTime = total
             // QEMU: bytes over the transfer time (total time minus setup time).
@@ -297,7 +297,7 @@ final class OutgoingRunner {
             case .shut:
                 continue
             case .result(let completed, _, let text):
-                session.result.withLock { $0 = message }
+                session.result.withLockedValue { $0 = message }
                 if !completed {
                     session.recordDestinationFailure(MigrationError("The destination failed: \(text)"))
                 }

@@ -1,6 +1,6 @@
 import Glibc
 import POSIXSupport
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram`).
 ///
@@ -172,17 +172,17 @@ public final class GuestMemory: @unchecked Sendable {
 
 /// Per-chunk results written by different threads at distinct indexes.
 private final class ChunkHashes: Sendable {
-    private let storage: Mutex<[UInt64]>
+    private let storage: NIOLockedValueBox<[UInt64]>
 
     init(count: Int) {
-        storage = Mutex([UInt64](repeating: 0, count: count))
+        storage = NIOLockedValueBox([UInt64](repeating: 0, count: count))
     }
 
     func set(_ index: Int, _ value: UInt64) {
-        storage.withLock { $0[index] = value }
+        storage.withLockedValue { $0[index] = value }
     }
 
     var values: [UInt64] {
-        storage.withLock { $0 }
+        storage.withLockedValue { $0 }
     }
 }

@@ -1,4 +1,5 @@
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// A guest "vCPU" thread that dirties random pages of guest RAM at a fixed rate (`--dirty-rate BYTES/s`).
@@ -17,10 +18,10 @@ public final class GuestWorkload: Sendable {
     private let memory: GuestMemory
     private let bytesPerSecond: UInt64
     private let seed: UInt64
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let parkedSignal = Semaphore()
     private let resumeSignal = Semaphore()
-    private let thread = Mutex<DedicatedThread?>(nil)
+    private let thread = NIOLockedValueBox<DedicatedThread?>(nil)
     private let dirtiedPages = Atomic<UInt64>(0)
     private let throttle = Atomic<Int>(0)
 
@@ -33,23 +34,23 @@ public final class GuestWorkload: Sendable {
 
     /// Starts the thread (running unless `pause()` was called before). Does nothing when already started.
     public func start() throws {
-        let first = state.withLock { s -> Bool in
+        let first = state.withLockedValue { s -> Bool in
             defer { s.started = true }
             return !s.started
         }
         guard first else { return }
         do {
             let spawned = try DedicatedThread.spawn(name: "vcpu-workload") { [self] in run() }
-            thread.withLock { $0 = spawned }
+            thread.withLockedValue { $0 = spawned }
         } catch {
-            state.withLock { $0.started = false }
+            state.withLockedValue { $0.started = false }
             throw error
         }
     }
 
     /// Stops guest writes; returns when the thread is parked.
     public func pause() {
-        let mustWait = state.withLock { s -> Bool in
+        let mustWait = state.withLockedValue { s -> Bool in
             let wasRunning = !s.paused && s.started && !s.stopping
             s.paused = true
             return wasRunning
@@ -61,7 +62,7 @@ public final class GuestWorkload: Sendable {
 
     /// Lets guest writes go on after `pause()`.
     public func resume() {
-        let wake = state.withLock { s -> Bool in
+        let wake = state.withLockedValue { s -> Bool in
             guard s.paused else { return false }
             s.paused = false
             defer { s.parked = false }
@@ -74,15 +75,15 @@ public final class GuestWorkload: Sendable {
 
     /// Ends the thread and waits for it.
     public func stop() {
-        state.withLock { $0.stopping = true }
+        state.withLockedValue { $0.stopping = true }
         resumeSignal.post()
-        let running = thread.withLock { $0 }
+        let running = thread.withLockedValue { $0 }
         running?.join()
     }
 
     /// True while paused.
     public var isPaused: Bool {
-        state.withLock { $0.paused }
+        state.withLockedValue { $0.paused }
     }
 
     /// Throttles the guest as QEMU's `auto-converge` throttles vCPUs: at `percentage` % the vCPU sleeps that share
@@ -104,7 +105,7 @@ public final class GuestWorkload: Sendable {
     private enum Step { case stop, park, work }
 
     private func nextStep() -> Step {
-        state.withLock { s -> Step in
+        state.withLockedValue { s -> Step in
             if s.stopping { return .stop }
             if s.paused {
                 s.parked = true

@@ -1,4 +1,5 @@
 import Glibc
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// The destination's multifd channels: hello checks and registration, the per-channel receive loop (RAM straight
@@ -25,7 +26,7 @@ final class MultiFDReceiver: Sendable {
     private let uuid: [UInt8]
     private let registry: DeviceStateRegistry
     private let onFailure: @Sendable (MigrationError) -> Void
-    private let channels: Mutex<[Channel?]>
+    private let channels: NIOLockedValueBox<[Channel?]>
     private let syncArrived = Semaphore()
     private let exiting = Atomic<Bool>(false)
 
@@ -36,13 +37,13 @@ final class MultiFDReceiver: Sendable {
         self.uuid = uuid
         self.registry = registry
         self.onFailure = onFailure
-        channels = Mutex([Channel?](repeating: nil, count: channelCount))
+        channels = NIOLockedValueBox([Channel?](repeating: nil, count: channelCount))
     }
 
     /// Checks a hello and registers its channel (uuid, id range, duplicate id).
     func register(hello: MultiFDHello, connection: SocketConnection) throws -> Channel {
         try hello.validate(expectedUUID: uuid, channels: channelCount)
-        return try channels.withLock { table in
+        return try channels.withLockedValue { table in
             guard table[Int(hello.id)] == nil else { throw MultiFDHello.duplicateError(id: hello.id) }
             let channel = Channel(id: hello.id, connection: connection)
             table[Int(hello.id)] = channel
@@ -51,14 +52,14 @@ final class MultiFDReceiver: Sendable {
     }
 
     private func unregister(_ channel: Channel) {
-        channels.withLock { table in
+        channels.withLockedValue { table in
             if table[Int(channel.id)] === channel { table[Int(channel.id)] = nil }
         }
     }
 
     /// Number of channels registered so far.
     var connectedCount: Int {
-        channels.withLock { $0.compactMap { $0 }.count }
+        channels.withLockedValue { $0.compactMap { $0 }.count }
     }
 
     /// Receives packets until the channel closes or the receiver is terminated; failures go to `onFailure`.
@@ -83,7 +84,7 @@ final class MultiFDReceiver: Sendable {
                 throw MigrationError("multifd: channels did not synchronise (migration aborted)")
             }
         }
-        for channel in channels.withLock({ $0 }) {
+        for channel in channels.withLockedValue({ $0 }) {
             channel?.release.post()
         }
     }
@@ -91,7 +92,7 @@ final class MultiFDReceiver: Sendable {
     /// Stops every channel (they exit quietly) and wakes any waiting one.
     func terminate() {
         exiting.store(true, ordering: .releasing)
-        for channel in channels.withLock({ $0 }) {
+        for channel in channels.withLockedValue({ $0 }) {
             channel?.connection.shutdown()
             channel?.release.post()
         }

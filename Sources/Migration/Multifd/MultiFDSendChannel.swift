@@ -1,4 +1,5 @@
 import Glibc
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// One multifd send channel: a socket, the slot it owns, and the flags/semaphores of QEMU's `MultiFDSendParams`.
@@ -6,7 +7,7 @@ final class MultiFDSendChannel: Sendable {
     let id: UInt8
     let connection: SocketConnection
     /// The slot being sent (owned by the channel thread while `pendingJob` is true).
-    let slot = Mutex(MultiFDSendSlot())
+    let slot = NIOLockedValueBox(MultiFDSendSlot())
     let pendingJob = Atomic<Bool>(false)
     let pendingSync = Atomic<Bool>(false)
     /// Posted to wake the thread for a job or a sync.

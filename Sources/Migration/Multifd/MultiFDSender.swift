@@ -1,4 +1,5 @@
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// The multifd send path shared by RAM (migration thread) and device state (save threads), after QEMU's
@@ -8,13 +9,13 @@ import Synchronization
 public final class MultiFDSender: Sendable {
     let channels: [MultiFDSendChannel]
     private let channelsReady = Semaphore()
-    private let sendLock = Mutex<Int>(0)
-    private let deviceSlot = Mutex(MultiFDSendSlot())
+    private let sendLock = NIOLockedValueBox<Int>(0)
+    private let deviceSlot = NIOLockedValueBox(MultiFDSendSlot())
     /// Payload buffers of sent device-state packets, for the next ones (see `takeDeviceStateBuffer`).
-    private let spareDeviceBuffers = Mutex<[[UInt8]]>([])
+    private let spareDeviceBuffers = NIOLockedValueBox<[[UInt8]]>([])
     private let exiting = Atomic<Bool>(false)
     private let packetNumber = Atomic<UInt64>(0)
-    private let threads = Mutex<[DedicatedThread]>([])
+    private let threads = NIOLockedValueBox<[DedicatedThread]>([])
     private let errors: ErrorSlot
     private let counters: MigrationCounters
     private let memory: GuestMemory
@@ -42,7 +43,7 @@ public final class MultiFDSender: Sendable {
             let thread = try DedicatedThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
                 run(channel)
             }
-            threads.withLock { $0.append(thread) }
+            threads.withLockedValue { $0.append(thread) }
         }
     }
 
@@ -75,7 +76,7 @@ public final class MultiFDSender: Sendable {
     /// a producer that fills it and queues it reuses memory that is already mapped instead of allocating and
     /// faulting in fresh pages for every packet.
     public func takeDeviceStateBuffer() -> [UInt8] {
-        spareDeviceBuffers.withLock { $0.popLast() } ?? []
+        spareDeviceBuffers.withLockedValue { $0.popLast() } ?? []
     }
 
     /// Maps up to `count` spare device-state buffers of `size` bytes ahead of time (at migration setup, while the
@@ -83,9 +84,9 @@ public final class MultiFDSender: Sendable {
     /// the downtime. Each device-state producer calls it; the spare pool stops at `maxSpareDeviceBuffers`.
     public func prepareDeviceStateBuffers(count: Int, size: Int) {
         guard size > 0, size <= Self.maxSpareDeviceBufferCapacity else { return }
-        let missing = spareDeviceBuffers.withLock { max(0, min(count, Self.maxSpareDeviceBuffers - $0.count)) }
+        let missing = spareDeviceBuffers.withLockedValue { max(0, min(count, Self.maxSpareDeviceBuffers - $0.count)) }
         let buffers = (0..<missing).map { _ in [UInt8](repeating: 0, count: size) }
-        spareDeviceBuffers.withLock { spare in
+        spareDeviceBuffers.withLockedValue { spare in
             spare.append(contentsOf: buffers.prefix(Self.maxSpareDeviceBuffers - spare.count))
         }
     }
@@ -96,7 +97,7 @@ public final class MultiFDSender: Sendable {
 
     private func recycleDeviceStateBuffer(_ buffer: [UInt8]) {
         guard buffer.capacity <= Self.maxSpareDeviceBufferCapacity else { return }
-        spareDeviceBuffers.withLock { spare in
+        spareDeviceBuffers.withLockedValue { spare in
             if spare.count < Self.maxSpareDeviceBuffers { spare.append(buffer) }
         }
     }
@@ -113,7 +114,7 @@ public final class MultiFDSender: Sendable {
 
     /// Fills the shared device-state slot under the queue lock and hands it to a channel.
     private func enqueueDeviceState(_ fill: (MultiFDSendSlot) -> Void) throws {
-        try deviceSlot.withLock { slot in
+        try deviceSlot.withLockedValue { slot in
             fill(slot)
             do {
                 try send(&slot)
@@ -126,7 +127,7 @@ public final class MultiFDSender: Sendable {
 
     /// Hands `slot` to an idle channel and gives back that channel's empty slot.
     func send(_ slot: inout MultiFDSendSlot) throws {
-        try sendLock.withLock { next in
+        try sendLock.withLockedValue { next in
             try checkNotExiting()
             let acquired = channelsReady.wait(pollMilliseconds: 50) { hasFailed }
             // terminate() posts tokens to wake producers: a token is not proof of an idle channel then.
@@ -142,7 +143,7 @@ public final class MultiFDSender: Sendable {
             }
             next = index + 1
             let channel = channels[index]
-            channel.slot.withLock { swap(&$0, &slot) }
+            channel.slot.withLockedValue { swap(&$0, &slot) }
             channel.pendingJob.store(true, ordering: .releasing)
             channel.wake.post()
         }
@@ -151,7 +152,7 @@ public final class MultiFDSender: Sendable {
     /// Sends a SYNC packet on every channel after what each has queued, and waits until all are written
     /// (QEMU's `multifd_send_sync_main`).
     func sync() throws {
-        try sendLock.withLock { _ in
+        try sendLock.withLockedValue { _ in
             for channel in channels {
                 try checkNotExiting()
                 channel.pendingSync.store(true, ordering: .releasing)
@@ -198,7 +199,7 @@ public final class MultiFDSender: Sendable {
 
     /// Waits for the channel threads.
     func join() {
-        for thread in threads.withLock({ $0 }) {
+        for thread in threads.withLockedValue({ $0 }) {
             thread.join()
         }
     }
@@ -235,7 +236,7 @@ public final class MultiFDSender: Sendable {
                 return
             }
             if channel.pendingJob.load(ordering: .acquiring) {
-                try channel.slot.withLock { try transmit($0, channel: channel, worker: worker) }
+                try channel.slot.withLockedValue { try transmit($0, channel: channel, worker: worker) }
                 channel.pendingJob.store(false, ordering: .releasing)
             } else if channel.pendingSync.exchange(false, ordering: .acquiringAndReleasing) {
                 let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue

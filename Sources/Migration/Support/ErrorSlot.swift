@@ -1,8 +1,8 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Records the first error of a group of threads; later errors are dropped (QEMU's `migrate_set_error`).
 public final class ErrorSlot: Sendable {
-    private let slot = Mutex<MigrationError?>(nil)
+    private let slot = NIOLockedValueBox<MigrationError?>(nil)
 
     /// Creates an empty slot.
     public init() {}
@@ -11,7 +11,7 @@ public final class ErrorSlot: Sendable {
     @discardableResult
     public func record(_ error: any Error) -> Bool {
         let wrapped = MigrationError.wrap(error)
-        return slot.withLock { current in
+        return slot.withLockedValue { current in
             guard current == nil else { return false }
             current = wrapped
             return true
@@ -20,7 +20,7 @@ public final class ErrorSlot: Sendable {
 
     /// The recorded error, if any.
     public var error: MigrationError? {
-        slot.withLock { $0 }
+        slot.withLockedValue { $0 }
     }
 
     /// True once an error is recorded.

@@ -2,7 +2,7 @@ import Glibc
 
 /// A counting POSIX semaphore, used for the blocking hand-offs of the data path (as QEMU's QemuSemaphore).
 ///
-/// Shared state itself lives in `Mutex`/`Atomic`; semaphores only carry wake-ups.
+/// Shared state itself lives in NIO locks and `Atomic`; semaphores only carry wake-ups.
 final class Semaphore: @unchecked Sendable {
     // @unchecked: sem_t is designed for concurrent use; the pointer never changes after init.
     private let handle: UnsafeMutablePointer<sem_t>

@@ -1,4 +1,5 @@
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// A generic pool of OS threads, modelled on QEMU's generic `ThreadPool` (util/thread-pool.c).
@@ -23,7 +24,7 @@ public final class ThreadPool: Sendable {
         var waiters = 0
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let idle = Semaphore()
     private let abortFlag = Atomic<Bool>(false)
     private let name: String
@@ -35,7 +36,7 @@ public final class ThreadPool: Sendable {
     /// Creates a pool with a thread limit (at least 1), an optional shared error slot and a thread name prefix.
     public init(maxThreads: Int = 1, errors: ErrorSlot = ErrorSlot(), name: String = "pool",
                 cpuTime: CPUTimeAccumulator? = nil) {
-        state = Mutex(State(maxThreads: max(1, maxThreads)))
+        state = NIOLockedValueBox(State(maxThreads: max(1, maxThreads)))
         self.errors = errors
         self.name = name
         self.cpuTime = cpuTime
@@ -43,7 +44,7 @@ public final class ThreadPool: Sendable {
 
     /// Queues `job`; a worker thread starts if fewer than `maxThreads` run.
     public func submit(_ job: @escaping Job) {
-        let spawn = state.withLock { s -> Bool in
+        let spawn = state.withLockedValue { s -> Bool in
             s.queue.append(job)
             s.work += 1
             return reserveWorker(&s)
@@ -55,7 +56,7 @@ public final class ThreadPool: Sendable {
 
     /// Queues `job` and raises the thread limit to the outstanding work count, so it starts at once.
     public func submitImmediate(_ job: @escaping Job) {
-        let spawn = state.withLock { s -> Int in
+        let spawn = state.withLockedValue { s -> Int in
             s.queue.append(job)
             s.work += 1
             s.maxThreads = max(s.maxThreads, s.work)
@@ -72,7 +73,7 @@ public final class ThreadPool: Sendable {
 
     /// Changes the thread limit (values below 1 mean 1).
     public func setMaxThreads(_ count: Int) {
-        let spawn = state.withLock { s -> Int in
+        let spawn = state.withLockedValue { s -> Int in
             s.maxThreads = max(1, count)
             var started = 0
             while reserveWorker(&s) {
@@ -87,7 +88,7 @@ public final class ThreadPool: Sendable {
 
     /// Blocks until every submitted job has finished.
     public func wait() {
-        let mustWait = state.withLock { s -> Bool in
+        let mustWait = state.withLockedValue { s -> Bool in
             guard s.work > 0 else { return false }
             s.waiters += 1
             return true
@@ -109,7 +110,7 @@ public final class ThreadPool: Sendable {
 
     /// Number of jobs queued or running.
     public var outstandingWork: Int {
-        state.withLock { $0.work }
+        state.withLockedValue { $0.work }
     }
 
     /// Reserves a new worker when queued jobs outnumber the workers about to take one and the limit allows.
@@ -144,7 +145,7 @@ public final class ThreadPool: Sendable {
     }
 
     private func nextJob() -> Job? {
-        state.withLock { s -> Job? in
+        state.withLockedValue { s -> Job? in
             guard s.head < s.queue.count else {
                 s.running -= 1
                 return nil
@@ -161,7 +162,7 @@ public final class ThreadPool: Sendable {
     }
 
     private func finishJob() {
-        let wake = state.withLock { s -> Int in
+        let wake = state.withLockedValue { s -> Int in
             s.work -= 1
             s.executing -= 1
             guard s.work == 0 else { return 0 }

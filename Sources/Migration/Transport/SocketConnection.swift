@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A connected stream socket with blocking, whole-buffer I/O (EINTR and short transfers are retried).
 ///
@@ -10,7 +10,7 @@ import Synchronization
 public final class SocketConnection: Sendable {
     /// The file descriptor.
     let fd: Int32
-    private let isClosed = Mutex<Bool>(false)
+    private let isClosed = NIOLockedValueBox<Bool>(false)
 
     init(fd: Int32) {
         self.fd = fd
@@ -167,14 +167,14 @@ public final class SocketConnection: Sendable {
 
     /// Shuts both directions down, waking any blocked reader or writer. Idempotent.
     public func shutdown() {
-        isClosed.withLock { closed in
+        isClosed.withLockedValue { closed in
             if !closed { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
 
     /// Closes the descriptor once.
     public func close() {
-        isClosed.withLock { closed in
+        isClosed.withLockedValue { closed in
             if !closed { _ = Glibc.close(fd) }
             closed = true
         }

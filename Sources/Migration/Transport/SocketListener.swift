@@ -1,5 +1,6 @@
 import Glibc
 import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
 
 /// A listening socket for a migration URI; reports the address it is bound to (with the real port for `tcp:…:0`).
@@ -13,7 +14,7 @@ public final class SocketListener: Sendable {
     private let isClosed = Atomic<Bool>(false)
     /// Set once the descriptor itself is closed (`release`); `close` and `release` take this lock, so a shutdown
     /// never reaches a descriptor number that was reused meanwhile.
-    private let isReleased = Mutex<Bool>(false)
+    private let isReleased = NIOLockedValueBox<Bool>(false)
 
     /// The bound address, as `socket-address` reports it.
     public let address: MigrationSocketAddress
@@ -77,7 +78,7 @@ public final class SocketListener: Sendable {
     /// stays open until `release` (called by the thread that accepts, once `accept` returned nil) or the listener
     /// is freed, so a thread still inside `accept` can never reach a descriptor number that was reused meanwhile.
     public func close() {
-        let first = isReleased.withLock { released -> Bool in
+        let first = isReleased.withLockedValue { released -> Bool in
             guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return false }
             if !released { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
             return true
@@ -93,7 +94,7 @@ public final class SocketListener: Sendable {
     /// Closes the descriptor (once), after `close`; for the accepting thread once it is done with `accept`.
     public func release() {
         close()
-        isReleased.withLock { released in
+        isReleased.withLockedValue { released in
             if !released { _ = Glibc.close(fd) }
             released = true
         }

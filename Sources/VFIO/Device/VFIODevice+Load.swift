@@ -8,7 +8,7 @@ extension VFIODevice {
         let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
         let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
         loader?.prepareSpareBuffers(size: VFIODeviceStatePacket.headerSize + VFIOMainChannelCodec.defaultDataBufferSize)
-        let (state, previous) = session.withLock { session -> (VFIODeviceState, VFIOMultifdLoader?) in
+        let (state, previous) = session.withLockedValue { session -> (VFIODeviceState, VFIOMultifdLoader?) in
             let previous = session.loader
             session.role = .destination
             session.multifdTransfer = multifd
@@ -59,7 +59,7 @@ extension VFIODevice {
 
     /// Installs a config that arrived from the source.
     func applyLoadedConfig(_ config: VFIODeviceConfig) {
-        session.withLock { $0.config = config }
+        session.withLockedValue { $0.config = config }
     }
 
     /// `load_state_buffer`: one device-state packet payload from a multifd receive thread
@@ -67,7 +67,7 @@ extension VFIODevice {
     /// device's reorder-buffer mutex. Checks, in order: multifd mode, length, version, idx,
     /// duplicate, queued-buffer count, queued bytes.
     public func loadStateBuffer(_ payload: UnsafeRawBufferPointer) throws {
-        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
+        guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         let header = try Self.validatePacket(payload, deviceName: name)
@@ -80,7 +80,7 @@ extension VFIODevice {
     /// (a recycled one) with the packet payload, which is then queued without a copy. Same checks and texts as
     /// `loadStateBuffer(_:)`.
     public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
-        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else {
+        guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         var packet = loader.takeBuffer(count: size)
@@ -108,7 +108,7 @@ extension VFIODevice {
     /// `switchover_start` (main stream's SWITCHOVER_START). Returns whether a load thread is
     /// needed: then the caller must run `runLoadThread(shouldQuit:)` on a dedicated thread.
     public func switchoverStart() -> Bool {
-        guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
+        guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
         loader.markThreadRunning()
         return true
     }
@@ -116,7 +116,7 @@ extension VFIODevice {
     /// The load thread body: writes buffered packets to the device in idx order, then loads
     /// the config. Blocks; `shouldQuit` is the engine's abort flag (polled at least every 50 ms).
     public func runLoadThread(shouldQuit: () -> Bool = { false }) throws {
-        guard let loader = session.withLock({ $0.loader }) else {
+        guard let loader = session.withLockedValue({ $0.loader }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         do {
@@ -131,7 +131,7 @@ extension VFIODevice {
     /// `load_cleanup`: stops and waits for a load loop (waking it if it waits), drops queued
     /// buffers. Safe to call more than once.
     public func loadCleanup() {
-        let loader = session.withLock { session -> VFIOMultifdLoader? in
+        let loader = session.withLockedValue { session -> VFIOMultifdLoader? in
             defer { session.loader = nil }
             return session.loader
         }
@@ -140,6 +140,6 @@ extension VFIODevice {
 
     /// The reorder buffer's current queue (buffers, bytes); nil outside multifd loading.
     public var loadQueueState: (buffers: UInt64, bytes: UInt64)? {
-        session.withLock { $0.loader }?.queueState
+        session.withLockedValue { $0.loader }?.queueState
     }
 }

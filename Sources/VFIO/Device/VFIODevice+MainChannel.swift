@@ -44,7 +44,7 @@ extension VFIODevice {
     }
 
     private func initDataSent(_ approveSwitchover: () throws -> Void) throws {
-        guard backend.supportsPreCopy, session.withLock({ $0.switchoverAck }) else {
+        guard backend.supportsPreCopy, session.withLockedValue({ $0.switchoverAck }) else {
             throw VFIOError("\(name): Received INIT_DATA_SENT but switchover ack is not used")
         }
         try approveSwitchover()
@@ -52,7 +52,7 @@ extension VFIODevice {
 
     /// The main channel's CONFIG_LOAD_READY (QEMU 10.1): lets the load thread load the config.
     public func configLoadReady() throws {
-        let (multifd, afterIter, loader) = session.withLock { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.loader) }
+        let (multifd, afterIter, loader) = session.withLockedValue { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.loader) }
         guard multifd, let loader else {
             throw VFIOError("\(name): got DEV_CONFIG_LOAD_READY outside multifd transfer")
         }

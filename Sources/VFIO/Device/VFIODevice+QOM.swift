@@ -17,7 +17,7 @@ extension VFIODevice {
     public func qomGet(_ property: String) throws -> VFIOPropertyValue {
         if property == "type" { return .string(Self.typeName) }
         let name = try Self.propertyName(property)
-        return properties.withLock { $0.value(of: name) }
+        return properties.withLockedValue { $0.value(of: name) }
     }
 
     /// qom-set. A realized device only lets `x-migration-multifd-transfer` change; the new
@@ -29,7 +29,7 @@ extension VFIODevice {
             throw VFIOError(
                 "Attempt to set property '\(property)' on device '\(id)' (type '\(Self.typeName)') after it was realized")
         }
-        try properties.withLock { try $0.set(name, to: value) }
+        try properties.withLockedValue { try $0.set(name, to: value) }
     }
 
     private static func propertyName(_ property: String) throws -> VFIOPropertyName {

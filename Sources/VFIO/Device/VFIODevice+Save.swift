@@ -12,7 +12,7 @@ extension VFIODevice {
         let bufferSize = dataBufferSize(stopCopySize: reportedSize ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
         let loadConfigAfterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(
             currentProperties.loadConfigAfterIter, setup: setup)
-        let state = session.withLock { session -> VFIODeviceState in
+        let state = session.withLockedValue { session -> VFIODeviceState in
             session.role = .source
             session.multifdTransfer = multifd
             session.loadConfigAfterIter = loadConfigAfterIter
@@ -32,7 +32,7 @@ extension VFIODevice {
     /// The size of this device's largest device-state packet payload (12-byte header + one data buffer) when it
     /// sends its state over multifd in this migration, else nil. Valid after `saveSetup`.
     public var multifdPacketSize: Int? {
-        session.withLock { $0.multifdTransfer ? VFIODeviceStatePacket.headerSize + $0.dataBufferSize : nil }
+        session.withLockedValue { $0.multifdTransfer ? VFIODeviceStatePacket.headerSize + $0.dataBufferSize : nil }
     }
 
     /// min(1 MiB, STOP_COPY size); a device reporting 0 gets the default (QEMU would fail to
@@ -63,7 +63,7 @@ extension VFIODevice {
     /// Refreshes the precopy sizes from the device (zero when it cannot tell).
     func queryPrecopySize() {
         let info = (try? backend.precopyInfo()) ?? (initialBytes: 0, dirtyBytes: 0)
-        session.withLock {
+        session.withLockedValue {
             $0.precopyInitSize = info.initialBytes
             $0.precopyDirtySize = info.dirtyBytes
         }
@@ -77,7 +77,7 @@ extension VFIODevice {
 
     /// `state_pending_estimate`: precopy bytes still expected (0 outside precopy).
     public func pendingEstimate() -> UInt64 {
-        session.withLock { $0.deviceState.isPreCopy ? $0.precopyInitSize + $0.precopyDirtySize : 0 }
+        session.withLockedValue { $0.deviceState.isPreCopy ? $0.precopyInitSize + $0.precopyDirtySize : 0 }
     }
 
     /// `state_pending_exact`: the STOP_COPY size (100 GiB if unknown); in precopy, refreshes the precopy sizes and
@@ -120,7 +120,7 @@ extension VFIODevice {
         var sendInitDataSent = false
         for chunk in chunks {
             try writeBlock(chunk, to: &writer)
-            let drained = session.withLock { session -> Bool in
+            let drained = session.withLockedValue { session -> Bool in
                 session.updateEstimatedPendingData(chunk.count)
                 guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
                 session.initialDataSent = true
@@ -140,7 +140,7 @@ extension VFIODevice {
 
     /// Reads one chunk (at most the data buffer size) from the device; empty when it has nothing.
     func readBlock() throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: session.withLock { $0.dataBufferSize })
+        var buffer = [UInt8](repeating: 0, count: session.withLockedValue { $0.dataBufferSize })
         let count: Int
         do {
             count = try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
@@ -193,7 +193,7 @@ extension VFIODevice {
     public func saveCompletePrecopyThread(
         sendPackets send: VFIOPacketSender, buffers: () -> [UInt8], isAborted: () -> Bool
     ) throws {
-        let (enabled, bufferSize, config, instanceID) = session.withLock {
+        let (enabled, bufferSize, config, instanceID) = session.withLockedValue {
             ($0.multifdTransfer, $0.dataBufferSize, $0.config, $0.instanceID)
         }
         guard enabled else { return }
@@ -236,7 +236,7 @@ extension VFIODevice {
     /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.
     /// Multifd mode: CONFIG_LOAD_READY when load-config-after-iter is on, else END_OF_STATE.
     public func saveState<W: VFIOStreamWriter>(to writer: inout W) throws {
-        let (multifd, afterIter, config) = session.withLock { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
+        let (multifd, afterIter, config) = session.withLockedValue { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
         guard multifd else {
             try VFIOMainChannelCodec.writeConfigState(config, to: &writer)
             return
@@ -254,7 +254,7 @@ extension VFIODevice {
     /// (RUNNING, empty state, no half-written record left in RESUMING), ready for the next incoming
     /// migration (QEMU's destination would exit instead); the final progress report is sent.
     public func migrationFinished(_ outcome: VFIOMigrationOutcome) {
-        let role = session.withLock { $0.role }
+        let role = session.withLockedValue { $0.role }
         if outcome != .completed, role == .source { try? setStateOrReset(.running) }
         if outcome != .completed, role == .destination { resetDevice() }
         progress.finish { progress in

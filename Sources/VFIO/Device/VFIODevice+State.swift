@@ -72,12 +72,12 @@ extension VFIODevice {
 
     /// Records a new device state and reports it.
     func didEnter(_ state: VFIODeviceState) {
-        let handler = session.withLock { session -> (@Sendable (VFIOMigrationEvent) -> Void)? in
+        let handler = session.withLockedValue { session -> (@Sendable (VFIOMigrationEvent) -> Void)? in
             session.deviceState = state
             return session.eventHandler
         }
         progress.update { $0.state = state }
-        guard properties.withLock({ $0.migrationEvents }), state.eventName != nil, let handler else { return }
+        guard properties.withLockedValue({ $0.migrationEvents }), state.eventName != nil, let handler else { return }
         handler(VFIOMigrationEvent(deviceID: id, qomPath: qomPath, state: state))
     }
 }

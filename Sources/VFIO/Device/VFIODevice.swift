@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A `vfio-pci` device of a simulated machine: identity (id, QOM path, PCI slot, section
 /// idstr), properties, a migration backend, and the VFIO migration logic that the engine's
@@ -27,8 +27,8 @@ public final class VFIODevice: Sendable {
     /// The rates this device was seen to deliver its state at, for the engine's downtime model.
     public let rates = VFIORateObserver()
 
-    let properties: Mutex<VFIOProperties>
-    let session: Mutex<VFIODeviceSession>
+    let properties: NIOLockedValueBox<VFIOProperties>
+    let session: NIOLockedValueBox<VFIODeviceSession>
     let progress: VFIOProgressTracker
 
     /// A realized device. Without `backend`, a `SimulatedVFIOBackend` is built from the
@@ -44,8 +44,8 @@ public final class VFIODevice: Sendable {
         let backend = backend ?? Self.simulatedBackend(spec)
         self.backend = backend
         self.transferStats = transferStats
-        properties = Mutex(spec.properties)
-        session = Mutex(VFIODeviceSession(deviceState: .running, config: .programmed(deviceID: spec.id)))
+        properties = NIOLockedValueBox(spec.properties)
+        session = NIOLockedValueBox(VFIODeviceSession(deviceState: .running, config: .programmed(deviceID: spec.id)))
         progress = VFIOProgressTracker(deviceID: spec.id, state: .running)
     }
 
@@ -78,24 +78,24 @@ public final class VFIODevice: Sendable {
     public var name: String { id }
 
     /// The current property values.
-    public var currentProperties: VFIOProperties { properties.withLock { $0 } }
+    public var currentProperties: VFIOProperties { properties.withLockedValue { $0 } }
 
     /// The state the device was last set to.
-    public var deviceState: VFIODeviceState { session.withLock { $0.deviceState } }
+    public var deviceState: VFIODeviceState { session.withLockedValue { $0.deviceState } }
 
     /// The emulated config as it is now.
-    public var config: VFIODeviceConfig { session.withLock { $0.config } }
+    public var config: VFIODeviceConfig { session.withLockedValue { $0.config } }
 
     /// The section instance id (default 0).
-    public var instanceID: UInt32 { session.withLock { $0.instanceID } }
+    public var instanceID: UInt32 { session.withLockedValue { $0.instanceID } }
 
     /// Sets the section instance id the engine assigned at registration.
     public func setInstanceID(_ instanceID: UInt32) {
-        session.withLock { $0.instanceID = instanceID }
+        session.withLockedValue { $0.instanceID = instanceID }
     }
 
     /// Whether the last save/load setup chose multifd transfer (the setup-time snapshot).
-    public var multifdTransferEnabled: Bool { session.withLock { $0.multifdTransfer } }
+    public var multifdTransferEnabled: Bool { session.withLockedValue { $0.multifdTransfer } }
 
     /// The counters of the current or last migration, with the stream size filled in where the counters alone
     /// do not have it (see ``VFIOMigrationProgress/streamSize``).
@@ -124,7 +124,7 @@ public final class VFIODevice: Sendable {
 
     /// Installs the callback for `VFIO_MIGRATION` events (called only with `migration-events=on`).
     public func setEventHandler(_ handler: (@Sendable (VFIOMigrationEvent) -> Void)?) {
-        session.withLock { $0.eventHandler = handler }
+        session.withLockedValue { $0.eventHandler = handler }
     }
 
     /// A digest of device state plus config; nil when the backend cannot digest. Equal on

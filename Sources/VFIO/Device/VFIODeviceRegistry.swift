@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The VFIO devices of one machine: creation from `-device` options, PCI slot allocation,
 /// lookup by id, QOM path or section idstr, and the machine-wide `transferred` counter.
@@ -14,13 +14,13 @@ public final class VFIODeviceRegistry: Sendable {
         var nextSlot: UInt8
     }
 
-    private let guarded: Mutex<Guarded>
+    private let guarded: NIOLockedValueBox<Guarded>
     /// Bytes of VFIO state sent by all devices (the `vfio.transferred` of query-migrate).
     public let transferStats = VFIOTransferStats()
 
     /// An empty machine whose first device gets `firstSlot`.
     public init(firstSlot: UInt8 = defaultFirstSlot) {
-        guarded = Mutex(Guarded(nextSlot: firstSlot))
+        guarded = NIOLockedValueBox(Guarded(nextSlot: firstSlot))
     }
 
     /// Parses `-device` options and creates the device with a simulated backend.
@@ -32,7 +32,7 @@ public final class VFIODeviceRegistry: Sendable {
     /// Creates a device in the next free slot; `backend` defaults to a simulated one.
     @discardableResult
     public func add(_ spec: VFIODeviceSpec, backend: (any VFIOMigrationBackend)? = nil) throws -> VFIODevice {
-        try guarded.withLock { guarded in
+        try guarded.withLockedValue { guarded in
             guard !guarded.devices.contains(where: { $0.id == spec.id }) else {
                 throw VFIOError("Duplicate ID '\(spec.id)' for device")
             }
@@ -49,18 +49,18 @@ public final class VFIODeviceRegistry: Sendable {
 
     /// Removes the first device matching `predicate`.
     func removeDevice(where predicate: (VFIODevice) -> Bool) -> VFIODevice? {
-        guarded.withLock { guarded in
+        guarded.withLockedValue { guarded in
             guard let index = guarded.devices.firstIndex(where: predicate) else { return nil }
             return guarded.devices.remove(at: index)
         }
     }
 
     /// Every device, in creation order.
-    public var devices: [VFIODevice] { guarded.withLock { $0.devices } }
+    public var devices: [VFIODevice] { guarded.withLockedValue { $0.devices } }
 
     /// The migration handler of every device, in creation order (one per device, created with it and kept for
     /// every migration): what the host returns as its `saveHandlers` after RAM.
-    public var saveStateHandlers: [VFIOSaveStateHandler] { guarded.withLock { $0.handlers } }
+    public var saveStateHandlers: [VFIOSaveStateHandler] { guarded.withLockedValue { $0.handlers } }
 
     /// The device with `id`.
     public func device(id: String) -> VFIODevice? {

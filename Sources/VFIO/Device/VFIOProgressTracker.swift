@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A device's migration counters plus a rate-limited progress callback: at most one report
 /// per `interval` (100 ms), and an unconditional final one.
@@ -12,22 +12,22 @@ final class VFIOProgressTracker: Sendable {
         var lastReport: UInt64?
     }
 
-    private let guarded: Mutex<Guarded>
+    private let guarded: NIOLockedValueBox<Guarded>
 
     /// Counters at zero.
     init(deviceID: String, state: VFIODeviceState) {
-        guarded = Mutex(Guarded(progress: VFIOMigrationProgress(deviceID: deviceID, state: state)))
+        guarded = NIOLockedValueBox(Guarded(progress: VFIOMigrationProgress(deviceID: deviceID, state: state)))
     }
 
     /// The current counters.
-    var snapshot: VFIOMigrationProgress { guarded.withLock { $0.progress } }
+    var snapshot: VFIOMigrationProgress { guarded.withLockedValue { $0.progress } }
 
     /// The clock reading the last report was made at (the one the rate limit compares against), nil before any.
-    var lastReportTime: UInt64? { guarded.withLock { $0.lastReport } }
+    var lastReportTime: UInt64? { guarded.withLockedValue { $0.lastReport } }
 
     /// Installs (or removes) the callback.
     func setHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
-        guarded.withLock { $0.handler = handler }
+        guarded.withLockedValue { $0.handler = handler }
     }
 
     /// Changes the counters; reports them if the last report is at least `interval` old.
@@ -39,13 +39,13 @@ final class VFIOProgressTracker: Sendable {
 
     /// Changes the counters without reporting (safe while holding other locks).
     func record(_ change: (inout VFIOMigrationProgress) -> Void) {
-        guarded.withLock { change(&$0.progress) }
+        guarded.withLockedValue { change(&$0.progress) }
     }
 
     /// Reports the counters if the last report is at least `interval` older than `now` (no lock held).
     /// Another thread may have reported after this caller read the clock: a report newer than `now` is recent.
     func reportIfDue(now: UInt64 = MonotonicClock.now()) {
-        let report = guarded.withLock { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
+        let report = guarded.withLockedValue { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
             guard let handler = guarded.handler else { return nil }
             if let last = guarded.lastReport, now < last || now - last < Self.interval { return nil }
             guarded.lastReport = now
@@ -56,7 +56,7 @@ final class VFIOProgressTracker: Sendable {
 
     /// Changes the counters and reports them regardless of the rate limit (the final report).
     func finish(_ change: (inout VFIOMigrationProgress) -> Void) {
-        let report = guarded.withLock { guarded -> (VFIOMigrationProgress, (@Sendable (VFIOMigrationProgress) -> Void)?) in
+        let report = guarded.withLockedValue { guarded -> (VFIOMigrationProgress, (@Sendable (VFIOMigrationProgress) -> Void)?) in
             change(&guarded.progress)
             guarded.lastReport = MonotonicClock.now()
             return (guarded.progress, guarded.handler)
@@ -66,7 +66,7 @@ final class VFIOProgressTracker: Sendable {
 
     /// Zeroes the counters and forgets the mode and phase, as before any migration.
     func clear(state: VFIODeviceState) {
-        guarded.withLock { guarded in
+        guarded.withLockedValue { guarded in
             guarded.progress = VFIOMigrationProgress(deviceID: guarded.progress.deviceID, state: state)
             guarded.lastReport = nil
         }
@@ -74,7 +74,7 @@ final class VFIOProgressTracker: Sendable {
 
     /// Zeroes the counters for a new migration, keeping the device id and state.
     func restart(mode: VFIOTransferMode, state: VFIODeviceState) {
-        guarded.withLock { guarded in
+        guarded.withLockedValue { guarded in
             guarded.progress = VFIOMigrationProgress(deviceID: guarded.progress.deviceID, state: state)
             guarded.progress.mode = mode
             guarded.progress.phase = .setup

@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// How fast this device was seen to deliver its state, kept across the migrations of this process, for the
 /// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
@@ -19,7 +19,7 @@ public final class VFIORateObserver: Sendable {
         var stopCopyRate: Double?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Nothing observed yet.
     public init() {}
@@ -28,23 +28,23 @@ public final class VFIORateObserver: Sendable {
     public func recordRead(bytes: Int, nanoseconds: UInt64) {
         guard bytes > 0, nanoseconds > 0 else { return }
         let rate = Double(bytes) / Double(nanoseconds) * 1e9
-        state.withLock { $0.readRate = $0.readRate.map { ($0 + rate) / 2 } ?? rate }
+        state.withLockedValue { $0.readRate = $0.readRate.map { ($0 + rate) / 2 } ?? rate }
     }
 
     /// Records a whole stop-copy of `bytes` that took `nanoseconds`.
     public func recordStopCopy(bytes: UInt64, nanoseconds: UInt64) {
         guard bytes >= Self.minimumStopCopyBytes, nanoseconds > 0 else { return }
-        state.withLock { $0.stopCopyRate = Double(bytes) / Double(nanoseconds) * 1e9 }
+        state.withLockedValue { $0.stopCopyRate = Double(bytes) / Double(nanoseconds) * 1e9 }
     }
 
     /// Bytes per second of the reads, nil before any.
     public var readRate: Double? {
-        state.withLock { $0.readRate }
+        state.withLockedValue { $0.readRate }
     }
 
     /// Bytes per second of the last stop-copy, nil before one.
     public var stopCopyRate: Double? {
-        state.withLock { $0.stopCopyRate }
+        state.withLockedValue { $0.stopCopyRate }
     }
 
     /// The rate the device itself delivers at: the lower of the known rates, nil when none is known.

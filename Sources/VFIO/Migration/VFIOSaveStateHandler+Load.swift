@@ -3,7 +3,7 @@ import Migration
 extension VFIOSaveStateHandler {
     /// `load_setup`: resolves the transfer mode from the destination's settings and moves the device to RESUMING.
     public func loadSetup(_ context: LoadContext) throws {
-        state.withLock {
+        state.withLockedValue {
             $0.loadContext = context
             $0.loadThreadStarted = false
         }
@@ -12,7 +12,7 @@ extension VFIOSaveStateHandler {
 
     /// `load_state`: one START, PART, END or FULL payload; INIT_DATA_SENT approves switchover.
     public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
-        let context = state.withLock { $0.loadContext }
+        let context = state.withLockedValue { $0.loadContext }
         var reader = LoadStreamReader(stream: stream)
         try VFIOErrorBridge.run {
             try device.loadState(from: &reader, approveSwitchover: { context?.approveSwitchover() })
@@ -38,9 +38,9 @@ extension VFIOSaveStateHandler {
     /// `switchover_start`: in multifd mode, starts the device's load thread on the engine's incoming pool. Its
     /// failure is recorded in the pool's error slot and fails the migration before the VM resumes.
     public func switchoverStart() throws {
-        guard let context = state.withLock({ $0.loadContext }) else { return }
+        guard let context = state.withLockedValue({ $0.loadContext }) else { return }
         guard device.switchoverStart() else { return }
-        state.withLock { $0.loadThreadStarted = true }
+        state.withLockedValue { $0.loadThreadStarted = true }
         context.submitLoadThread { [device] in
             try VFIOErrorBridge.run { try device.runLoadThread(shouldQuit: { context.isAborted }) }
         }
@@ -49,13 +49,13 @@ extension VFIOSaveStateHandler {
     /// Called after EOF, once the engine waited for every load thread: a multifd-mode device must have had one
     /// (else its STOP_COPY data was never loaded).
     public func loadComplete() throws {
-        guard device.multifdTransferEnabled, !state.withLock({ $0.loadThreadStarted }) else { return }
+        guard device.multifdTransferEnabled, !state.withLockedValue({ $0.loadThreadStarted }) else { return }
         throw MigrationError("\(device.name): device state was not loaded: no SWITCHOVER_START was received")
     }
 
     /// `load_cleanup`: stops a load thread still running and drops queued buffers.
     public func loadCleanup() {
         device.loadCleanup()
-        state.withLock { $0.loadContext = nil }
+        state.withLockedValue { $0.loadContext = nil }
     }
 }

@@ -1,5 +1,5 @@
 import Migration
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Plugs one `VFIODevice` into the migration engine (QEMU's `savevm_vfio_handlers`): every `SaveStateHandler`
 /// call goes to the device method of the same QEMU name, with the engine's main stream, multifd send path and
@@ -27,7 +27,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
         var vmStateError: VFIOError?
     }
 
-    let state = Mutex(MigrationState())
+    let state = NIOLockedValueBox(MigrationState())
 
     /// A handler for `device`.
     public init(device: VFIODevice) {
@@ -62,7 +62,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     }
 
     /// The recorded run-state failure, if any (cleared at the next save setup).
-    public var vmStateError: VFIOError? { state.withLock { $0.vmStateError } }
+    public var vmStateError: VFIOError? { state.withLockedValue { $0.vmStateError } }
 
     private func record(_ body: () throws -> Void) -> VFIOError? {
         do {
@@ -70,7 +70,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
             return nil
         } catch {
             let failure = error as? VFIOError ?? VFIOError("\(device.name): \(error)")
-            state.withLock { if $0.vmStateError == nil { $0.vmStateError = failure } }
+            state.withLockedValue { if $0.vmStateError == nil { $0.vmStateError = failure } }
             return failure
         }
     }
@@ -86,7 +86,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     /// before any device sends data), resolves the transfer mode and writes the START payload.
     public func saveSetup(_ context: SaveContext) throws {
         device.transferStats.reset()
-        state.withLock { $0.vmStateError = nil }
+        state.withLockedValue { $0.vmStateError = nil }
         var writer = SaveContextWriter(context: context)
         try VFIOErrorBridge.run { try device.saveSetup(VFIOMigrationSetup(context.setup), to: &writer) }
         if let size = device.multifdPacketSize {

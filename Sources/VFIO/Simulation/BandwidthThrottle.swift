@@ -1,4 +1,4 @@
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Paces transfers to a byte rate by sleeping the calling thread, as a slow data fd would
 /// block it. Concurrent callers share the rate.
@@ -6,12 +6,12 @@ final class BandwidthThrottle: Sendable {
     /// Bytes per second; 0 means unlimited.
     let bytesPerSecond: UInt64
     /// The monotonic time at which the link is free again.
-    private let freeAt: Mutex<UInt64>
+    private let freeAt: NIOLockedValueBox<UInt64>
 
     /// A throttle for `bytesPerSecond` (0 = unlimited).
     init(bytesPerSecond: UInt64) {
         self.bytesPerSecond = bytesPerSecond
-        freeAt = Mutex(0)
+        freeAt = NIOLockedValueBox(0)
     }
 
     /// How far the link may run ahead to catch up after its user was late (a device buffers that much data
@@ -25,7 +25,7 @@ final class BandwidthThrottle: Sendable {
     func pace(bytes: Int, startedAt: UInt64) {
         guard bytesPerSecond > 0, bytes > 0 else { return }
         let cost = UInt64((Double(bytes) * 1e9 / Double(bytesPerSecond)).rounded(.up))
-        let deadline = freeAt.withLock { free -> UInt64 in
+        let deadline = freeAt.withLockedValue { free -> UInt64 in
             let earliest = startedAt > Self.catchUpNanoseconds ? startedAt - Self.catchUpNanoseconds : 0
             let start = max(free, earliest)
             free = start + cost

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A simulated migratable VFIO device implementing the uAPI v2 state machine.
 ///
@@ -56,14 +56,14 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
 
     /// The parameters this device was created with.
     public let configuration: Configuration
-    private let model: Mutex<SimulatedBackendModel>
+    private let model: NIOLockedValueBox<SimulatedBackendModel>
     private let readThrottle: BandwidthThrottle
     private let writeThrottle: BandwidthThrottle
 
     /// A device in RUNNING with every page at generation 0.
     public init(_ configuration: Configuration) {
         self.configuration = configuration
-        model = Mutex(SimulatedBackendModel(configuration: configuration, now: MonotonicClock.now()))
+        model = NIOLockedValueBox(SimulatedBackendModel(configuration: configuration, now: MonotonicClock.now()))
         readThrottle = BandwidthThrottle(bytesPerSecond: configuration.readBandwidth)
         writeThrottle = BandwidthThrottle(bytesPerSecond: configuration.writeBandwidth)
     }
@@ -150,9 +150,11 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
 
     private func locked<R, E: Error>(_ body: (inout SimulatedBackendModel) throws(E) -> R) throws(E) -> R {
         let now = MonotonicClock.now()
-        return try model.withLock { (model: inout SimulatedBackendModel) throws(E) -> R in
+        // NIO's lock rethrows untyped errors, so the typed error travels out in a Result.
+        let result = model.withLockedValue { (model: inout SimulatedBackendModel) -> Result<R, E> in
             model.tick(now: now)
-            return try body(&model)
+            return Result { () throws(E) -> R in try body(&model) }
         }
+        return try result.get()
     }
 }
