@@ -107,21 +107,24 @@ extension VFIODevice {
     /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
     /// `VFIORateObserver`).
     public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
+        var buffers = takeReadBuffers()
+        defer { returnReadBuffers(buffers) }
         var burst = VFIOPrecopyBurst(start: MonotonicClock.now())
-        var chunks: [[UInt8]] = []
+        var counts: [Int] = []
         repeat {
-            let chunk = try readBlock()
-            burst.chunkRead(bytes: chunk.count, at: MonotonicClock.now())
-            chunks.append(chunk)
+            if buffers.count == counts.count { buffers.append([]) }
+            let count = try readBlock(into: &buffers[counts.count])
+            burst.chunkRead(bytes: count, at: MonotonicClock.now())
+            counts.append(count)
         } while burst.wantsMore
         if let sustained = burst.sustained {
             rates.recordRead(bytes: sustained.bytes, nanoseconds: sustained.nanoseconds)
         }
         var sendInitDataSent = false
-        for chunk in chunks {
-            try writeBlock(chunk, to: &writer)
+        for (index, count) in counts.enumerated() {
+            try writeBlock(buffers[index][..<count], to: &writer)
             let drained = session.withLockedValue { session -> Bool in
-                session.updateEstimatedPendingData(chunk.count)
+                session.updateEstimatedPendingData(count)
                 guard session.switchoverAck, session.precopyInitSize == 0, !session.initialDataSent else { return false }
                 session.initialDataSent = true
                 return true
@@ -133,26 +136,42 @@ extension VFIODevice {
 
     /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes (0: it had none).
     func saveBlock<W: VFIOStreamWriter>(to writer: inout W) throws -> Int {
-        let chunk = try readBlock()
-        try writeBlock(chunk, to: &writer)
-        return chunk.count
+        var buffers = takeReadBuffers()
+        defer { returnReadBuffers(buffers) }
+        if buffers.isEmpty { buffers.append([]) }
+        let count = try readBlock(into: &buffers[0])
+        try writeBlock(buffers[0][..<count], to: &writer)
+        return count
     }
 
-    /// Reads one chunk (at most the data buffer size) from the device; empty when it has nothing.
-    func readBlock() throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: session.withLockedValue { $0.dataBufferSize })
-        let count: Int
+    /// Reads one chunk (at most the data buffer size) from the device into `buffer`, which is sized to the data
+    /// buffer once and then reused; returns the bytes read (0 when the device has nothing).
+    func readBlock(into buffer: inout [UInt8]) throws -> Int {
+        let size = session.withLockedValue { $0.dataBufferSize }
+        if buffer.count != size { buffer = [UInt8](repeating: 0, count: size) }
         do {
-            count = try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
+            return try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
         } catch {
             throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
         }
-        buffer.removeLast(buffer.count - count)
-        return buffer
+    }
+
+    /// The device's read buffers, taken out of the session for one iteration. They are kept across iterations so
+    /// that a burst times the device, not the page faults of fresh buffers (which made a fast device look several
+    /// times slower in precopy than at stop-copy), and freed at `saveCleanup`.
+    private func takeReadBuffers() -> [[UInt8]] {
+        session.withLockedValue { session in
+            defer { session.readBuffers = [] }
+            return session.readBuffers
+        }
+    }
+
+    private func returnReadBuffers(_ buffers: [[UInt8]]) {
+        session.withLockedValue { $0.readBuffers = buffers }
     }
 
     /// Writes a chunk read by `readBlock` as DATA_STATE (nothing for an empty one) and counts it.
-    func writeBlock<W: VFIOStreamWriter>(_ chunk: [UInt8], to writer: inout W) throws {
+    func writeBlock<W: VFIOStreamWriter>(_ chunk: ArraySlice<UInt8>, to writer: inout W) throws {
         guard !chunk.isEmpty else { return }
         try chunk.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk($0, to: &writer) }
         transferStats.add(UInt64(chunk.count))
@@ -246,6 +265,7 @@ extension VFIODevice {
 
     /// `save_cleanup`: a device left in STOP_COPY goes to STOP (after the downtime).
     public func saveCleanup() {
+        session.withLockedValue { $0.readBuffers = [] }
         if deviceState == .stopCopy { try? setStateOrReset(.stop) }
     }
 

@@ -21,6 +21,9 @@ struct VFIODeviceSession {
     var precopyDirtySize: UInt64 = 0
     /// Whether INIT_DATA_SENT was written.
     var initialDataSent = false
+    /// Source: the main-channel read buffers, reused by every precopy burst and stop-copy chunk until
+    /// `saveCleanup`.
+    var readBuffers: [[UInt8]] = []
     /// The destination's reorder buffer and load loop (multifd mode only).
     var loader: VFIOMultifdLoader?
     /// The `VFIO_MIGRATION` event callback.
