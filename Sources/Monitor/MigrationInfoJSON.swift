@@ -12,6 +12,7 @@ enum MigrationInfoJSON {
         if let value = info.expectedDowntime { object["expected-downtime"] = .integer(value) }
         if let value = info.switchoverBlocker { object["x-switchover-blocker"] = .string(value) }
         if let value = info.downtime { object["downtime"] = .integer(value) }
+        if let value = info.predictedDowntime { object["x-predicted-downtime"] = .integer(value) }
         if let value = info.setupTime { object["setup-time"] = .integer(value) }
         if let value = info.cpuThrottlePercentage { object["cpu-throttle-percentage"] = .integer(value) }
         if let value = info.errorDesc { object["error-desc"] = .string(value) }

@@ -138,6 +138,8 @@ struct ConvergenceBenchmark: ParsableCommand {
         }
         try pair.src.execute("migrate-set-parameters", ["downtime-limit": .integer(downtimeLimit)])
         _ = try destination.waitForMigrationStatus(["completed"], timeout: 60)
+        // The decided prediction, also when the migration finished between two polls.
+        predicted = outcome.info["x-predicted-downtime"]?.uint64Value ?? predicted
         return Row(cell: cell, knowledge: knowledge, predicted: predicted,
                    measured: outcome.info["downtime"]?.uint64Value ?? 0, limit: limit)
     }

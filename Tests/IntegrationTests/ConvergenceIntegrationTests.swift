@@ -41,6 +41,9 @@ struct ConvergenceIntegrationTests {
         let info = try pair.migrate(to: pair.unixURI(), timeout: 120)
         try expectIdentical(pair)
         #expect(info["vfio"]?["transferred"]?.uint64Value ?? 0 >= 1 << 30)
+        // The prediction the switchover was decided on stays readable after completion, and it fitted the limit.
+        let predicted = try #require(info["x-predicted-downtime"]?.uint64Value)
+        #expect(predicted > 0 && predicted <= 1500, "predicted \(predicted) ms")
     }
 
     /// 20 MiB/s of dirtying and 88 MiB of device state, every parameter and capability at its default (the main

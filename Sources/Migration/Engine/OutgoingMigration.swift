@@ -195,6 +195,7 @@ final class OutgoingMigration: Sendable {
         if completed {
             info.totalTime = derived.totalTime ?? 0
             info.downtime = derived.downtime ?? 0
+            info.predictedDowntime = derived.prediction?.milliseconds
         } else {
             info.totalTime = Clock.monotonicMilliseconds() - startTime
             info.expectedDowntime = derived.expectedDowntime

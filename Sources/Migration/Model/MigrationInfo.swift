@@ -16,6 +16,9 @@ public struct MigrationInfo: Sendable, Equatable {
     public var switchoverBlocker: String?
     /// The `auto-converge` throttle in force (%), while one is.
     public var cpuThrottlePercentage: UInt64?
+    /// After completion: the downtime predicted when the switchover was decided, to set against `downtime`
+    /// (vmig's `x-predicted-downtime`).
+    public var predictedDowntime: UInt64?
     /// Measured downtime after completion: source stop to destination resume.
     public var downtime: UInt64?
     /// Why the migration failed.

@@ -163,6 +163,7 @@ extension EmbeddedSchema {
       "*expected-downtime": { "type": "int", "doc": "The downtime expected in milliseconds, while active. vmig predicts it: the RAM still dirty at the last sync over the estimated link capacity, plus the devices' stop-copy state at their observed rates (the slowest device when they move in parallel over multifd, their sum on the main channel), plus a fixed part learned from earlier migrations. The switchover happens when it fits downtime-limit (see docs/migration-engine.md)." },
       "*x-switchover-blocker": { "type": "str", "features": ["unstable"], "doc": "vmig: while active and the predicted downtime does not fit downtime-limit, what keeps it above: the RAM the guest keeps dirty, a device's stop-copy size at its observed rate, or the link for everything together." },
       "*downtime": { "type": "int", "doc": "The actual downtime in milliseconds, once completed." },
+      "*x-predicted-downtime": { "type": "int", "features": ["unstable"], "doc": "vmig: once completed, the downtime in milliseconds that was predicted when the switchover was decided (the last expected-downtime), to set against downtime." },
       "*setup-time": { "type": "int", "doc": "Milliseconds spent in setup." },
       "*cpu-throttle-percentage": { "type": "int", "doc": "The current CPU throttle in percent, while auto-converge throttles the guest." },
       "*error-desc": { "type": "str", "doc": "Why the migration failed, when it did." },
