@@ -11,6 +11,12 @@ public final class DedicatedThread: Sendable {
         self.handle = handle
     }
 
+    /// A handle dropped without `join` or `detach` detaches its thread: otherwise the finished thread's stack would
+    /// stay allocated for the life of the process.
+    deinit {
+        if !released.load(ordering: .acquiring) { pthread_detach(handle) }
+    }
+
     /// Starts `body` on a new thread; throws when the system cannot create another thread.
     public static func spawn(_ body: @escaping @Sendable () -> Void) throws(ThreadSpawnError) -> DedicatedThread {
         let start = Unmanaged.passRetained(ThreadBody(body))

@@ -5,8 +5,18 @@ import POSIXSupport
 public enum ProcessMemory {
     /// The resident set size (`VmRSS`) in bytes, or nil when the process is gone.
     public static func residentBytes(of pid: pid_t) -> Int? {
+        bytes("VmRSS", of: pid)
+    }
+
+    /// The mapped address space (`VmSize`) in bytes, or nil when the process is gone: it grows by a whole thread
+    /// stack for every ended thread that nobody joined.
+    public static func virtualBytes(of pid: pid_t) -> Int? {
+        bytes("VmSize", of: pid)
+    }
+
+    private static func bytes(_ field: String, of pid: pid_t) -> Int? {
         guard let text = TextFile.read("/proc/\(pid)/status") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 2, let kibibytes = Int(fields[1]) else { return nil }
             return kibibytes << 10

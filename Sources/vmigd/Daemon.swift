@@ -124,7 +124,9 @@ final class Daemon: Sendable {
     /// Closes the monitors (removing their socket files) and stops the threads.
     func stop() async {
         await server.shutdown()
-        engine.cancel()
+        // Joining the migration thread blocks: it runs on the pool, never on Swift concurrency's threads.
+        let engine = self.engine
+        _ = try? await threadPool.runIfActive { engine.shutdown() }
         workload.stop()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

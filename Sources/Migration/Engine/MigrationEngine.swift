@@ -92,12 +92,16 @@ public final class MigrationEngine: Sendable {
                                         historySink: { [weak self] learned in
                                             self?.convergenceHistory.withLockedValue { $0 = learned }
                                         })
-        try outgoing.withLockedValue { current in
+        let previous = try outgoing.withLockedValue { current -> OutgoingMigration? in
             if let current, current.status.current.isRunning {
                 throw Self.inProgress
             }
-            current = session
+            defer { current = session }
+            return current
         }
+        // The previous migration has ended and its thread is done or finishing: join it, or its stack stays
+        // allocated for the life of the process.
+        previous?.join()
         host.outgoingStarting()
         try session.start()
     }
@@ -108,6 +112,13 @@ public final class MigrationEngine: Sendable {
             throw MigrationError("Migration not in expected state: \(MigrationStatus.none.name)")
         }
         try session.continueFromPause(expected: state)
+    }
+
+    /// Cancels whatever runs and waits for the outgoing migration's thread, so that no migration thread outlives
+    /// the engine: the daemon calls it on its way out. Blocks; call it from a thread of its own or a pool.
+    public func shutdown() {
+        cancel()
+        outgoing.withLockedValue { $0 }?.join()
     }
 
     /// `migrate_cancel`: always succeeds. A running outgoing migration goes to `cancelling` then `cancelled`
