@@ -51,7 +51,10 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Waits until the socket accepts connections, failing early if the process exits.
+    /// Under a sanitizer (`scripts/sanitize.sh` sets `VMIG_TEST_TIME_SCALE`), the wait is that many times longer:
+    /// instrumented daemons start several times slower.
     public func waitForSocket(timeout: Double) throws {
+        let timeout = timeout * Self.timeScale
         let deadline = Clock.now + timeout
         while Clock.now < deadline {
             if let status = poll() {
@@ -62,6 +65,12 @@ public final class DaemonProcess: @unchecked Sendable {
         }
         throw TestingError("vmigd did not listen on \(socketPath) within \(timeout) s; log:\n\(log)")
     }
+
+    /// `VMIG_TEST_TIME_SCALE` from the environment (at least 1; 1 when unset).
+    static let timeScale: Double = {
+        guard let text = getenv("VMIG_TEST_TIME_SCALE").map({ String(cString: $0) }), let scale = Double(text) else { return 1 }
+        return max(scale, 1)
+    }()
 
     /// The exit status if the process has ended (128 + signal number when killed), else nil.
     public func poll() -> Int32? { process.poll() }
