@@ -6,7 +6,6 @@ let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
 
 let package = Package(
     name: "vmig",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vmigd", targets: ["vmigd"]),
         .executable(name: "vmig", targets: ["vmig"]),
@@ -29,27 +28,29 @@ let package = Package(
         .target(
             name: "QMP",
             dependencies: [
-                "JSON", "QAPI", "POSIXSupport", .product(name: "DequeModule", package: "swift-collections"),
+                "JSON", "POSIXSupport", .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
+        .target(name: "VFIO", swiftSettings: strict),
+        .target(name: "Machine", dependencies: ["Migration", "VFIO"], swiftSettings: strict),
         .target(
             name: "Monitor",
-            dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "JSON", "QMP", "QAPI", "HMP", "Machine", "Migration", "VFIO",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO",
+                "Machine", "Monitor", "QMP", "Migration", "POSIXSupport", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -65,7 +66,7 @@ let package = Package(
             dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .target(
-            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport"],
+            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Machine", "Monitor", "Migration", "POSIXSupport"],
             swiftSettings: strict),
         .target(name: "FuzzDriver", dependencies: ["FuzzEntryPoints"], swiftSettings: strict),
         // C, so SwiftPM does not rename its entry point: libFuzzer's main() must win in `make fuzz` builds.

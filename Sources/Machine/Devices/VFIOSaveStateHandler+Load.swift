@@ -1,4 +1,5 @@
 import Migration
+import VFIO
 
 extension VFIOSaveStateHandler {
     /// `load_setup`: resolves the transfer mode from the destination's settings and moves the device to RESUMING.

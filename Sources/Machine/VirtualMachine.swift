@@ -8,7 +8,7 @@ public final class VirtualMachine: Sendable {
     public let name: String?
     private let state: Mutex<RunState>
     private let autostartFlag: Atomic<Bool>
-    private let emit: @Sendable (String) -> Void
+    private let emit: @Sendable (MachineEvent) -> Void
     private let guestRunning: @Sendable (RunState) -> Void
 
     /// Creates a VM in `initialState` (`running`, `prelaunch` for `--paused`, `inmigrate` for `--incoming`).
@@ -17,7 +17,7 @@ public final class VirtualMachine: Sendable {
     /// and before `STOP` are announced.
     public init(
         name: String?, initialState: RunState, guestRunning: @escaping @Sendable (RunState) -> Void = { _ in },
-        emit: @escaping @Sendable (String) -> Void
+        emit: @escaping @Sendable (MachineEvent) -> Void
     ) {
         self.name = name
         self.guestRunning = guestRunning
@@ -48,7 +48,7 @@ public final class VirtualMachine: Sendable {
         }
         if stopped {
             guestRunning(target)
-            emit("STOP")
+            emit(.stop)
         }
     }
 
@@ -61,7 +61,7 @@ public final class VirtualMachine: Sendable {
         }
         if resumed {
             guestRunning(.running)
-            emit("RESUME")
+            emit(.resume)
         }
     }
 

@@ -1,6 +1,7 @@
 import Migration
+import VFIO
 
-extension VFIODeviceRegistry {
+extension DeviceTable {
     /// A VM run-state change for every device, in QEMU's order: the prepare step (P2P states) for all devices
     /// first, then the change for all. Call it when the VM stops (`finishMigrate` for a migration's switchover)
     /// and when it starts (`cont`, a failed or cancelled outgoing migration, an incoming one that completed).

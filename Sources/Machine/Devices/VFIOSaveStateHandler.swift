@@ -1,17 +1,18 @@
 import Migration
+import VFIO
 import Synchronization
 
 /// Plugs one `VFIODevice` into the migration engine (QEMU's `savevm_vfio_handlers`): every `SaveStateHandler`
 /// call goes to the device method of the same QEMU name, with the engine's main stream, multifd send path and
 /// load-thread pool adapted to the device's interfaces.
 ///
-/// One handler per device, created once (`VFIODeviceRegistry.saveStateHandlers` does it) and reused by every
+/// One handler per device, created with it in the machine's `DeviceTable` and reused by every
 /// migration: each setup starts from a clean per-migration state. The section is `<pci address>/vfio`, instance
 /// 0, version 1; the handler is iterable (precopy data, STOP_COPY data in main-channel mode) and also writes a
 /// FULL section (the config in main-channel mode, a dummy END_OF_STATE in multifd mode).
 ///
 /// VM run-state changes reach the device through `vmStateChangePrepare()` / `vmStateChange(running:finishMigrate:)`
-/// (the daemon's host calls them, or `VFIODeviceRegistry.vmStateChange` for all devices); a failure there fails
+/// (the machine calls `DeviceTable.vmStateChange` for all devices); a failure there fails
 /// a running outgoing migration at its next step, as QEMU's `migration_file_set_error` does.
 public final class VFIOSaveStateHandler: SaveStateHandler {
     /// The device this handler migrates.

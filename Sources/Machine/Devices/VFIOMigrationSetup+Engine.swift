@@ -1,4 +1,5 @@
 import Migration
+import VFIO
 
 extension VFIOMigrationSetup {
     /// The support snapshot of a migration as the engine describes it: capabilities `multifd`, `mapped-ram` and
