@@ -46,6 +46,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(
+            name: "MachineTesting", dependencies: ["Machine", "Migration", "VFIO", "VMigTesting"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
@@ -78,12 +80,19 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
-            name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
+            name: "QMPTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(
-            name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
+            name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting", "MachineTesting"],
+            swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "MachineTests", dependencies: ["Machine", "Migration", "VFIO", "MachineTesting", "VMigTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MonitorTests",
+            dependencies: ["Monitor", "Machine", "MachineTesting", "QMP", "QAPI", "JSON", "Migration", "VFIO"],
+            swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
 
@@ -8,10 +9,10 @@ struct EngineMigrationTests {
     /// Runs one migration and checks completion, states, events and digests.
     private func migrate(multifd: Bool, channels: UInt8 = 2, uri: (String) -> String, size: Int = 64 << 20,
                          fill: MemoryFill = .random(seed: 3), dirtyRate: UInt64 = 0) throws {
-        let source = try TestHost(size: size, fill: fill, dirtyRate: dirtyRate)
-        let destination = try TestHost.destination(size: size)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let source = try TestMachine(size: size, fill: fill, dirtyRate: dirtyRate)
+        let destination = try TestMachine.destination(size: size)
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         let sourceEvents = EventLog()
         let destinationEvents = EventLog()
         sourceEngine.setEventHandler { sourceEvents.record($0) }
@@ -67,10 +68,10 @@ struct EngineMigrationTests {
 
     @Test(arguments: [(true, ZeroPageDetection.legacy), (true, .none), (false, .none), (false, .legacy)])
     func zeroPageDetectionModes(multifd: Bool, detection: ZeroPageDetection) throws {
-        let source = try TestHost(size: 16 << 20, fill: .pattern)
-        let destination = try TestHost.destination(size: 16 << 20)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let source = try TestMachine(size: 16 << 20, fill: .pattern)
+        let destination = try TestMachine.destination(size: 16 << 20)
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         try Harness.configure([sourceEngine, destinationEngine], multifd: multifd)
         var update = MigrationParameterUpdate()
         update.zeroPageDetection = detection
