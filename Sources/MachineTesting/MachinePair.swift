@@ -26,17 +26,17 @@ public struct MachinePair: Sendable {
     /// Where the destination listens (with `listen`).
     public let uri: String
 
-    /// Both ends get `capabilities` (plus `multifd` as asked), `channels`, `bandwidth` and then whatever
+    /// The source's RAM starts as `fill`, the destination's zeroed. Both ends get `capabilities` (plus `multifd` as asked), `channels`, `bandwidth` and then whatever
     /// `parameters` sets; `destinationDevices` defaults to `devices`. `wrapDestination` may replace the handlers
     /// the destination's engine sees (a slow consumer, say).
     public init(
-        size: Int = 32 << 20, dirtyRate: UInt64 = 0, devices: [String] = [], destinationDevices: [String]? = nil,
+        size: Int = 32 << 20, fill: MemoryFill = .random(seed: 7), dirtyRate: UInt64 = 0, devices: [String] = [], destinationDevices: [String]? = nil,
         sourceSections: [any SaveStateHandler] = [], destinationSections: [any SaveStateHandler] = [],
         wrapDestination: (@Sendable ([any SaveStateHandler]) -> [any SaveStateHandler])? = nil,
         multifd: Bool = true, channels: UInt8 = 2, bandwidth: UInt64 = 8 << 30, capabilities: [MigrationCapability] = [],
         parameters: (inout MigrationParameterUpdate) -> Void = { _ in }, listen: Bool = true
     ) throws {
-        source = try TestMachine(size: size, dirtyRate: dirtyRate, devices: devices, sections: sourceSections)
+        source = try TestMachine(size: size, fill: fill, dirtyRate: dirtyRate, devices: devices, sections: sourceSections)
         destination = try TestMachine.destination(
             size: size, devices: destinationDevices ?? devices, sections: destinationSections)
         if let wrapDestination { destination.machine.host.wrapSectionHandlers(wrapDestination) }

@@ -7,7 +7,7 @@ import VMigTesting
 @Suite("device_del in a running vmigd", .serialized)
 struct DeviceUnplugTests {
     @Test func anUnpluggedDeviceIsNotMigratedToADestinationWithoutIt() throws {
-        let pair = try MigrationPair(sourceArguments: ["--device", "vfio-pci,id=gone,x-state-size=1M"])
+        let pair = try DaemonPair(sourceArguments: ["--device", "vfio-pci,id=gone,x-state-size=1M"])
         try pair.src.execute("device_del", ["id": "gone"])
         _ = try pair.src.waitForEvent("DEVICE_DELETED")
         let info = try pair.migrate(to: pair.unixURI())
@@ -18,7 +18,7 @@ struct DeviceUnplugTests {
     }
 
     @Test func anUnpluggedDeviceNoLongerFollowsTheRunState() throws {
-        let pair = try MigrationPair(sourceArguments: ["--device", "vfio-pci,id=gone,migration-events=on"])
+        let pair = try DaemonPair(sourceArguments: ["--device", "vfio-pci,id=gone,migration-events=on"])
         try pair.src.execute("device_del", ["id": "gone"])
         _ = try pair.src.waitForEvent("DEVICE_DELETED")
         try pair.src.execute("stop")
@@ -30,7 +30,7 @@ struct DeviceUnplugTests {
     }
 
     @Test func deviceDelFreesThePCISlotForTheNextDeviceAdd() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         // Bus 0 has 27 free slots (5 to 31): without freeing them, the 28th device_add fails for good.
         for cycle in 0..<40 {
             try pair.src.execute("device_add", ["driver": "vfio-pci", "id": .string("dev\(cycle)")])

@@ -1,28 +1,6 @@
 import Foundation
 import Migration
-import Synchronization
 import VMigTesting
-
-import MachineTesting
-
-/// Collects engine events.
-final class EventLog: Sendable {
-    private let events = Mutex<[MigrationEvent]>([])
-
-    func record(_ event: MigrationEvent) {
-        events.withLock { $0.append(event) }
-    }
-
-    var all: [MigrationEvent] { events.withLock { $0 } }
-
-    var statuses: [MigrationStatus] {
-        all.compactMap { if case .status(let s) = $0 { return s } else { return nil } }
-    }
-
-    var passes: [Int] {
-        all.compactMap { if case .pass(let p) = $0 { return p } else { return nil } }
-    }
-}
 
 /// Helpers shared by the engine tests.
 enum Harness {
