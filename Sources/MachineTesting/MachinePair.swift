@@ -5,31 +5,31 @@ import VMigTesting
 
 /// A source and a destination ``TestMachine`` in one process, configured alike, the destination listening on a
 /// fresh Unix socket: the in-process counterpart of two spawned `vmigd`s.
-public struct MachinePair: Sendable {
+package struct MachinePair: Sendable {
     /// What one migration ended with.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The source's final `query-migrate`.
-        public var source: MigrationInfo
+        package var source: MigrationInfo
         /// The destination's.
-        public var destination: MigrationInfo
+        package var destination: MigrationInfo
         /// Seconds from the start of the wait to the source's final status.
-        public var seconds: Double
+        package var seconds: Double
         /// Whether each end reached a final status within the timeout.
-        public var sourceEnded: Bool
-        public var destinationEnded: Bool
+        package var sourceEnded: Bool
+        package var destinationEnded: Bool
     }
 
     /// The source machine.
-    public let source: TestMachine
+    package let source: TestMachine
     /// The destination machine (`--incoming defer`).
-    public let destination: TestMachine
+    package let destination: TestMachine
     /// Where the destination listens (with `listen`).
-    public let uri: String
+    package let uri: String
 
     /// The source's RAM starts as `fill`, the destination's zeroed. Both ends get `capabilities` (plus `multifd` as asked), `channels`, `bandwidth` and then whatever
     /// `parameters` sets; `destinationDevices` defaults to `devices`. `wrapDestination` may replace the handlers
     /// the destination's engine sees (a slow consumer, say).
-    public init(
+    package init(
         size: Int = 32 << 20, fill: MemoryFill = .random(seed: 7), dirtyRate: UInt64 = 0, devices: [String] = [], destinationDevices: [String]? = nil,
         sourceSections: [any SaveStateHandler] = [], destinationSections: [any SaveStateHandler] = [],
         wrapDestination: (@Sendable ([any SaveStateHandler]) -> [any SaveStateHandler])? = nil,
@@ -53,17 +53,17 @@ public struct MachinePair: Sendable {
     }
 
     /// The source's engine.
-    public var sourceEngine: MigrationEngine { source.engine }
+    package var sourceEngine: MigrationEngine { source.engine }
     /// The destination's engine.
-    public var destinationEngine: MigrationEngine { destination.engine }
+    package var destinationEngine: MigrationEngine { destination.engine }
 
     /// Starts the migration.
-    public func start() throws {
+    package func start() throws {
         try sourceEngine.startOutgoing(uri: uri)
     }
 
     /// Waits until both ends reached a final status (or `timeout` seconds passed for each).
-    public func waitForEnd(timeout: Double = 30) -> Outcome {
+    package func waitForEnd(timeout: Double = 30) -> Outcome {
         let started = ContinuousClock.now
         let sourceEnded = Self.wait(sourceEngine, [.completed, .failed, .cancelled], timeout: timeout)
         let elapsed = ContinuousClock.now - started
@@ -76,14 +76,14 @@ public struct MachinePair: Sendable {
     }
 
     /// Starts the migration and waits for its end.
-    public func run(timeout: Double = 30) throws -> Outcome {
+    package func run(timeout: Double = 30) throws -> Outcome {
         try start()
         return waitForEnd(timeout: timeout)
     }
 
     /// Waits until `engine`'s status is one of `statuses`; false after `timeout` seconds.
     @discardableResult
-    public static func wait(_ engine: MigrationEngine, _ statuses: Set<MigrationStatus>, timeout: Double = 60) -> Bool {
+    package static func wait(_ engine: MigrationEngine, _ statuses: Set<MigrationStatus>, timeout: Double = 60) -> Bool {
         Poll.until(timeout: timeout) { engine.info().status.map { statuses.contains($0) } ?? false }
     }
 }

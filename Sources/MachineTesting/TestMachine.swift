@@ -4,14 +4,14 @@ import Synchronization
 import VFIO
 
 /// A real ``Machine`` built in-process for a test, with everything it announces recorded.
-public final class TestMachine: Sendable {
+package final class TestMachine: Sendable {
     /// The machine.
-    public let machine: Machine
+    package let machine: Machine
     private let log = EventLog()
 
     /// A machine of `size` bytes of RAM, started `paused` or running (`inmigrate` when `incoming` is not
     /// `.none`), with `devices` plugged; `sections` are added after the machine's own sections.
-    public init(
+    package init(
         size: Int = 64 << 20, fill: MemoryFill = .random(seed: 7), dirtyRate: UInt64 = 0, paused: Bool = false,
         incoming: IncomingMode = .none, devices: [String] = [], sections: [any SaveStateHandler] = [],
         uuid: [UInt8] = [UInt8](repeating: 0, count: 16)
@@ -28,7 +28,7 @@ public final class TestMachine: Sendable {
     }
 
     /// A machine waiting for an incoming migration (`--incoming defer` unless told otherwise), RAM zeroed.
-    public static func destination(
+    package static func destination(
         size: Int = 64 << 20, paused: Bool = false, incoming: IncomingMode = .deferred, devices: [String] = [],
         sections: [any SaveStateHandler] = []
     ) throws -> TestMachine {
@@ -36,17 +36,17 @@ public final class TestMachine: Sendable {
     }
 
     /// The machine's migration engine.
-    public var engine: MigrationEngine { machine.engine }
+    package var engine: MigrationEngine { machine.engine }
     /// Guest RAM.
-    public var memory: GuestMemory { machine.host.memory }
+    package var memory: GuestMemory { machine.host.memory }
     /// The run state's QAPI name (`running`, `finish-migrate`, …).
-    public var runState: String { machine.vm.runState.rawValue }
+    package var runState: String { machine.vm.runState.rawValue }
 
     /// Everything the machine announced, in order.
-    public var announced: [MachineEvent] { log.all }
+    package var announced: [MachineEvent] { log.all }
 
     /// The run-state events announced: `STOP` and `RESUME`, in order.
-    public var events: [String] {
+    package var events: [String] {
         announced.compactMap { event in
             switch event {
             case .stop: "STOP"
@@ -57,32 +57,32 @@ public final class TestMachine: Sendable {
     }
 
     /// The migration engine's events announced, in order.
-    public var migrationEvents: [MigrationEvent] {
+    package var migrationEvents: [MigrationEvent] {
         announced.compactMap { if case .migration(let event) = $0 { event } else { nil } }
     }
 
     /// The migration statuses announced, in order.
-    public var statuses: [MigrationStatus] {
+    package var statuses: [MigrationStatus] {
         migrationEvents.compactMap { if case .status(let status) = $0 { status } else { nil } }
     }
 
     /// The RAM passes announced, in order.
-    public var passes: [Int] {
+    package var passes: [Int] {
         migrationEvents.compactMap { if case .pass(let pass) = $0 { pass } else { nil } }
     }
 
     /// Every device's digest by device id.
-    public var deviceDigests: [String: UInt64] {
+    package var deviceDigests: [String: UInt64] {
         Dictionary(uniqueKeysWithValues: machine.devices.devices.map { ($0.id, $0.digest() ?? 0) })
     }
 
     /// Every device's state by device id.
-    public var deviceStates: [String: VFIODeviceState] {
+    package var deviceStates: [String: VFIODeviceState] {
         Dictionary(uniqueKeysWithValues: machine.devices.devices.map { ($0.id, $0.deviceState) })
     }
 
     /// The simulated backend of device `id` (the test stops if there is none).
-    public func backend(_ id: String) -> SimulatedVFIOBackend {
+    package func backend(_ id: String) -> SimulatedVFIOBackend {
         guard let backend = machine.devices.device(id: id)?.backend as? SimulatedVFIOBackend else {
             preconditionFailure("no simulated device '\(id)'")
         }
@@ -90,7 +90,7 @@ public final class TestMachine: Sendable {
     }
 
     /// Stops the engine and the workload thread.
-    public func stop() {
+    package func stop() {
         machine.stop()
     }
 }
