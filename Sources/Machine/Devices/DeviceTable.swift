@@ -14,11 +14,9 @@ public final class DeviceTable: Sendable {
     public static let lastSlot: UInt8 = 31
 
     /// A plugged device and the handler that migrates it (created with it, kept for every migration).
-    public struct Row: Sendable {
-        /// The device.
-        public let device: VFIODevice
-        /// Its migration handler.
-        public let handler: VFIOSaveStateHandler
+    struct Row: Sendable {
+        let device: VFIODevice
+        let handler: VFIOSaveStateHandler
     }
 
     private let rows = Mutex<[Row]>([])
@@ -65,13 +63,13 @@ public final class DeviceTable: Sendable {
     }
 
     /// Every row, in creation order.
-    public var all: [Row] { rows.withLock { $0 } }
+    var all: [Row] { rows.withLock { $0 } }
 
     /// Every device, in creation order.
     public var devices: [VFIODevice] { all.map(\.device) }
 
     /// The migration handler of every device, in creation order: what the host gives the engine after RAM.
-    public var saveStateHandlers: [VFIOSaveStateHandler] { all.map(\.handler) }
+    public var saveStateHandlers: [any SaveStateHandler] { all.map(\.handler) }
 
     /// The device with `id`.
     public func device(id: String) -> VFIODevice? {
@@ -96,7 +94,7 @@ extension DeviceTable {
     /// Failures are recorded on the handlers (they fail a running outgoing migration) and returned.
     @discardableResult
     public func vmStateChange(running: Bool, finishMigrate: Bool = false) -> [VFIOError] {
-        let handlers = saveStateHandlers
+        let handlers = all.map(\.handler)
         let prepared = handlers.compactMap { $0.vmStateChangePrepare() }
         return prepared + handlers.compactMap { $0.vmStateChange(running: running, finishMigrate: finishMigrate) }
     }
