@@ -91,7 +91,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MonitorTests",
-            dependencies: ["Monitor", "Machine", "MachineTesting", "QMP", "QAPI", "JSON", "Migration"],
+            dependencies: ["Monitor", "Machine", "MachineTesting", "QMP", "QAPI", "JSON", "Migration", "VMigTesting"],
             swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
