@@ -105,6 +105,13 @@ struct VMigDaemon: AsyncParsableCommand {
         } catch {
             try fail("\(error)")
         }
+        try await serve(machine, on: monitor)
+        withExtendedLifetime(watchers) {}
+    }
+
+    /// Opens the monitors, reports readiness to a `--daemonize` launcher, runs the machine until it is asked to
+    /// shut down, then closes everything.
+    private func serve(_ machine: Machine, on monitor: QMPMonitor) async throws {
         let paths = qmp.map { String($0.dropFirst(5)) }
         do {
             try await monitor.serve(machine, unixPaths: paths)
@@ -117,7 +124,6 @@ struct VMigDaemon: AsyncParsableCommand {
         if let readyDescriptor { Daemonizer.reportReady(on: readyDescriptor) }
         await machine.run()
         await monitor.shutdown { machine.stop() }
-        withExtendedLifetime(watchers) {}
         if machine.exitsWithFailure { throw ExitCode(1) }
     }
 
