@@ -47,19 +47,12 @@ struct EmbeddedAndLiveTests {
         options.name = "live"
         let embedded = try EmbeddedMonitor(options)
         defer { embedded.machine.stop() }
-        #expect(Self.decode(embedded.greeting) == live.greeting)
+        #expect(EmbeddedClient.decode(embedded.greeting) == live.greeting)
         for line in Self.session {
             try live.socket.write(line + "\n")
             let expected = try live.readReply()
-            let replies = embedded.feed(Array((line + "\n").utf8)).map(Self.decode)
+            let replies = embedded.feed(Array((line + "\n").utf8)).map(EmbeddedClient.decode)
             #expect(replies == [expected], "\(line)")
         }
-    }
-
-    private static func decode(_ line: [UInt8]) -> JSONValue {
-        var decoder = JSONStreamDecoder()
-        decoder.feed(line)
-        guard case .value(let value)? = decoder.next() else { return .null }
-        return value
     }
 }

@@ -44,7 +44,8 @@ final class EmbeddedClient {
         return matching
     }
 
-    private static func decode(_ line: [UInt8]) -> JSONValue {
+    /// The one JSON value of a reply or event line.
+    static func decode(_ line: [UInt8]) -> JSONValue {
         var decoder = JSONStreamDecoder()
         decoder.feed(line)
         guard case .value(let value)? = decoder.next() else { return .null }
