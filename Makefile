@@ -52,7 +52,7 @@ fuzz: deps
 
 ## tsan / asan: the concurrency and integration tests (and the daemons they spawn) under ThreadSanitizer or
 ## AddressSanitizer, each in its own scratch path; fails when any process wrote a report
-SANITIZED_TESTS ?= QMPTests|IntegrationTests|MigrationTests|VFIOTests|FuzzTests
+SANITIZED_TESTS ?= QMPTests|IntegrationTests|MigrationTests|VFIOTests|MachineTests|FuzzTests
 tsan: deps
 	scripts/sanitize.sh thread "$(SANITIZED_TESTS)"
 

@@ -10,7 +10,6 @@ let locks = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "s
 
 let package = Package(
     name: "vmig",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vmigd", targets: ["vmigd"]),
         .executable(name: "vmig", targets: ["vmig"]),
@@ -33,27 +32,31 @@ let package = Package(
         .target(
             name: "QMP",
             dependencies: [
-                "JSON", "QAPI", "POSIXSupport", locks, .product(name: "DequeModule", package: "swift-collections"),
+                locks, "JSON", "POSIXSupport", .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: ["POSIXSupport", locks], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration", locks], swiftSettings: strict),
+        .target(name: "Migration", dependencies: [locks, "POSIXSupport"], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: [locks], swiftSettings: strict),
+        .target(name: "Machine", dependencies: [locks, "Migration", "VFIO"], swiftSettings: strict),
         .target(
             name: "Monitor",
-            dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", locks, .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                locks, "JSON", "QMP", "QAPI", "HMP", "Machine", "Migration", "VFIO",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(
+            name: "MachineTesting", dependencies: [locks, "Machine", "Migration", "VFIO", "VMigTesting"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO", locks,
+                "Machine", "Monitor", "QMP", "Migration", "POSIXSupport", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -69,26 +72,33 @@ let package = Package(
             dependencies: ["QAPI", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .target(
-            name: "FuzzEntryPoints", dependencies: ["JSON", "QMP", "QAPI", "Monitor", "Migration", "POSIXSupport", locks],
+            name: "FuzzEntryPoints", dependencies: [locks, "JSON", "QMP", "QAPI", "Machine", "Monitor", "Migration", "POSIXSupport"],
             swiftSettings: strict),
         .target(name: "FuzzDriver", dependencies: ["FuzzEntryPoints"], swiftSettings: strict),
         // C, so SwiftPM does not rename its entry point: libFuzzer's main() must win in `make fuzz` builds.
         .executableTarget(name: "vmig-fuzz", dependencies: ["FuzzDriver"]),
         .executableTarget(
             name: "vmig-bench",
-            dependencies: ["JSON", "VMigTesting", "POSIXSupport", locks, .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [locks, "JSON", "VMigTesting", "POSIXSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
-            name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
+            name: "QMPTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
         .testTarget(
-            name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
+            name: "MigrationTests", dependencies: [locks, "Migration", "POSIXSupport", "VMigTesting", "MachineTesting"],
+            swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: [locks, "VFIO", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "MachineTests", dependencies: ["Machine", "Migration", "VFIO", "MachineTesting", "VMigTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MonitorTests",
+            dependencies: ["Monitor", "Machine", "MachineTesting", "QMP", "QAPI", "JSON", "Migration", "VMigTesting"],
+            swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: [locks, "JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting", locks], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Glibc
+import Machine
 import Migration
 import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
@@ -10,27 +11,18 @@ public enum MainStreamFuzzing {
     /// Guest RAM of the destination: small, so a valid stream fits the fuzzer's input size.
     public static let ramSize = 1 << 16
 
-    private final class Host: MigrationHost {
-        let memory: GuestMemory
-        init(memory: GuestMemory) { self.memory = memory }
-        func stopForSwitchover() {}
-        func resumeAfterFailedOutgoing() {}
-        func outgoingCompleted() {}
-        func incomingCompleted() {}
-    }
-
-    /// The destination VM and its engine (which holds the host weakly, so both live here).
+    /// The destination VM, a real machine waiting for an incoming migration.
     private final class Destination: Sendable {
-        let host: Host
-        let engine: MigrationEngine
+        let machine: Machine
 
         init() {
-            guard let memory = try? GuestMemory(size: MainStreamFuzzing.ramSize, fill: .zero) else {
-                fatalError("no guest memory")
-            }
-            host = Host(memory: memory)
-            engine = MigrationEngine(host: host, incoming: .deferred)
+            var options = MachineOptions(memoryBytes: MainStreamFuzzing.ramSize, memoryFill: .zero)
+            options.incoming = .deferred
+            guard let machine = try? Machine(options) else { fatalError("cannot build the destination machine") }
+            self.machine = machine
         }
+
+        var engine: MigrationEngine { machine.engine }
     }
 
     /// One destination for as long as it can take migrations: a completed one is a running VM, which (as in
@@ -112,9 +104,9 @@ extension MainStreamFuzzing {
             close(listener)
             unlink(path)
         }
-        let sourceHost = Host(memory: try GuestMemory(size: ramSize, fill: fill))
-        defer { withExtendedLifetime(sourceHost) {} }
-        let source = MigrationEngine(host: sourceHost)
+        let machine = try Machine(MachineOptions(memoryBytes: ramSize, memoryFill: fill))
+        defer { machine.stop() }
+        let source = machine.engine
         try source.startOutgoing(uri: "unix:" + path)
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { throw MigrationError("accept failed") }

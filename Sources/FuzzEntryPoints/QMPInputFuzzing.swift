@@ -1,5 +1,5 @@
 import JSON
-import Migration
+import Machine
 import Monitor
 import QAPI
 import QMP
@@ -15,15 +15,10 @@ public enum QMPInputFuzzing {
     }
 
     private static let commands: QMPCommandTable = {
-        let vm = VirtualMachine(name: "fuzz", initialState: .running, emit: { _ in })
-        guard let memory = try? GuestMemory(size: 1 << 16, fill: .zero) else { fatalError("no guest memory") }
-        let host = VMHost(vm: vm, memory: memory)
+        let options = MachineOptions(memoryBytes: 1 << 16, memoryFill: .zero)
+        guard let machine = try? Machine(options) else { fatalError("cannot build the machine") }
         let version = QMPVersion(major: 10, minor: 0, micro: 0, package: "vmig-fuzz")
-        let monitor = MonitorCommands(vm: vm, version: version, schema: QAPICommandSchema()) {}
-        let devices = DeviceCommands(devices: host.devices, migrationRunning: { false }, events: { _, _ in })
-        return CommandTableBuilder.build(
-            monitor: monitor, migration: MigrationCommands(engine: MigrationEngine(host: host), host: host),
-            devices: devices)
+        return CommandTableBuilder.build(machine: machine, version: version, schema: QAPICommandSchema())
     }()
 
     /// The first two bytes steer the run: the input (the rest) is fed in two pieces cut where the first byte says

@@ -1,55 +1,21 @@
 import JSON
+import Machine
 import Migration
 import QMP
 import VFIO
 
 /// `device_add`, `device_del`, `qom-list`, `qom-get`, `qom-set` and `x-query-vfio-migration` over the
-/// machine's VFIO devices, plus the events the devices raise.
+/// machine's VFIO devices.
 public struct DeviceCommands: Sendable {
-    /// The machine's VFIO devices.
-    public let devices: VFIODeviceRegistry
-    /// Emits a QMP event (name, data).
-    public let events: @Sendable (String, JSONObject) -> Void
-    /// Whether a migration is running (devices cannot be plugged or unplugged then).
-    public let migrationRunning: @Sendable () -> Bool
-    /// The outgoing migration's downtime prediction, for each device's predicted share.
-    public let switchoverPrediction: @Sendable () -> DowntimePrediction?
+    /// The machine whose devices the commands plug, unplug and inspect.
+    public let machine: Machine
 
-    /// Commands over `devices`; plugging is refused while `migrationRunning()`.
-    public init(
-        devices: VFIODeviceRegistry, migrationRunning: @escaping @Sendable () -> Bool,
-        switchoverPrediction: @escaping @Sendable () -> DowntimePrediction? = { nil },
-        events: @escaping @Sendable (String, JSONObject) -> Void
-    ) {
-        self.devices = devices
-        self.migrationRunning = migrationRunning
-        self.switchoverPrediction = switchoverPrediction
-        self.events = events
+    /// Commands over `machine`'s devices; plugging is refused while it migrates.
+    public init(machine: Machine) {
+        self.machine = machine
     }
 
     static let peripheral = "/machine/peripheral"
-
-    /// Connects a device's event and progress callbacks to QMP events.
-    public func attach(_ device: VFIODevice) {
-        let events = self.events
-        device.setEventHandler { event in
-            events("VFIO_MIGRATION", [
-                "device-id": .string(event.deviceID), "qom-path": .string(event.qomPath),
-                "device-state": .string(event.deviceStateName),
-            ])
-        }
-        // A destination learns the stream's size only at the end: until then its own full state's stream stands in.
-        let localStream = device.progressSnapshot.streamSize
-        device.setProgressHandler { progress in
-            let done = max(progress.bytesRead, progress.bytesLoaded)
-            let total = max(progress.streamSize > 0 ? progress.streamSize : localStream, done)
-            events("VFIO_MIGRATION_PROGRESS", [
-                "device-id": .string(progress.deviceID), "phase": .string(progress.phase.rawValue),
-                "bytes-done": .integer(done), "bytes-total": .integer(total),
-                "mode": .string(progress.mode?.rawValue ?? "none"),
-            ])
-        }
-    }
 
     /// The command handlers.
     public var commands: [QMPCommand] {
@@ -69,42 +35,40 @@ public struct DeviceCommands: Sendable {
                 return .emptyObject
             },
             QMPCommand("x-query-vfio-migration") { _ in
-                let prediction = this.migrationRunning() ? this.switchoverPrediction() : nil
-                return .array(this.devices.devices.map { Self.migrationInfo($0, prediction: prediction) })
+                let prediction = this.machine.isMigrating ? this.machine.engine.switchoverPrediction : nil
+                return .array(this.machine.devices.devices.map { Self.migrationInfo($0, prediction: prediction) })
             },
         ]
     }
 
     private func add(_ arguments: JSONObject) throws -> JSONValue {
-        guard !migrationRunning() else { throw QMPError.generic("device_add not allowed while migrating") }
+        guard !machine.isMigrating else { throw QMPError.generic("device_add not allowed while migrating") }
         var options = [arguments["driver"]?.stringValue ?? ""]
         for (key, value) in arguments where key != "driver" && key != "bus" {
             options.append("\(key)=\(Self.optionText(value).replacingCommas())")
         }
-        let device = try Self.vfio { try devices.add(commandLine: options.joined(separator: ",")) }
-        attach(device)
+        _ = try Self.vfio { try machine.plug(commandLine: options.joined(separator: ",")) }
         return .emptyObject
     }
 
     private func delete(_ id: String) throws -> JSONValue {
-        guard let device = devices.device(qomPath: id) else {
+        guard let device = machine.devices.device(qomPath: id) else {
             throw QMPError(.deviceNotFound, "Device '\(id)' not found")
         }
-        guard !migrationRunning() else { throw QMPError.generic("device_del not allowed while migrating") }
-        devices.remove(id: device.id)
-        events("DEVICE_DELETED", ["device": .string(device.id), "path": .string(device.qomPath)])
+        guard !machine.isMigrating else { throw QMPError.generic("device_del not allowed while migrating") }
+        machine.unplug(id: device.id)
         return .emptyObject
     }
 
     private func list(_ path: String) throws -> JSONValue {
         if path == Self.peripheral || path == "peripheral" {
-            return .array(devices.devices.map { ["name": .string($0.id), "type": .string("child<\(VFIODevice.typeName)>")] })
+            return .array(machine.devices.devices.map { ["name": .string($0.id), "type": .string("child<\(VFIODevice.typeName)>")] })
         }
         return .array(try device(at: path).qomList().map { ["name": .string($0.name), "type": .string($0.type)] })
     }
 
     private func device(at path: String) throws -> VFIODevice {
-        guard let device = devices.device(qomPath: path) else {
+        guard let device = machine.devices.device(qomPath: path) else {
             throw QMPError(.deviceNotFound, "Device '\(path)' not found")
         }
         return device

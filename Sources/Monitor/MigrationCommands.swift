@@ -1,25 +1,23 @@
 import JSON
+import Machine
 import Migration
 import QAPI
 import QMP
 
 /// The migration commands: QMP arguments (already schema-checked) to the engine's Swift API and back.
 public struct MigrationCommands: Sendable {
-    /// The VM's migration engine.
-    public let engine: MigrationEngine
-    /// The VM as the engine sees it (digests, VFIO counters).
-    public let host: VMHost
+    /// The machine whose engine the commands drive.
+    public let machine: Machine
 
-    /// Commands over `engine` for the VM `host`.
-    public init(engine: MigrationEngine, host: VMHost) {
-        self.engine = engine
-        self.host = host
+    /// Commands over `machine`'s migration engine.
+    public init(machine: Machine) {
+        self.machine = machine
     }
 
     /// The command handlers.
     public var commands: [QMPCommand] {
-        let engine = self.engine
-        let host = self.host
+        let engine = machine.engine
+        let host = machine.host
         return [
             QMPCommand("migrate", execution: .worker) { arguments in
                 try engine.startOutgoing(uri: try Self.uri(from: arguments, command: "migrate"))
@@ -60,7 +58,7 @@ public struct MigrationCommands: Sendable {
                 MigrationInfoJSON.json(engine.info(), vfioTransferred: host.vfioTransferred(engine.info()))
             },
             QMPCommand("x-query-digest", execution: .longRunning) { _ in
-                host.digests()
+                MachineDigestsJSON.json(host.digests())
             },
         ]
     }

@@ -1,31 +1,29 @@
 import JSON
+import Machine
 import QMP
 
 /// The control and run-state commands of `vmigd`: everything that is not migration or devices.
 public struct MonitorCommands: Sendable {
-    /// The VM whose run state the commands report and change.
-    public let vm: VirtualMachine
+    /// The machine whose run state the commands report and change.
+    public let machine: Machine
     /// What `query-version` and the greeting report.
     public let version: QMPVersion
     /// The schema behind `query-qmp-schema`.
     public let schema: any QMPCommandSchema
-    /// Called after `quit` has been answered.
-    public let quit: @Sendable () -> Void
 
-    /// The commands; `quit` runs after the reply to `quit` was written.
-    public init(vm: VirtualMachine, version: QMPVersion, schema: any QMPCommandSchema, quit: @escaping @Sendable () -> Void) {
-        self.vm = vm
+    /// The commands over `machine`; `quit` shuts it down after the reply to `quit` was written.
+    public init(machine: Machine, version: QMPVersion, schema: any QMPCommandSchema) {
+        self.machine = machine
         self.version = version
         self.schema = schema
-        self.quit = quit
     }
 
     /// The commands, given the full set of implemented command names (for `query-commands`).
     public func commands(implemented: @escaping @Sendable () -> [String]) -> [QMPCommand] {
-        let vm = self.vm
+        let machine = self.machine
+        let vm = machine.vm
         let version = self.version
         let schema = self.schema
-        let quit = self.quit
         return [
             QMPCommand("query-version") { _ in version.json },
             QMPCommand("query-commands") { _ in
@@ -49,7 +47,7 @@ public struct MonitorCommands: Sendable {
                 if vm.runState == .inmigrate { vm.autostart = true } else { vm.resume() }
                 return .emptyObject
             },
-            QMPCommand("quit", returning: { _ in QMPReturn(.emptyObject, afterReply: quit) }),
+            QMPCommand("quit", returning: { _ in QMPReturn(.emptyObject, afterReply: { machine.quit() }) }),
         ]
     }
 }

@@ -1,38 +1,30 @@
 import JSON
 import VMigTesting
 
-/// A paused source and a waiting (`--incoming defer`) destination `vmigd`, both configured for the same
-/// migration, for one benchmark run. The daemons are stopped when the pair is released.
+/// Benchmark runs over a ``DaemonPair``: a paused source and a waiting (`--incoming defer`) destination `vmigd`,
+/// both configured for the same migration, with each daemon's CPU time measured. The daemons are stopped when
+/// the pair is released.
 final class BenchmarkPair {
-    let directory: TemporaryDirectory
-    let source: DaemonProcess
-    let destination: DaemonProcess
-    let src: QMPTestClient
-    let dst: QMPTestClient
+    /// The two daemons.
+    let daemons: DaemonPair
+    var directory: TemporaryDirectory { daemons.directory }
+    var source: DaemonProcess { daemons.source }
+    var destination: DaemonProcess { daemons.destination }
+    var src: QMPTestClient { daemons.src }
+    var dst: QMPTestClient { daemons.dst }
 
     /// Starts both daemons with `memory` of RAM and the extra arguments (the source paused unless `running`), and
     /// prepares multifd on both ends.
     init(memory: String, channels: Int, sourceArguments: [String] = [], destinationArguments: [String] = [],
          running: Bool = false) throws {
-        directory = try TemporaryDirectory(prefix: "vmig-bench")
-        destination = try DaemonProcess.vmigd(
-            in: directory, name: "dst", extraArguments: ["-m", memory, "--incoming", "defer"] + destinationArguments,
-            timeout: 120)
-        source = try DaemonProcess.vmigd(
-            in: directory, name: "src", extraArguments: ["-m", memory] + (running ? [] : ["--paused"]) + sourceArguments,
-            timeout: 120)
-        src = try QMPTestClient(path: source.socketPath)
-        dst = try QMPTestClient(path: destination.socketPath)
+        daemons = try DaemonPair(
+            memory: memory, sourceArguments: (running ? [] : ["--paused"]) + sourceArguments,
+            destinationArguments: destinationArguments, startTimeout: 120)
         for client in [src, dst] { try client.prepareMigration(channels: channels) }
     }
 
-    deinit {
-        source.terminate()
-        destination.terminate()
-    }
-
     /// The migration URI: a Unix socket in the pair's directory.
-    var uri: String { "unix:" + directory.path + "/mig.sock" }
+    var uri: String { daemons.unixURI() }
 
     /// What one migration of the pair gave: the source's final `query-migrate` and each daemon's CPU seconds
     /// (user + system) from `migrate` to completion.

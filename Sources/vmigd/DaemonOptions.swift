@@ -1,32 +1,4 @@
-import Glibc
 import Migration
-
-/// What `vmigd` was started with.
-struct DaemonOptions: Sendable {
-    var name: String?
-    var qmpPaths: [String]
-    var paused: Bool
-    var qmpMaxUnsent: Int
-    var memoryBytes: Int
-    var memoryFill: String
-    var dirtyRate: UInt64
-    /// `--incoming`: nil, `defer`, or a URI.
-    var incoming: String?
-    /// `--device` option strings.
-    var devices: [String]
-    var uuid: [UInt8]
-    /// With `--exit-with-parent`, the parent process id read as the daemon started: it stops once its parent is
-    /// another (the RAM fill before the watch thread starts can take seconds).
-    var watchedParent: pid_t?
-
-    var incomingMode: IncomingMode {
-        switch incoming {
-        case nil: return .none
-        case "defer": return .deferred
-        case let uri?: return .uri(uri)
-        }
-    }
-}
 
 /// Parsing of `-m` sizes, shared with the engine's rules (QEMU: a number with K/M/G/T, no suffix = MiB).
 enum GuestMemoryOptions {

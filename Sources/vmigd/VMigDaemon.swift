@@ -1,12 +1,11 @@
 import ArgumentParser
-import Dispatch
 import Glibc
 import Logging
+import Machine
+import Migration
 import Monitor
-import VFIO
-import NIOCore
-import NIOPosix
 import QMP
+import VFIO
 
 /// `vmigd`: one process is one simulated VM with its QMP monitors and migration engine.
 @main
@@ -14,7 +13,7 @@ struct VMigDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vmigd",
         abstract: "A simulated VM with QMP monitors and a live-migration engine.",
-        version: "vmigd version \(Daemon.version.package.split(separator: " ").last ?? "") (QMP of QEMU \(Daemon.version.major).\(Daemon.version.minor).\(Daemon.version.micro))")
+        version: "vmigd version \(QMPMonitor.version.package.split(separator: " ").last ?? "") (QMP of QEMU \(QMPMonitor.version.major).\(QMPMonitor.version.minor).\(QMPMonitor.version.micro))")
 
     @Option(name: .long, help: "The VM's name, reported by query-name.")
     var name: String?
@@ -95,29 +94,65 @@ struct VMigDaemon: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
             return handler
         }
-        let options = DaemonOptions(
-            name: name, qmpPaths: qmp.map { String($0.dropFirst(5)) }, paused: paused, qmpMaxUnsent: qmpMaxUnsent,
-            memoryBytes: memoryBytes, memoryFill: memoryFill, dirtyRate: (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0,
-            incoming: incoming, devices: device, uuid: uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16),
-            watchedParent: exitWithParent ? parent : nil)
-        let daemon: Daemon
+        let shutdown = ShutdownSignal()
+        let watchers = try shutdownTriggers(parent: exitWithParent ? parent : nil, signal: shutdown)
+        let monitor = QMPMonitor(configuration: QMPServer.Configuration(maxUnsentBytes: qmpMaxUnsent))
+        let machine: Machine
         do {
-            daemon = try Daemon(options: options)
-        } catch is Daemon.StoppedWhileStarting {
+            machine = try Machine(machineOptions(memoryBytes: memoryBytes), shutdown: shutdown, events: monitor.eventSink)
+        } catch is Machine.StoppedWhileStarting {
             return  // SIGTERM, SIGINT or the parent's exit during the RAM fill: nothing listens yet, a clean stop
         } catch {
             try fail("\(error)")
         }
+        try await serve(machine, on: monitor)
+        withExtendedLifetime(watchers) {}
+    }
+
+    /// Opens the monitors, reports readiness to a `--daemonize` launcher, runs the machine until it is asked to
+    /// shut down, then closes everything.
+    private func serve(_ machine: Machine, on monitor: QMPMonitor) async throws {
+        let paths = qmp.map { String($0.dropFirst(5)) }
         do {
-            try await daemon.start()
+            try await monitor.serve(machine, unixPaths: paths)
+            try machine.listenFromCommandLine()
         } catch {
-            await daemon.stop()
+            await monitor.shutdown { machine.stop() }
             try fail("\(error)")
         }
+        Logger(label: "vmigd").info("vmigd listening on \(paths)")
         if let readyDescriptor { Daemonizer.reportReady(on: readyDescriptor) }
-        await daemon.waitForShutdown()
-        await daemon.stop()
-        if daemon.exitsWithFailure { throw ExitCode(1) }
+        await machine.run()
+        await monitor.shutdown { machine.stop() }
+        if machine.exitsWithFailure { throw ExitCode(1) }
+    }
+
+    /// The VM these options describe.
+    private func machineOptions(memoryBytes: Int) -> MachineOptions {
+        var options = MachineOptions(memoryBytes: memoryBytes, memoryFill: MemoryFill(name: memoryFill) ?? .random(seed: 1))
+        options.name = name
+        options.paused = paused
+        options.dirtyRate = (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0
+        options.incoming = switch incoming {
+        case nil: .none
+        case "defer": .deferred
+        case let uri?: .uri(uri)
+        }
+        options.devices = device
+        options.uuid = uuid.flatMap(UUIDText.bytes) ?? [UInt8](repeating: 0, count: 16)
+        return options
+    }
+
+    /// SIGTERM, SIGINT and, with `--exit-with-parent`, the parent's exit all stop the daemon as `quit` does. They
+    /// are installed before the RAM fill, which they stop.
+    private func shutdownTriggers(parent: pid_t?, signal: ShutdownSignal) throws -> (SignalWatcher, ParentWatcher?) {
+        do {
+            let signals = try SignalWatcher(signals: [SIGTERM, SIGINT]) { signal.trigger() }
+            let watcher = try parent.map { try ParentWatcher(parent: $0) { signal.trigger() } }
+            return (signals, watcher)
+        } catch {
+            try fail("cannot start a watcher thread: \(error)")
+        }
     }
 
     /// Prints `vmigd: MESSAGE` on standard error and exits with status 1.

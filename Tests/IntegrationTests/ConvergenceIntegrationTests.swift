@@ -7,12 +7,12 @@ import VMigTesting
 /// `vmigd` processes: the switchover decision models the devices' stop-copy state moving in parallel.
 @Suite("Convergence between two vmigd processes", .serialized)
 struct ConvergenceIntegrationTests {
-    private func devicePair(memory: String, devices: [String], sourceExtra: [String] = []) throws -> MigrationPair {
+    private func devicePair(memory: String, devices: [String], sourceExtra: [String] = []) throws -> DaemonPair {
         let arguments = devices.flatMap { ["--device", $0] }
-        return try MigrationPair(memory: memory, sourceArguments: arguments + sourceExtra, destinationArguments: arguments)
+        return try DaemonPair(memory: memory, sourceArguments: arguments + sourceExtra, destinationArguments: arguments)
     }
 
-    private func expectIdentical(_ pair: MigrationPair) throws {
+    private func expectIdentical(_ pair: DaemonPair) throws {
         let (source, destination) = try pair.digests()
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
     }
@@ -92,7 +92,7 @@ struct ConvergenceIntegrationTests {
     /// A guest dirtying four times faster than a 16 MiB/s link: without auto-converge the RAM blocks the
     /// switchover; with it the throttle climbs (visible in query-migrate) until the migration completes.
     @Test func autoConvergeThrottlesAGuestFasterThanTheLink() throws {
-        let pair = try MigrationPair(memory: "32M", sourceArguments: ["--dirty-rate", "64M"])
+        let pair = try DaemonPair(memory: "32M", sourceArguments: ["--dirty-rate", "64M"])
         try pair.setParameters(["max-bandwidth": 0])
         let proxy = try ThrottlingProxy(
             path: pair.directory.path + "/slow.sock", destinationPath: pair.directory.path + "/mig.sock",
@@ -137,7 +137,7 @@ struct ConvergenceIntegrationTests {
 struct MaxBandwidthIntegrationTests {
     @Test(arguments: [1, 4])
     func maxBandwidthHoldsAcrossChannels(channels: Int) throws {
-        let pair = try MigrationPair(memory: "128M")
+        let pair = try DaemonPair(memory: "128M")
         try pair.setCapabilities(["multifd": true])
         let limit = 16.0 * 1_048_576
         // downtime-limit 0 holds the switchover (which lifts the limit, as in QEMU) while the rate is measured.

@@ -48,7 +48,7 @@ struct CounterTests {
 
     @Test("a new migrate clears the devices' progress of the previous one")
     func nextMigrationStartsWithoutTheOldDevicePhase() throws {
-        let pair = try MigrationPair(
+        let pair = try DaemonPair(
             memory: "16M", sourceArguments: ["--device", Self.devices[1]], destinationArguments: ["--device", Self.devices[1]])
         try pair.setParameters(["max-bandwidth": 0])
         _ = try pair.migrate(to: pair.unixURI())
@@ -82,7 +82,7 @@ struct CounterTests {
         #expect(abs(ram.number("mbps") - mbps) <= mbps * 1e-9, "mbps \(ram.number("mbps")) against \(mbps)")
     }
 
-    private func expectIdentical(_ pair: MigrationPair) throws {
+    private func expectIdentical(_ pair: DaemonPair) throws {
         let (source, destination) = try pair.digests()
         #expect(source["devices"]?.arrayValue?.count == Self.devices.count)
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
@@ -91,9 +91,9 @@ struct CounterTests {
     /// Migrates 24 MiB of guest RAM dirtied at 4 MiB/s and the two devices (multifd on 3 channels, or the main
     /// channel only) to a destination listening behind a counting proxy; returns the source's final
     /// `query-migrate` and the proxy's counts.
-    private func migrateThroughProxy(multifd: Bool) throws -> (MigrationPair, JSONValue, CountingProxy.Counts) {
+    private func migrateThroughProxy(multifd: Bool) throws -> (DaemonPair, JSONValue, CountingProxy.Counts) {
         let devices = Self.devices.flatMap { ["--device", $0] }
-        let pair = try MigrationPair(
+        let pair = try DaemonPair(
             memory: "24M", sourceArguments: devices + ["--dirty-rate", "4M"], destinationArguments: devices)
         try pair.setCapabilities(["multifd": multifd])
         try pair.setParameters(["multifd-channels": 3, "max-bandwidth": 0])

@@ -22,7 +22,7 @@ struct IncomingListenerTests {
     }
 
     /// A migration at full speed to `uri` completes with equal digests.
-    private func expectNextMigrationCompletes(_ pair: MigrationPair, to uri: String? = nil) throws {
+    private func expectNextMigrationCompletes(_ pair: DaemonPair, to uri: String? = nil) throws {
         try pair.setParameters(["max-bandwidth": 0])
         _ = try pair.migrate(to: uri ?? pair.unixURI())
         #expect(try pair.src.execute("x-query-digest") == pair.dst.execute("x-query-digest"))
@@ -45,7 +45,7 @@ struct IncomingListenerTests {
     /// leaves the destination with the descriptors and threads it had before it listened.
     @Test(arguments: ["unix", "tcp"])
     func everyOutcomeClosesTheListenerAndTheChannels(transport: String) throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         try pair.setCapabilities(["multifd": true])
         try pair.setParameters(["multifd-channels": 4, "max-bandwidth": 0])
         let uri = transport == "unix" ? pair.unixURI() : "tcp:127.0.0.1:0"
@@ -73,7 +73,7 @@ struct IncomingListenerTests {
     /// 300 idle connections fail the pending migration (more than 260); once the peers closed them the
     /// destination holds nothing more than before and takes the next migration.
     @Test func idleConnectionsBeyondTheLimitLeaveNothingOpen() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         let baseline = try descriptors(pair.destination)
         let path = pair.directory.path + "/idle.sock"
         _ = try pair.listen("unix:" + path)
@@ -95,7 +95,7 @@ struct IncomingListenerTests {
     // MARK: What is at the path (defect 5)
 
     @Test func migrateIncomingRefusesALiveSocketAndANonSocket() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         // The daemon's own QMP socket: refused, and the monitor stays reachable.
         let own = pair.destination.socketPath
         let (_, ownError) = try pair.dst.expectError("migrate-incoming", ["uri": .string("unix:" + own), "exit-on-error": false])
@@ -125,9 +125,9 @@ struct IncomingListenerTests {
     /// Under umask 000 the incoming socket is still 0600 (owner only), like the QMP socket.
     @Test func incomingSocketIsOwnerOnlyUnderAnyUmask() throws {
         let previous = umask(0)
-        let pair: MigrationPair
+        let pair: DaemonPair
         do {
-            pair = try MigrationPair(memory: Self.small)
+            pair = try DaemonPair(memory: Self.small)
             umask(previous)
         } catch {
             umask(previous)
@@ -143,7 +143,7 @@ struct IncomingListenerTests {
     /// A connection that says a multifd hello for channel 0 and closes before the migration starts takes no
     /// channel id: the real migration completes.
     @Test func strayHelloThatClosesTakesNoChannel() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         try pair.setCapabilities(["multifd": true])
         try pair.setParameters(["multifd-channels": 2, "max-bandwidth": 0])
         let path = pair.directory.path + "/mig.sock"
@@ -164,7 +164,7 @@ struct IncomingListenerTests {
     /// A Unix listener whose backlog is full and that never accepts: the source's connect waits in `setup`, and
     /// `migrate_cancel` ends it promptly; the source keeps running and migrates afterwards.
     @Test func cancelInterruptsAConnectToAFullBacklog() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         let full = pair.directory.path + "/full.sock"
         let listener = try UnixSocketListener.listen(at: full, backlog: 0)
         defer { close(listener) }
@@ -191,7 +191,7 @@ struct IncomingListenerTests {
 
     /// QEMU's default: a failed incoming migration ends the destination process with failure.
     @Test func exitOnErrorByDefaultEndsTheDestinationWithFailure() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         let path = pair.directory.path + "/mig.sock"
         try pair.dst.execute("migrate-incoming", ["uri": .string("unix:" + path)])
         let garbage = try UnixSocketConnector.connect(to: path)
@@ -204,7 +204,7 @@ struct IncomingListenerTests {
 
     /// `exit-on-error: false`: the failure is reported, the process stays and listens again.
     @Test func exitOnErrorFalseKeepsTheDestination() throws {
-        let pair = try MigrationPair(memory: Self.small)
+        let pair = try DaemonPair(memory: Self.small)
         let path = pair.directory.path + "/garbage.sock"
         try pair.dst.execute("migrate-incoming", ["uri": .string("unix:" + path), "exit-on-error": false])
         let garbage = try UnixSocketConnector.connect(to: path)

@@ -5,14 +5,14 @@ import VMigTesting
 /// Migrations between two spawned `vmigd` processes; every completed one compares RAM digests.
 @Suite("Migration between two vmigd processes", .serialized)
 struct MigrationIntegrationTests {
-    private func expectIdentical(_ pair: MigrationPair) throws {
+    private func expectIdentical(_ pair: DaemonPair) throws {
         let (source, destination) = try pair.digests()
         #expect(source["ram"] != nil)
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
     }
 
     @Test func plainMigrationOverUnixIdleGuest() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         try pair.setCapabilities(["events": true])
         try pair.setParameters(["max-bandwidth": 0])
         let info = try pair.migrate(to: pair.unixURI())
@@ -30,7 +30,7 @@ struct MigrationIntegrationTests {
 
     @Test(arguments: [1, 2, 8])
     func multifdOverUnixWithADirtyingGuestConverges(channels: Int) throws {
-        let pair = try MigrationPair(sourceArguments: ["--dirty-rate", "20000000", "--memory-fill", "pattern"])
+        let pair = try DaemonPair(sourceArguments: ["--dirty-rate", "20000000", "--memory-fill", "pattern"])
         try pair.setCapabilities(["multifd": true, "events": true])
         try pair.setParameters(["multifd-channels": .integer(channels), "max-bandwidth": 0])
         let info = try pair.migrate(to: pair.unixURI())
@@ -42,7 +42,7 @@ struct MigrationIntegrationTests {
 
     @Test(arguments: ["tcp:127.0.0.1:0", "tcp:[::1]:0"])
     func multifdOverTCPPicksAFreePort(uri: String) throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         try pair.setCapabilities(["multifd": true])
         try pair.setParameters(["multifd-channels": 4, "max-bandwidth": 0])
         let info = try pair.migrate(to: uri)
@@ -51,7 +51,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func plainOverTCPWithDestinationListeningFromTheCommandLine() throws {
-        let pair = try MigrationPair(destinationIncoming: "tcp:127.0.0.1:0")
+        let pair = try DaemonPair(destinationIncoming: "tcp:127.0.0.1:0")
         let info = try pair.dst.execute("query-migrate")
         let port = info["socket-address"]?.arrayValue?.first?["port"]?.stringValue ?? ""
         #expect(!port.isEmpty && port != "0")
@@ -63,7 +63,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func pauseBeforeSwitchoverThenContinue() throws {
-        let pair = try MigrationPair(sourceArguments: ["--dirty-rate", "5000000"])
+        let pair = try DaemonPair(sourceArguments: ["--dirty-rate", "5000000"])
         try pair.setCapabilities(["pause-before-switchover": true, "events": true, "multifd": true])
         try pair.setParameters(["max-bandwidth": 0])
         let target = try pair.listen(pair.unixURI())
@@ -79,7 +79,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func cancelLeavesTheSourceRunningAndANewMigrationCompletes() throws {
-        let pair = try MigrationPair(sourceArguments: ["--dirty-rate", "5000000"])
+        let pair = try DaemonPair(sourceArguments: ["--dirty-rate", "5000000"])
         try pair.setCapabilities(["pause-before-switchover": true, "events": true])
         // 1 MiB/s: the migration cannot finish before we cancel it.
         try pair.setParameters(["max-bandwidth": 1_048_576])
@@ -109,7 +109,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func unreachableDestinationFailsAsynchronously() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         let missing = pair.directory.path + "/nobody.sock"
         #expect(try pair.src.execute("migrate", ["uri": .string("unix:" + missing)]) == .emptyObject)
         let info = try pair.waitForStatus(pair.src, ["failed"])
@@ -118,7 +118,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func mismatchedCapabilitiesFailBothEnds() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         try pair.setCapabilities(["multifd": true], on: [pair.src])
         let target = try pair.listen(pair.unixURI())
         try pair.src.execute("migrate", ["uri": .string(target)])
@@ -130,7 +130,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func mismatchedChannelCountsFailBothEnds() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         try pair.setCapabilities(["multifd": true])
         try pair.setParameters(["multifd-channels": 4], on: [pair.src])
         let target = try pair.listen(pair.unixURI())
@@ -141,7 +141,7 @@ struct MigrationIntegrationTests {
     }
 
     @Test func qemuCommandErrors() throws {
-        let pair = try MigrationPair()
+        let pair = try DaemonPair()
         #expect(try pair.src.execute("query-migrate") == .emptyObject)
         #expect(try pair.src.expectError("migrate-incoming", ["uri": "unix:/tmp/x"]).1 == "'-incoming' was not specified on the command line")
         #expect(try pair.src.expectError("migrate", ["uri": "bogus:xyz"]).1 == "Parameter 'uri' expects a valid migration protocol")

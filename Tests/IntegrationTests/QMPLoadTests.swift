@@ -28,7 +28,7 @@ struct QMPLoadTests {
     }
 
     @Test func sixtyFourClientsDuringAMigrationWithDevicesGetTheirOwnRepliesAndEveryEvent() throws {
-        let pair = try MigrationPair(
+        let pair = try DaemonPair(
             sourceArguments: Self.devices.flatMap { ["--device", $0] },
             destinationArguments: Self.devices.flatMap { ["--device", $0] })
         try pair.setCapabilities(["multifd": true, "events": true])

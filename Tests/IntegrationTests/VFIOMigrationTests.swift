@@ -15,13 +15,13 @@ struct VFIOMigrationIntegrationTests {
     private func pair(
         source: [String] = devices, destination: [String] = devices, sourceExtra: [String] = [],
         destinationExtra: [String] = []
-    ) throws -> MigrationPair {
-        try MigrationPair(
+    ) throws -> DaemonPair {
+        try DaemonPair(
             sourceArguments: source.flatMap { ["--device", $0] } + sourceExtra,
             destinationArguments: destination.flatMap { ["--device", $0] } + destinationExtra)
     }
 
-    func expectIdentical(_ pair: MigrationPair, deviceCount: Int = devices.count) throws {
+    func expectIdentical(_ pair: DaemonPair, deviceCount: Int = devices.count) throws {
         let (source, destination) = try pair.digests()
         #expect(source["devices"]?.arrayValue?.count == deviceCount)
         #expect(source == destination, "digests differ: \(source) vs \(destination)")
@@ -149,7 +149,7 @@ extension VFIOMigrationIntegrationTests {
     @Test(arguments: [true, false])
     func deviceFailingMidReadFailsTheMigrationAndTheSourceKeepsRunning(multifd: Bool) throws {
         let faulty = Self.devices.map { $0.hasPrefix("vfio-pci,id=gpu0") ? $0 + ",x-fail-read-after=3M" : $0 }
-        let pair = try MigrationPair(
+        let pair = try DaemonPair(
             sourceArguments: faulty.flatMap { ["--device", $0] },
             destinationArguments: Self.devices.flatMap { ["--device", $0] })
         if multifd { try pair.setCapabilities(["multifd": true]) }

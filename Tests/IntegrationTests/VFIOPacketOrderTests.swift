@@ -34,8 +34,8 @@ extension VFIOMigrationIntegrationTests {
     }
 
     /// Two daemons with the suite's devices, multifd on 3 channels, the destination listening behind a proxy.
-    private func proxiedPair(release: DeviceStatePacketProxy.Release) throws -> (MigrationPair, DeviceStatePacketProxy) {
-        let pair = try MigrationPair(
+    private func proxiedPair(release: DeviceStatePacketProxy.Release) throws -> (DaemonPair, DeviceStatePacketProxy) {
+        let pair = try DaemonPair(
             sourceArguments: Self.devices.flatMap { ["--device", $0] },
             destinationArguments: Self.devices.flatMap { ["--device", $0] })
         try pair.setCapabilities(["multifd": true])

@@ -1,4 +1,5 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
 
@@ -8,8 +9,8 @@ import Testing
 struct BadStreamTests {
     private func expectFailure(multifd: Bool = false, _ expected: String,
                                _ send: (String) throws -> Void) throws {
-        let host = try TestHost.destination(size: 1 << 20)
-        let engine = MigrationEngine(host: host, incoming: .deferred)
+        let host = try TestMachine.destination(size: 1 << 20)
+        let engine = host.engine
         try engine.setCapabilities([(.multifd, multifd)])
         let path = Harness.socketPath("bad")
         try engine.migrateIncoming(uri: "unix:\(path)")
@@ -124,8 +125,8 @@ struct BadStreamTests {
 
     @Test func deviceWithoutLoadStateBuffer() throws {
         final class Plain: SaveStateHandler { let idstr = "plain" }
-        let host = try TestHost.destination(size: 1 << 20, handlers: [Plain()])
-        let engine = MigrationEngine(host: host, incoming: .deferred)
+        let host = try TestMachine.destination(size: 1 << 20, sections: [Plain()])
+        let engine = host.engine
         try engine.setCapabilities([(.multifd, true)])
         let path = Harness.socketPath("plain")
         try engine.migrateIncoming(uri: "unix:\(path)")
@@ -138,10 +139,10 @@ struct BadStreamTests {
     }
 
     @Test func engineKeepsServingAfterABadStream() throws {
-        let source = try TestHost(size: 8 << 20)
-        let destination = try TestHost.destination(size: 8 << 20)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let source = try TestMachine(size: 8 << 20)
+        let destination = try TestMachine.destination(size: 8 << 20)
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         let path = Harness.socketPath("again")
         try destinationEngine.migrateIncoming(uri: "unix:\(path)")
         #expect(throws: MigrationError("The incoming migration has already been started")) {

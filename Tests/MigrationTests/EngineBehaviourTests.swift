@@ -1,4 +1,5 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
 import VMigTesting
@@ -6,47 +7,19 @@ import VMigTesting
 /// Engine behaviour across two engines: switchover pause, cancel, failures, mismatches, device-state seam.
 @Suite(.serialized)
 struct EngineBehaviourTests {
-    /// Two engines and hosts, configured alike, destination listening on a fresh unix socket.
-    struct Pair {
-        let source: TestHost
-        let destination: TestHost
-        let sourceEngine: MigrationEngine
-        let destinationEngine: MigrationEngine
-        let sourceEvents = EventLog()
-        let uri: String
-
-        init(multifd: Bool = true, channels: UInt8 = 2, bandwidth: UInt64 = 8 << 30, dirtyRate: UInt64 = 0,
-             extra: [MigrationCapability] = [], sourceDevices: [any SaveStateHandler] = [],
-             destinationDevices: [any SaveStateHandler] = [], listen: Bool = true) throws {
-            source = try TestHost(size: 32 << 20, dirtyRate: dirtyRate, handlers: sourceDevices)
-            destination = try TestHost.destination(size: 32 << 20, handlers: destinationDevices)
-            sourceEngine = MigrationEngine(host: source)
-            destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
-            let events = sourceEvents
-            sourceEngine.setEventHandler { events.record($0) }
-            try Harness.configure([sourceEngine, destinationEngine], multifd: multifd, channels: channels,
-                                  extra: extra, bandwidth: bandwidth)
-            uri = "unix:\(Harness.socketPath("pair"))"
-            if listen {
-                try destinationEngine.migrateIncoming(uri: uri)
-            }
-        }
-
-        func start() throws {
-            try sourceEngine.startOutgoing(uri: uri)
-        }
-
-        func expectCompleted() {
-            #expect(Harness.waitForStatus(sourceEngine, [.completed, .failed, .cancelled]))
-            #expect(sourceEngine.info().status == .completed, "\(sourceEngine.info().errorDesc ?? "")")
-            #expect(Harness.waitForStatus(destinationEngine, [.completed, .failed]))
-            #expect(destinationEngine.info().status == .completed, "\(destinationEngine.info().errorDesc ?? "")")
-            #expect(source.memory.digest() == destination.memory.digest())
-        }
+    /// Two machines configured alike (`events` on), the destination listening on a fresh unix socket.
+    static func pair(
+        multifd: Bool = true, channels: UInt8 = 2, bandwidth: UInt64 = 8 << 30, dirtyRate: UInt64 = 0,
+        extra: [MigrationCapability] = [], sourceDevices: [any SaveStateHandler] = [],
+        destinationDevices: [any SaveStateHandler] = [], listen: Bool = true
+    ) throws -> MachinePair {
+        try MachinePair(
+            dirtyRate: dirtyRate, sourceSections: sourceDevices, destinationSections: destinationDevices,
+            multifd: multifd, channels: channels, bandwidth: bandwidth, capabilities: [.events] + extra, listen: listen)
     }
 
     @Test func pauseBeforeSwitchoverAndContinue() throws {
-        let pair = try Pair(extra: [.pauseBeforeSwitchover])
+        let pair = try Self.pair(extra: [.pauseBeforeSwitchover])
         try pair.start()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.preSwitchover]))
         #expect(pair.source.runState == "finish-migrate")
@@ -55,12 +28,12 @@ struct EngineBehaviourTests {
         }
         try pair.sourceEngine.continueMigration(from: .preSwitchover)
         pair.expectCompleted()
-        #expect(pair.sourceEvents.statuses == [.setup, .active, .preSwitchover, .device, .completed])
+        #expect(pair.source.statuses == [.setup, .active, .preSwitchover, .device, .completed])
         #expect(pair.source.events == ["STOP"])
     }
 
     @Test func cancelInPreSwitchoverRestartsTheVM() throws {
-        let pair = try Pair(extra: [.pauseBeforeSwitchover])
+        let pair = try Self.pair(extra: [.pauseBeforeSwitchover])
         try pair.start()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.preSwitchover]))
         pair.sourceEngine.cancel()
@@ -68,11 +41,11 @@ struct EngineBehaviourTests {
         #expect(pair.source.runState == "running")
         #expect(pair.source.events == ["STOP", "RESUME"])
         #expect(Harness.waitForStatus(pair.destinationEngine, [.failed]))
-        #expect(pair.sourceEvents.statuses.suffix(2) == [.cancelling, .cancelled])
+        #expect(pair.source.statuses.suffix(2) == [.cancelling, .cancelled])
     }
 
     @Test func cancelWhileActiveThenANewMigrationCompletes() throws {
-        let pair = try Pair(bandwidth: 16 << 20, dirtyRate: 4 << 20)
+        let pair = try Self.pair(bandwidth: 16 << 20, dirtyRate: 4 << 20)
         try pair.start()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.active]))
         usleep(300_000)
@@ -92,7 +65,7 @@ struct EngineBehaviourTests {
     }
 
     @Test func secondMigrateAndCapabilityChangeAreRefusedWhileRunning() throws {
-        let pair = try Pair(bandwidth: 16 << 20)
+        let pair = try Self.pair(bandwidth: 16 << 20)
         try pair.start()
         #expect(throws: MigrationError("There's a migration process in progress")) {
             try pair.sourceEngine.startOutgoing(uri: pair.uri)
@@ -107,8 +80,8 @@ struct EngineBehaviourTests {
     }
 
     @Test func unreachableDestinationFailsAsynchronously() throws {
-        let host = try TestHost(size: 1 << 20)
-        let engine = MigrationEngine(host: host)
+        let host = try TestMachine(size: 1 << 20)
+        let engine = host.engine
         let path = Harness.socketPath("nobody")
         try engine.startOutgoing(uri: "unix:\(path)")
         #expect(Harness.waitForStatus(engine, [.failed]))
@@ -125,7 +98,7 @@ struct EngineBehaviourTests {
     }
 
     @Test func capabilityMismatchFailsBothEnds() throws {
-        let pair = try Pair(multifd: true)
+        let pair = try Self.pair(multifd: true)
         pair.destinationEngine.cancel()
         try pair.destinationEngine.setCapabilities([(.multifd, false)])
         try pair.destinationEngine.migrateIncoming(uri: pair.uri)
@@ -138,7 +111,7 @@ struct EngineBehaviourTests {
     }
 
     @Test func channelCountMismatchFailsBothEnds() throws {
-        let pair = try Pair(multifd: true, channels: 4)
+        let pair = try Self.pair(multifd: true, channels: 4)
         var update = MigrationParameterUpdate()
         update.multifdChannels = 2
         try pair.destinationEngine.setParameters(update)
@@ -154,7 +127,7 @@ struct EngineBehaviourTests {
     func deviceStateTravelsThroughTheSeam(multifd: Bool) throws {
         let sourceDevice = FakeDevice()
         let destinationDevice = FakeDevice()
-        let pair = try Pair(multifd: multifd, channels: 3, extra: [.returnPath, .switchoverAck],
+        let pair = try Self.pair(multifd: multifd, channels: 3, extra: [.returnPath, .switchoverAck],
                             sourceDevices: [sourceDevice], destinationDevices: [destinationDevice])
         try pair.start()
         pair.expectCompleted()
@@ -165,14 +138,14 @@ struct EngineBehaviourTests {
     }
 
     @Test func switchoverWaitsForTheDestinationsAck() throws {
-        let pair = try Pair(extra: [.returnPath, .switchoverAck], sourceDevices: [FakeDevice(needsAck: true)],
+        let pair = try Self.pair(extra: [.returnPath, .switchoverAck], sourceDevices: [FakeDevice(needsAck: true)],
                             destinationDevices: [FakeDevice(needsAck: true)])
         try pair.start()
         pair.expectCompleted()
     }
 
     @Test func unknownDeviceOnTheDestinationFailsBothEnds() throws {
-        let pair = try Pair(sourceDevices: [FakeDevice()], destinationDevices: [])
+        let pair = try Self.pair(sourceDevices: [FakeDevice()], destinationDevices: [])
         try pair.start()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.failed, .completed]))
         let desc = pair.sourceEngine.info().errorDesc ?? ""
@@ -181,7 +154,7 @@ struct EngineBehaviourTests {
     }
 
     @Test func sourceInfoWhileActiveHasQEMUsShape() throws {
-        let pair = try Pair(bandwidth: 32 << 20)
+        let pair = try Self.pair(bandwidth: 32 << 20)
         try pair.start()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.active]))
         usleep(200_000)
@@ -209,16 +182,16 @@ struct ConvergenceTests {
     @Test func dirtyingGuestNeedsSeveralPassesAndStillMatches() throws {
         // A downtime limit of 0 only fits when nothing at all is dirty, which never happens while the guest dirties:
         // precopy keeps passing until the limit is raised.
-        let pair = try EngineBehaviourTests.Pair(bandwidth: 64 << 20, dirtyRate: 8 << 20)
+        let pair = try EngineBehaviourTests.pair(bandwidth: 64 << 20, dirtyRate: 8 << 20)
         var update = MigrationParameterUpdate()
         update.downtimeLimit = 0
         try pair.sourceEngine.setParameters(update)
         try pair.start()
-        #expect(Poll.until(timeout: 60) { pair.sourceEvents.passes.count >= 4 })
+        #expect(Poll.until(timeout: 60) { pair.source.passes.count >= 4 })
         update.downtimeLimit = 300
         try pair.sourceEngine.setParameters(update)
         pair.expectCompleted()
-        let passes = pair.sourceEvents.passes
+        let passes = pair.source.passes
         #expect(passes.count >= 3, "passes: \(passes)")
         #expect(passes == Array(1...passes.count))
         let info = pair.sourceEngine.info()
@@ -229,18 +202,18 @@ struct ConvergenceTests {
     }
 
     @Test func cancelRightAfterMigrateEndsCancelled() throws {
-        let pair = try EngineBehaviourTests.Pair(bandwidth: 16 << 20)
+        let pair = try EngineBehaviourTests.pair(bandwidth: 16 << 20)
         try pair.start()
         pair.sourceEngine.cancel()
         #expect(Harness.waitForStatus(pair.sourceEngine, [.cancelled]))
         #expect(pair.source.runState == "running")
         pair.sourceEngine.cancel()
         #expect(pair.sourceEngine.info().status == .cancelled)
-        #expect(pair.sourceEvents.statuses.last == .cancelled)
+        #expect(pair.source.statuses.last == .cancelled)
     }
 
     @Test func cancelAfterCompletionIsANoOp() throws {
-        let pair = try EngineBehaviourTests.Pair()
+        let pair = try EngineBehaviourTests.pair()
         try pair.start()
         pair.expectCompleted()
         pair.sourceEngine.cancel()
@@ -255,7 +228,7 @@ struct SwitchoverTests {
     @Test func availSwitchoverBandwidthSwitchesOverEarly() throws {
         // 16 MiB/s would need 2 s for 32 MiB; claiming 64 GiB/s for the switchover makes everything fit in the
         // 300 ms downtime after the first 100 ms window; the rest goes unthrottled while the VM is stopped.
-        let pair = try EngineBehaviourTests.Pair(bandwidth: 16 << 20)
+        let pair = try EngineBehaviourTests.pair(bandwidth: 16 << 20)
         var update = MigrationParameterUpdate()
         update.availSwitchoverBandwidth = 64 << 30
         try pair.sourceEngine.setParameters(update)
@@ -267,10 +240,11 @@ struct SwitchoverTests {
     }
 
     @Test func destinationStartedPausedStaysPaused() throws {
-        let source = try TestHost(size: 8 << 20)
-        let destination = try TestHost.destination(size: 8 << 20, paused: true)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .uri("unix:\(Harness.socketPath("p"))"))
+        let source = try TestMachine(size: 8 << 20)
+        let destination = try TestMachine.destination(
+            size: 8 << 20, paused: true, incoming: .uri("unix:\(Harness.socketPath("p"))"))
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         try destinationEngine.listenFromCommandLine()
         #expect(throws: MigrationError("'-incoming' was not specified on the command line")) {
             try destinationEngine.migrateIncoming(uri: "unix:/tmp/other.sock")
@@ -289,18 +263,18 @@ struct SwitchoverTests {
     }
 
     @Test func eventsOnlyWithTheEventsCapability() throws {
-        let pair = try EngineBehaviourTests.Pair()
+        let pair = try EngineBehaviourTests.pair()
         try pair.sourceEngine.setCapabilities([(.events, false)])
         try pair.start()
         pair.expectCompleted()
-        #expect(pair.sourceEvents.all.isEmpty)
+        #expect(pair.source.migrationEvents.isEmpty)
     }
 
     @Test func ramSizeMismatchFailsBothEnds() throws {
-        let source = try TestHost(size: 8 << 20)
-        let destination = try TestHost.destination(size: 4 << 20)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let source = try TestMachine(size: 8 << 20)
+        let destination = try TestMachine.destination(size: 4 << 20)
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         let path = Harness.socketPath("size")
         try destinationEngine.migrateIncoming(uri: "unix:\(path)")
         try sourceEngine.startOutgoing(uri: "unix:\(path)")
@@ -309,5 +283,15 @@ struct SwitchoverTests {
         #expect(sourceEngine.info().errorDesc == "The destination failed: \(expected)")
         #expect(destinationEngine.info().errorDesc == expected)
         #expect(source.runState == "running")
+    }
+}
+
+extension MachinePair {
+    /// Both ends completed and the RAM arrived identical.
+    func expectCompleted() {
+        let outcome = waitForEnd(timeout: 60)
+        #expect(outcome.source.status == .completed, "\(outcome.source.errorDesc ?? "")")
+        #expect(outcome.destination.status == .completed, "\(outcome.destination.errorDesc ?? "")")
+        #expect(source.memory.digest() == destination.memory.digest())
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
 
@@ -8,39 +9,32 @@ struct EngineMigrationTests {
     /// Runs one migration and checks completion, states, events and digests.
     private func migrate(multifd: Bool, channels: UInt8 = 2, uri: (String) -> String, size: Int = 64 << 20,
                          fill: MemoryFill = .random(seed: 3), dirtyRate: UInt64 = 0) throws {
-        let source = try TestHost(size: size, fill: fill, dirtyRate: dirtyRate)
-        let destination = try TestHost.destination(size: size)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
-        let sourceEvents = EventLog()
-        let destinationEvents = EventLog()
-        sourceEngine.setEventHandler { sourceEvents.record($0) }
-        destinationEngine.setEventHandler { destinationEvents.record($0) }
-        try Harness.configure([sourceEngine, destinationEngine], multifd: multifd, channels: channels)
+        let pair = try MachinePair(
+            size: size, fill: fill, dirtyRate: dirtyRate, multifd: multifd, channels: channels, capabilities: [.events],
+            listen: false)
         let listen = uri("dst")
-        try destinationEngine.migrateIncoming(uri: listen)
+        try pair.destinationEngine.migrateIncoming(uri: listen)
         var target = listen
-        if case .inet(_, let port, _)? = destinationEngine.info().socketAddress?.first, listen.hasPrefix("tcp:") {
+        if case .inet(_, let port, _)? = pair.destinationEngine.info().socketAddress?.first, listen.hasPrefix("tcp:") {
             target = String(listen[..<listen.lastIndex(of: ":")!]) + ":\(port)"
         }
-        try sourceEngine.startOutgoing(uri: target)
-        #expect(Harness.waitForStatus(sourceEngine, [.completed, .failed, .cancelled]))
-        let info = sourceEngine.info()
+        try pair.sourceEngine.startOutgoing(uri: target)
+        let outcome = pair.waitForEnd(timeout: 60)
+        let info = outcome.source
         #expect(info.status == .completed, "error: \(info.errorDesc ?? "-")")
-        #expect(Harness.waitForStatus(destinationEngine, [.completed, .failed]))
-        #expect(destinationEngine.info().status == .completed, "dest error: \(destinationEngine.info().errorDesc ?? "-")")
-        #expect(source.runState == "postmigrate")
-        #expect(destination.runState == "running")
-        #expect(source.memory.digest() == destination.memory.digest())
-        #expect(sourceEvents.statuses == [.setup, .active, .device, .completed])
-        #expect(destinationEvents.statuses == [.setup, .active, .completed])
-        #expect(sourceEvents.passes.first == 1)
+        #expect(outcome.destination.status == .completed, "dest error: \(outcome.destination.errorDesc ?? "-")")
+        #expect(pair.source.runState == "postmigrate")
+        #expect(pair.destination.runState == "running")
+        #expect(pair.source.memory.digest() == pair.destination.memory.digest())
+        #expect(pair.source.statuses == [.setup, .active, .device, .completed])
+        #expect(pair.destination.statuses == [.setup, .active, .completed])
+        #expect(pair.source.passes.first == 1)
         #expect(info.ram?.total == UInt64(size))
         #expect(info.downtime != nil && info.totalTime != nil)
         if multifd {
             #expect((info.ram?.multifdBytes ?? 0) > 0)
         }
-        source.stop()
+        pair.source.stop()
     }
 
     @Test func plainOverUnix() throws {
@@ -67,10 +61,10 @@ struct EngineMigrationTests {
 
     @Test(arguments: [(true, ZeroPageDetection.legacy), (true, .none), (false, .none), (false, .legacy)])
     func zeroPageDetectionModes(multifd: Bool, detection: ZeroPageDetection) throws {
-        let source = try TestHost(size: 16 << 20, fill: .pattern)
-        let destination = try TestHost.destination(size: 16 << 20)
-        let sourceEngine = MigrationEngine(host: source)
-        let destinationEngine = MigrationEngine(host: destination, incoming: .deferred)
+        let source = try TestMachine(size: 16 << 20, fill: .pattern)
+        let destination = try TestMachine.destination(size: 16 << 20)
+        let sourceEngine = source.engine
+        let destinationEngine = destination.engine
         try Harness.configure([sourceEngine, destinationEngine], multifd: multifd)
         var update = MigrationParameterUpdate()
         update.zeroPageDetection = detection

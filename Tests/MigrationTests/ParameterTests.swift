@@ -1,3 +1,4 @@
+import MachineTesting
 import Migration
 import Testing
 
@@ -54,8 +55,8 @@ struct ParameterTests {
                           "validate-uuid", "background-snapshot", "zero-copy-send", "postcopy-preempt",
                           "switchover-ack", "dirty-limit", "mapped-ram"])
         #expect(MigrationCapabilities().list.allSatisfy { !$0.state })
-        let host = try TestHost(size: 1 << 20)
-        let engine = MigrationEngine(host: host)
+        let host = try TestMachine(size: 1 << 20)
+        let engine = host.engine
         #expect(throws: MigrationError("Capability 'switchover-ack' requires capability 'return-path'")) {
             try engine.setCapabilities([(.switchoverAck, true)])
         }
@@ -73,8 +74,8 @@ struct ParameterTests {
     }
 
     @Test func synchronousCommandErrors() throws {
-        let host = try TestHost(size: 1 << 20)
-        let engine = MigrationEngine(host: host)
+        let host = try TestMachine(size: 1 << 20)
+        let engine = host.engine
         #expect(engine.info() == MigrationInfo())
         #expect(throws: MigrationError("Parameter 'uri' expects a valid migration protocol")) {
             try engine.startOutgoing(uri: "bogus:xyz")
@@ -87,7 +88,7 @@ struct ParameterTests {
         }
         engine.cancel()
         #expect(engine.info() == MigrationInfo())
-        let waiting = MigrationEngine(host: host, incoming: .deferred)
+        let waiting = MigrationEngine(host: host.machine.host, incoming: .deferred)
         #expect(throws: MigrationError("Guest is waiting for an incoming migration")) {
             try waiting.startOutgoing(uri: "unix:/tmp/nope.sock")
         }

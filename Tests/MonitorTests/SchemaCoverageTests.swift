@@ -1,24 +1,19 @@
 import JSON
-import Migration
+import MachineTesting
 import Monitor
 import QAPI
 import QMP
 import Testing
-import VFIO
 
 /// The schema and the handlers describe the same surface: no handler without a schema entry, no schema
 /// command without a handler, no event emitted that the schema does not declare.
 @Suite("Schema coverage")
 struct SchemaCoverageTests {
     private static func table() throws -> QMPCommandTable {
-        let vm = VirtualMachine(name: "t", initialState: .running, emit: { _ in })
-        let memory = try GuestMemory(size: 1 << 20, fill: .zero)
-        let host = VMHost(vm: vm, memory: memory)
-        let engine = MigrationEngine(host: host)
-        let monitor = MonitorCommands(vm: vm, version: QMPVersion(major: 10, minor: 0, micro: 0, package: "t"), schema: QAPICommandSchema()) {}
-        let devices = DeviceCommands(devices: host.devices, migrationRunning: { false }, events: { _, _ in })
+        let machine = try TestMachine(size: 1 << 20, fill: .zero)
         return CommandTableBuilder.build(
-            monitor: monitor, migration: MigrationCommands(engine: engine, host: host), devices: devices)
+            machine: machine.machine, version: QMPVersion(major: 10, minor: 0, micro: 0, package: "t"),
+            schema: QAPICommandSchema())
     }
 
     @Test func everyHandlerHasASchemaEntryAndEverySchemaCommandAHandler() throws {

@@ -8,14 +8,11 @@ struct ConcurrentDevicesTests {
     @Test("two devices, interleaved shuffled packets dispatched by idstr from six threads", arguments: [1, 2, 3])
     func twoDevices(seed: UInt64) throws {
         let setup = VFIOMigrationSetup(multifd: true)
-        let source = VFIODeviceRegistry()
-        let destination = VFIODeviceRegistry()
-        for machine in [source, destination] {
-            try machine.add(commandLine: "vfio-pci,id=gpu0,x-state-size=6M,x-precopy-size=2M")
-            try machine.add(commandLine: "vfio-pci,id=nic0,x-state-size=5000000")
-        }
+        let specs = ["vfio-pci,id=gpu0,x-state-size=6M,x-precopy-size=2M", "vfio-pci,id=nic0,x-state-size=5000000"]
+        let source = try specs.enumerated().map { try makeDevice($1, slot: 5 + UInt8($0)) }
+        let destination = try specs.enumerated().map { try makeDevice($1, slot: 5 + UInt8($0)) }
         var packets: [(String, [UInt8])] = []
-        for (sourceDevice, destinationDevice) in zip(source.devices, destination.devices) {
+        for (sourceDevice, destinationDevice) in zip(source, destination) {
             var writer = VFIOByteWriter()
             try sourceDevice.saveSetup(setup, to: &writer)
             try destinationDevice.loadSetup(setup)
@@ -30,7 +27,7 @@ struct ConcurrentDevicesTests {
         var generator = SeededGenerator(state: seed)
         packets.shuffle(using: &generator)
 
-        let loaders = destination.devices.map { device in
+        let loaders = destination.map { device in
             #expect(device.switchoverStart())
             return startLoadThread(device)
         }
@@ -39,7 +36,7 @@ struct ConcurrentDevicesTests {
             let share = stride(from: worker, to: packets.count, by: 6).map { packets[$0] }
             return startThread {
                 for (idstr, payload) in share {
-                    guard let device = destination.device(idstr: idstr, instanceID: 0) else {
+                    guard let device = destination.first(where: { $0.idstr == idstr }) else {
                         errors.mutate { $0.append("Unknown idstr \(idstr)") }
                         continue
                     }
@@ -56,7 +53,7 @@ struct ConcurrentDevicesTests {
             _ = thread
             #expect(outcome.current == .some(nil))
         }
-        for (sourceDevice, destinationDevice) in zip(source.devices, destination.devices) {
+        for (sourceDevice, destinationDevice) in zip(source, destination) {
             #expect(destinationDevice.digest() == sourceDevice.digest())
             destinationDevice.loadCleanup()
         }

@@ -31,8 +31,7 @@ struct EventsAndSupportTests {
         #expect(vfioErrorMessage { _ = try VFIOMultifdSupport.resolve(.on, setup: unsupported, deviceName: "d") }
             == "d: Multifd device transfer requested but unsupported in the current config")
 
-        let device = try VFIODeviceRegistry().add(
-            commandLine: "vfio-pci,id=gpu0,x-state-size=64K,x-migration-multifd-transfer=on")
+        let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=64K,x-migration-multifd-transfer=on")
         var writer = VFIOByteWriter()
         #expect(vfioErrorMessage { try device.saveSetup(VFIOMigrationSetup(multifd: false), to: &writer) }
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
@@ -59,7 +58,7 @@ struct EventsAndSupportTests {
 
     @Test("a failed transition recovers, or resets the device")
     func failedTransition() throws {
-        let device = try VFIODeviceRegistry().add(commandLine: "vfio-pci,id=gpu0,x-state-size=64K")
+        let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=64K")
         let backend = device.backend as! SimulatedVFIOBackend
         backend.injectTransitionFailure(into: .stopCopy)
         #expect(vfioErrorMessage { try device.setState(.stopCopy, recover: .stop) }

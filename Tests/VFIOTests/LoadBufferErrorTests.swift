@@ -10,7 +10,7 @@ import Testing
 @Suite("Destination load_state_buffer checks and load thread")
 struct LoadBufferErrorTests {
     static func destination(_ extra: String = "", multifd: Bool = true) throws -> VFIODevice {
-        let device = try VFIODeviceRegistry().add(commandLine: "vfio-pci,id=gpu0,x-state-size=64K" + extra)
+        let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=64K" + extra)
         try device.loadSetup(VFIOMigrationSetup(multifd: multifd))
         return device
     }

@@ -75,29 +75,9 @@ struct PropertyTests {
         #expect(VFIODeviceSpec.splitOptions("vfio-pci,id=a,,b,x=1") == ["vfio-pci", "id=a,b", "x=1"])
     }
 
-    @Test("registry: slots, idstr, qom path, lookup, duplicates")
-    func registry() throws {
-        let machine = VFIODeviceRegistry()
-        let first = try machine.add(commandLine: "vfio-pci,id=gpu0,x-state-size=64K")
-        let second = try machine.add(commandLine: "vfio-pci,id=gpu1,x-state-size=64K")
-        #expect(first.idstr == "0000:00:05.0/vfio")
-        #expect(second.idstr == "0000:00:06.0/vfio")
-        #expect(first.qomPath == "/machine/peripheral/gpu0")
-        #expect(machine.device(qomPath: "/machine/peripheral/gpu1") === second)
-        #expect(machine.device(qomPath: "gpu1") === second)
-        #expect(machine.device(idstr: "0000:00:05.0/vfio", instanceID: 0) === first)
-        #expect(machine.device(idstr: "0000:00:05.0/vfio", instanceID: 1) == nil)
-        #expect(vfioErrorMessage { try machine.add(commandLine: "vfio-pci,id=gpu0") } == "Duplicate ID 'gpu0' for device")
-        let crowded = VFIODeviceRegistry(firstSlot: 31)
-        _ = try crowded.add(commandLine: "vfio-pci,id=a,x-state-size=4K")
-        #expect(crowded.devices[0].idstr == "0000:00:1f.0/vfio")
-        #expect(vfioErrorMessage { try crowded.add(commandLine: "vfio-pci,id=b") }
-            == "PCI: no slot/function available for vfio-pci, all in use or reserved")
-    }
-
     @Test("qom-list, qom-get, qom-set")
     func qom() throws {
-        let device = try VFIODeviceRegistry().add(commandLine: "vfio-pci,id=gpu0,x-state-size=1M")
+        let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=1M")
         let list = device.qomList()
         #expect(list.first == VFIODevice.QOMProperty(name: "type", type: "string"))
         #expect(list.contains(VFIODevice.QOMProperty(name: "x-migration-multifd-transfer", type: "OnOffAuto")))
@@ -131,7 +111,7 @@ struct PropertyTests {
 
     @Test("x-migration-multifd-transfer is snapshotted at setup")
     func snapshotAtSetup() throws {
-        let device = try VFIODeviceRegistry().add(commandLine: "vfio-pci,id=gpu0,x-state-size=64K")
+        let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=64K")
         var writer = VFIOByteWriter()
         try device.saveSetup(VFIOMigrationSetup(multifd: true), to: &writer)
         #expect(device.multifdTransferEnabled)

@@ -36,14 +36,19 @@ func vfioErrorMessage(_ body: () throws -> Void) -> String? {
     }
 }
 
+/// A device from `-device` options in PCI slot `slot` (a simulated backend), as a machine would plug it.
+func makeDevice(_ commandLine: String, slot: UInt8 = 5) throws -> VFIODevice {
+    VFIODevice(spec: try VFIODeviceSpec.parse(commandLine), pciSlot: slot)
+}
+
 /// A source and a destination device with the same spec on two separate machines.
 struct DevicePair {
     let source: VFIODevice
     let destination: VFIODevice
 
     init(_ commandLine: String, destinationCommandLine: String? = nil) throws {
-        source = try VFIODeviceRegistry().add(commandLine: commandLine)
-        destination = try VFIODeviceRegistry().add(commandLine: destinationCommandLine ?? commandLine)
+        source = try makeDevice(commandLine)
+        destination = try makeDevice(destinationCommandLine ?? commandLine)
     }
 
     var sourceBackend: SimulatedVFIOBackend { source.backend as! SimulatedVFIOBackend }

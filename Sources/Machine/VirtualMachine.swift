@@ -9,7 +9,7 @@ public final class VirtualMachine: Sendable {
     public let name: String?
     private let state: NIOLockedValueBox<RunState>
     private let autostartFlag: Atomic<Bool>
-    private let emit: @Sendable (String) -> Void
+    private let emit: @Sendable (MachineEvent) -> Void
     private let guestRunning: @Sendable (RunState) -> Void
 
     /// Creates a VM in `initialState` (`running`, `prelaunch` for `--paused`, `inmigrate` for `--incoming`).
@@ -18,7 +18,7 @@ public final class VirtualMachine: Sendable {
     /// and before `STOP` are announced.
     public init(
         name: String?, initialState: RunState, guestRunning: @escaping @Sendable (RunState) -> Void = { _ in },
-        emit: @escaping @Sendable (String) -> Void
+        emit: @escaping @Sendable (MachineEvent) -> Void
     ) {
         self.name = name
         self.guestRunning = guestRunning
@@ -49,7 +49,7 @@ public final class VirtualMachine: Sendable {
         }
         if stopped {
             guestRunning(target)
-            emit("STOP")
+            emit(.stop)
         }
     }
 
@@ -62,7 +62,7 @@ public final class VirtualMachine: Sendable {
         }
         if resumed {
             guestRunning(.running)
-            emit("RESUME")
+            emit(.resume)
         }
     }
 

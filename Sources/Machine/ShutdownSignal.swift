@@ -1,16 +1,19 @@
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A one-shot latch that async code can wait on and any thread can trigger.
-final class ShutdownSignal: Sendable {
+public final class ShutdownSignal: Sendable {
+    /// An untriggered latch.
+    public init() {}
+
     private let state = NIOLockedValueBox<(fired: Bool, failure: Bool, waiters: [CheckedContinuation<Void, Never>])>(
         (false, false, []))
 
     /// True when the first trigger was a failure: the process then exits with status 1.
-    var isFailure: Bool { state.withLockedValue { $0.failure } }
+    public var isFailure: Bool { state.withLockedValue { $0.failure } }
 
     /// Fires the latch; `failure` counts only when it is the first trigger (a failure during a requested shutdown
     /// does not change how the process exits).
-    func trigger(failure: Bool = false) {
+    public func trigger(failure: Bool = false) {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             if !state.fired { state.failure = failure }
             state.fired = true
@@ -21,11 +24,12 @@ final class ShutdownSignal: Sendable {
     }
 
     /// Whether ``trigger()`` has run.
-    var isTriggered: Bool {
+    public var isTriggered: Bool {
         state.withLockedValue { $0.fired }
     }
 
-    func wait() async {
+    /// Returns once the latch has fired.
+    public func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLockedValue { state -> Bool in
                 if state.fired { return true }

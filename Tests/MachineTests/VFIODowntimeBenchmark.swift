@@ -1,4 +1,5 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
 
@@ -35,7 +36,7 @@ struct VFIODowntimeBenchmark {
             // Switch over once RAM is (nearly) all sent: the threshold (avail-switchover-bandwidth × downtime-limit)
             // covers the device state (its stream: data + 0.6 % record headers), which counts as pending, plus 1 MiB.
             let deviceBytes = try devices.map { try VFIODeviceSpec.parse($0).properties.stateSize }.reduce(0, +)
-            let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 4, ramSize: ramSize) {
+            let pair = try MachinePair.vfio(devices: devices, multifd: true, channels: 4, ramSize: ramSize) {
                 $0.downtimeLimit = 1000
                 $0.availSwitchoverBandwidth = deviceBytes + deviceBytes / 128 + (1 << 20)
             }

@@ -1,25 +1,34 @@
 import Glibc
 import JSON
-import VMigTesting
 
-/// A source and a destination `vmigd`, each a real process on its own temporary QMP socket.
-final class MigrationPair: @unchecked Sendable {
-    let directory: TemporaryDirectory
-    let source: DaemonProcess
-    let destination: DaemonProcess
-    let src: QMPTestClient
-    let dst: QMPTestClient
+/// A source and a destination `vmigd`, each a real process on its own temporary QMP socket, stopped when the pair
+/// is released: the spawned counterpart of the in-process `MachinePair`, for the integration tests and the
+/// benchmarks.
+package final class DaemonPair: @unchecked Sendable {
+    /// The directory holding both sockets and logs.
+    package let directory: TemporaryDirectory
+    /// The source daemon.
+    package let source: DaemonProcess
+    /// The destination daemon.
+    package let destination: DaemonProcess
+    /// A client of the source's monitor.
+    package let src: QMPTestClient
+    /// A client of the destination's monitor.
+    package let dst: QMPTestClient
 
-    /// Starts both daemons; the destination waits with `--incoming defer` unless told otherwise.
-    init(
+    /// Starts both daemons with `memory` of RAM, each waited for up to `startTimeout` seconds; the destination
+    /// waits with `--incoming defer` unless told otherwise.
+    package init(
         memory: String = "64M", sourceArguments: [String] = [], destinationArguments: [String] = [],
-        destinationIncoming: String = "defer"
+        destinationIncoming: String = "defer", startTimeout: Double = 20
     ) throws {
-        directory = try TemporaryDirectory(prefix: "vmig-mig")
+        directory = try TemporaryDirectory(prefix: "vmig-pair")
         destination = try DaemonProcess.vmigd(
             in: directory, name: "dst",
-            extraArguments: ["-m", memory, "--incoming", destinationIncoming] + destinationArguments)
-        source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", memory] + sourceArguments)
+            extraArguments: ["-m", memory, "--incoming", destinationIncoming] + destinationArguments,
+            timeout: startTimeout)
+        source = try DaemonProcess.vmigd(
+            in: directory, name: "src", extraArguments: ["-m", memory] + sourceArguments, timeout: startTimeout)
         src = try QMPTestClient(path: source.socketPath)
         dst = try QMPTestClient(path: destination.socketPath)
     }
@@ -30,10 +39,10 @@ final class MigrationPair: @unchecked Sendable {
     }
 
     /// A migration URI in the pair's directory.
-    func unixURI(_ name: String = "mig.sock") -> String { "unix:" + directory.path + "/" + name }
+    package func unixURI(_ name: String = "mig.sock") -> String { "unix:" + directory.path + "/" + name }
 
     /// Sets the same capabilities on both ends.
-    func setCapabilities(_ capabilities: [String: Bool], on clients: [QMPTestClient]? = nil) throws {
+    package func setCapabilities(_ capabilities: [String: Bool], on clients: [QMPTestClient]? = nil) throws {
         let list: [JSONValue] = capabilities.sorted { $0.key < $1.key }.map {
             ["capability": .string($0.key), "state": .bool($0.value)]
         }
@@ -43,7 +52,7 @@ final class MigrationPair: @unchecked Sendable {
     }
 
     /// Sets the same parameters on both ends.
-    func setParameters(_ parameters: JSONObject, on clients: [QMPTestClient]? = nil) throws {
+    package func setParameters(_ parameters: JSONObject, on clients: [QMPTestClient]? = nil) throws {
         for client in clients ?? [src, dst] {
             try client.execute("migrate-set-parameters", parameters)
         }
@@ -51,7 +60,7 @@ final class MigrationPair: @unchecked Sendable {
 
     /// Starts listening on the destination and returns the URI the source should use (the real port for tcp:0).
     /// `exit-on-error` is false, so the destination stays up after a failure (tests read its status and reuse it).
-    func listen(_ uri: String, exitOnError: Bool = false) throws -> String {
+    package func listen(_ uri: String, exitOnError: Bool = false) throws -> String {
         try dst.execute("migrate-incoming", ["uri": .string(uri), "exit-on-error": .bool(exitOnError)])
         guard uri.hasPrefix("tcp:") else { return uri }
         let info = try dst.execute("query-migrate")
@@ -64,12 +73,12 @@ final class MigrationPair: @unchecked Sendable {
 
     /// Polls `query-migrate` on `client` until its status is one of `statuses`.
     @discardableResult
-    func waitForStatus(_ client: QMPTestClient, _ statuses: Set<String>, timeout: Double = 60) throws -> JSONValue {
+    package func waitForStatus(_ client: QMPTestClient, _ statuses: Set<String>, timeout: Double = 60) throws -> JSONValue {
         try client.waitForMigrationStatus(statuses, timeout: timeout, pollMicroseconds: 20_000)
     }
 
     /// Runs a whole migration to `uri` and returns the source's final `query-migrate`.
-    func migrate(to uri: String, timeout: Double = 60) throws -> JSONValue {
+    package func migrate(to uri: String, timeout: Double = 60) throws -> JSONValue {
         let target = try listen(uri)
         try src.execute("migrate", ["uri": .string(target)])
         let info = try waitForStatus(src, ["completed", "failed", "cancelled"], timeout: timeout)
@@ -79,7 +88,7 @@ final class MigrationPair: @unchecked Sendable {
     }
 
     /// The `x-query-digest` of both ends.
-    func digests() throws -> (source: JSONValue, destination: JSONValue) {
+    package func digests() throws -> (source: JSONValue, destination: JSONValue) {
         (try src.execute("x-query-digest"), try dst.execute("x-query-digest"))
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import MachineTesting
 import Migration
 import Testing
+import VMigTesting
 
 @testable import VFIO
 
@@ -15,7 +17,7 @@ struct VFIOEngineFailureTests {
 
     @Test("a device failing mid-read fails the migration; the source keeps running", arguments: [true, false])
     func readFailure(multifd: Bool) throws {
-        let pair = try VFIOMigrationPair(devices: Self.devices, multifd: multifd)
+        let pair = try MachinePair.vfio(devices: Self.devices, multifd: multifd)
         let digests = pair.source.deviceDigests
         pair.source.backend("gpu1").injectReadFailure(afterBytes: 3 << 20)
         let outcome = try pair.run()
@@ -31,7 +33,7 @@ struct VFIOEngineFailureTests {
         let text = "gpu0: Multifd device transfer requested but unsupported in the current config"
         let device = "vfio-pci,id=gpu0,x-state-size=4M"
         let forced = device + ",x-migration-multifd-transfer=on"
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: [forced], destinationDevices: [alsoOnDestination ? forced : device], multifd: false)
         let digests = pair.source.deviceDigests
         let outcome = try pair.run()
@@ -49,7 +51,7 @@ struct VFIOEngineFailureTests {
 
     @Test("source in multifd mode, destination property off: QEMU's text")
     func modeMismatch() throws {
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: Self.devices, destinationDevices: Self.devices.map { $0 + ",x-migration-multifd-transfer=off" },
             multifd: true)
         let digests = pair.source.deviceDigests
@@ -65,7 +67,7 @@ struct VFIOEngineFailureTests {
 
     @Test("source on the main channel, destination in multifd mode: QEMU's text")
     func reverseModeMismatch() throws {
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: Self.devices.map { $0 + ",x-migration-multifd-transfer=off" }, destinationDevices: Self.devices,
             multifd: true)
         let outcome = try pair.run()
@@ -76,7 +78,7 @@ struct VFIOEngineFailureTests {
 
     @Test("the destination's queued-bytes limit is enforced")
     func queueLimit() throws {
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: Self.devices,
             destinationDevices: Self.devices.map { $0 + ",x-migration-max-queued-buffers-size=512K" },
             multifd: true)
@@ -93,7 +95,7 @@ struct VFIOEngineFailureTests {
     @Test("device-state packets wait for a destination whose load setup is slow; they are not refused")
     func slowLoadSetup() throws {
         let devices = ["vfio-pci,id=gpu0,x-state-size=2M", "vfio-pci,id=gpu1,x-state-size=1M"]
-        let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
+        let pair = try MachinePair.vfio(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
             handlers.map { SlowLoadStateHandler($0, delayMilliseconds: 0, setupDelayMilliseconds: 300) }
         })
         let outcome = try pair.run()
@@ -105,15 +107,15 @@ struct VFIOEngineFailureTests {
     @Test("cancel while the save threads are blocked sending ends cancelled promptly")
     func cancelWhileSending() throws {
         let devices = ["vfio-pci,id=gpu0,x-state-size=16M", "vfio-pci,id=gpu1,x-state-size=16M"]
-        let pair = try VFIOMigrationPair(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
+        let pair = try MachinePair.vfio(devices: devices, multifd: true, channels: 2, wrapDestination: { handlers in
             handlers.map { SlowLoadStateHandler($0, delayMilliseconds: 200) }
         })
         let digests = pair.source.deviceDigests
         try pair.start()
-        #expect(VFIOMigrationPair.wait(timeout: 20) { pair.sourceEngine.info().status == .device })
+        #expect(Poll.until(timeout: 20) { pair.sourceEngine.info().status == .device })
         // Let the sockets fill: the save threads are now blocked handing packets to busy channels.
         usleep(400_000)
-        let sent = pair.source.registry.transferStats.transferred
+        let sent = pair.source.machine.devices.transferStats.transferred
         #expect(sent < 32 << 20, "\(sent) bytes already queued")
         let cancelled = Date()
         pair.sourceEngine.cancel()
@@ -126,7 +128,7 @@ struct VFIOEngineFailureTests {
 
     @Test("a device the destination does not have: QEMU's unknown-section text")
     func extraSourceDevice() throws {
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: Self.devices + ["vfio-pci,id=nic0,x-state-size=4M"], destinationDevices: Self.devices,
             multifd: true)
         let digests = pair.source.deviceDigests
@@ -139,7 +141,7 @@ struct VFIOEngineFailureTests {
 
     @Test("a destination device that got no state fails at EOF, naming it", arguments: [true, false])
     func extraDestinationDevice(multifd: Bool) throws {
-        let pair = try VFIOMigrationPair(
+        let pair = try MachinePair.vfio(
             devices: Self.devices, destinationDevices: Self.devices + ["vfio-pci,id=nic0,x-state-size=4M"],
             multifd: multifd)
         let digests = pair.source.deviceDigests

@@ -1,21 +1,22 @@
 import Migration
+import VFIO
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Plugs one `VFIODevice` into the migration engine (QEMU's `savevm_vfio_handlers`): every `SaveStateHandler`
 /// call goes to the device method of the same QEMU name, with the engine's main stream, multifd send path and
 /// load-thread pool adapted to the device's interfaces.
 ///
-/// One handler per device, created once (`VFIODeviceRegistry.saveStateHandlers` does it) and reused by every
+/// One handler per device, created with it in the machine's `DeviceTable` and reused by every
 /// migration: each setup starts from a clean per-migration state. The section is `<pci address>/vfio`, instance
 /// 0, version 1; the handler is iterable (precopy data, STOP_COPY data in main-channel mode) and also writes a
 /// FULL section (the config in main-channel mode, a dummy END_OF_STATE in multifd mode).
 ///
 /// VM run-state changes reach the device through `vmStateChangePrepare()` / `vmStateChange(running:finishMigrate:)`
-/// (the daemon's host calls them, or `VFIODeviceRegistry.vmStateChange` for all devices); a failure there fails
+/// (the machine calls `DeviceTable.vmStateChange` for all devices); a failure there fails
 /// a running outgoing migration at its next step, as QEMU's `migration_file_set_error` does.
-public final class VFIOSaveStateHandler: SaveStateHandler {
+final class VFIOSaveStateHandler: SaveStateHandler {
     /// The device this handler migrates.
-    public let device: VFIODevice
+    let device: VFIODevice
 
     /// Per-migration state shared by the engine's threads.
     struct MigrationState {
@@ -30,39 +31,39 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     let state = NIOLockedValueBox(MigrationState())
 
     /// A handler for `device`.
-    public init(device: VFIODevice) {
+    init(device: VFIODevice) {
         self.device = device
     }
 
     /// `<pci address>/vfio`.
-    public var idstr: String { device.idstr }
+    var idstr: String { device.idstr }
     /// The device's instance id (0 unless assigned otherwise).
-    public var instanceID: UInt32 { device.instanceID }
+    var instanceID: UInt32 { device.instanceID }
     /// VFIO sections are version 1.
-    public var versionID: UInt32 { 1 }
+    var versionID: UInt32 { 1 }
     /// VFIO has precopy iterations and a completion step.
-    public var isIterable: Bool { true }
+    var isIterable: Bool { true }
     /// VFIO also writes a FULL section (`vfio_save_state`).
-    public var hasSaveState: Bool { true }
+    var hasSaveState: Bool { true }
 
     // MARK: VM run state
 
     /// The VM is about to stop or start (`vfio_vmstate_change_prepare`). A failure (the device was then reset, as
     /// in QEMU) is returned and recorded for the running outgoing migration.
     @discardableResult
-    public func vmStateChangePrepare() -> VFIOError? {
+    func vmStateChangePrepare() -> VFIOError? {
         record { try device.vmStateChangePrepare() }
     }
 
     /// The VM stopped or started (`vfio_vmstate_change`); `finishMigrate` when the stop is a migration's
     /// switchover. A failure is returned and recorded for the running outgoing migration.
     @discardableResult
-    public func vmStateChange(running: Bool, finishMigrate: Bool) -> VFIOError? {
+    func vmStateChange(running: Bool, finishMigrate: Bool) -> VFIOError? {
         record { try device.vmStateChange(running: running, finishMigrate: finishMigrate) }
     }
 
     /// The recorded run-state failure, if any (cleared at the next save setup).
-    public var vmStateError: VFIOError? { state.withLockedValue { $0.vmStateError } }
+    var vmStateError: VFIOError? { state.withLockedValue { $0.vmStateError } }
 
     private func record(_ body: () throws -> Void) -> VFIOError? {
         do {
@@ -84,7 +85,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
 
     /// `save_setup`: resets the machine's `vfio.transferred` (a new migration starts; every device's setup runs
     /// before any device sends data), resolves the transfer mode and writes the START payload.
-    public func saveSetup(_ context: SaveContext) throws {
+    func saveSetup(_ context: SaveContext) throws {
         device.transferStats.reset()
         state.withLockedValue { $0.vmStateError = nil }
         var writer = SaveContextWriter(context: context)
@@ -98,31 +99,31 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     static let preparedPacketBuffers = 4
 
     /// `state_pending_estimate`.
-    public func pendingEstimate() -> UInt64 { device.pendingEstimate() }
+    func pendingEstimate() -> UInt64 { device.pendingEstimate() }
 
     /// `state_pending_exact`.
-    public func pendingExact() -> UInt64 { device.pendingExact() }
+    func pendingExact() -> UInt64 { device.pendingExact() }
 
     /// The device's stop-copy size and observed rate, for the engine's downtime model.
-    public func switchoverCost() -> SwitchoverCost? {
+    func switchoverCost() -> SwitchoverCost? {
         let cost = device.switchoverCost
         return SwitchoverCost(name: device.name, bytes: cost.bytes, rate: cost.rate, parallel: cost.parallel)
     }
 
     /// `is_active_iterate`: only while the device is in a precopy state.
-    public var isActiveIterate: Bool { device.isActiveIterate }
+    var isActiveIterate: Bool { device.isActiveIterate }
 
     /// `save_live_iterate`: one PART payload.
-    public func saveIterate(_ context: SaveContext) throws {
+    func saveIterate(_ context: SaveContext) throws {
         var writer = SaveContextWriter(context: context)
         try VFIOErrorBridge.run { try device.saveIterate(to: &writer) }
     }
 
     /// A save thread at switchover (a no-op in main-channel mode).
-    public var hasSaveCompleteThread: Bool { true }
+    var hasSaveCompleteThread: Bool { true }
 
     /// `save_complete_precopy_thread`: STOP_COPY data and config as device-state packets on multifd.
-    public func saveCompleteThread(_ context: SaveThreadContext) throws {
+    func saveCompleteThread(_ context: SaveThreadContext) throws {
         try checkVMState()
         let multifd = context.multifd
         try VFIOErrorBridge.run {
@@ -137,25 +138,25 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
     }
 
     /// `save_live_complete_precopy`: the END payload (all STOP_COPY data in main-channel mode).
-    public func saveComplete(_ context: SaveContext) throws {
+    func saveComplete(_ context: SaveContext) throws {
         try checkVMState()
         var writer = SaveContextWriter(context: context)
         try VFIOErrorBridge.run { try device.saveCompletePrecopy(to: &writer) }
     }
 
     /// `save_state`: the FULL payload.
-    public func saveState(_ context: SaveContext) throws {
+    func saveState(_ context: SaveContext) throws {
         var writer = SaveContextWriter(context: context)
         try VFIOErrorBridge.run { try device.saveState(to: &writer) }
     }
 
     /// `save_cleanup`.
-    public func saveCleanup() {
+    func saveCleanup() {
         device.saveCleanup()
     }
 
     /// The migration's outcome (QEMU's precopy notifier): a failed or cancelled source device runs again.
-    public func migrationFinished(_ outcome: MigrationOutcome) {
+    func migrationFinished(_ outcome: MigrationOutcome) {
         switch outcome {
         case .completed: device.migrationFinished(.completed)
         case .failed: device.migrationFinished(.failed)

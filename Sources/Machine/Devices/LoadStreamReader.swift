@@ -1,4 +1,5 @@
 import Migration
+import VFIO
 
 /// Reads a VFIO section payload from the engine's main stream through a `LoadStream`.
 struct LoadStreamReader: VFIOStreamReader {

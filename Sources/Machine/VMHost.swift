@@ -1,7 +1,5 @@
-import JSON
 import Migration
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
-import VFIO
 
 /// The VM as the migration engine sees it: run-state changes at QEMU's moments, guest RAM, the handlers of
 /// device state to migrate, and the digests that prove a migration copied everything.
@@ -12,27 +10,41 @@ public final class VMHost: MigrationHost {
     public let memory: GuestMemory
     /// The VM's UUID, checked in every multifd channel hello.
     public let uuid: [UInt8]
-    /// The machine's VFIO devices.
-    public let devices: VFIODeviceRegistry
+    /// The machine's VFIO devices, each with its handler.
+    public let devices: DeviceTable
+    /// The machine type, which decides the sections migrated besides RAM.
+    public let type: MachineType
     /// The guest's vCPU workload, which `auto-converge` throttles (nil: nothing to throttle).
     public let workload: GuestWorkload?
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = NIOLockedValueBox<RunState?>(nil)
+    /// Tests only: replaces the section handlers the engine sees (wrapping them, or adding fakes).
+    private let handlerWrapper = NIOLockedValueBox<(@Sendable ([any SaveStateHandler]) -> [any SaveStateHandler])?>(nil)
 
     /// The host of `vm` with its RAM, devices and UUID.
     public init(
-        vm: VirtualMachine, memory: GuestMemory, devices: VFIODeviceRegistry = VFIODeviceRegistry(),
+        vm: VirtualMachine, memory: GuestMemory, type: MachineType = .vmig, devices: DeviceTable = DeviceTable(),
         uuid: [UInt8] = [UInt8](repeating: 0, count: 16), workload: GuestWorkload? = nil
     ) {
         self.vm = vm
+        self.type = type
         self.workload = workload
         self.devices = devices
         self.memory = memory
         self.uuid = uuid
     }
 
-    /// One handler per VFIO device (RAM is the engine's own).
-    public var saveHandlers: [any SaveStateHandler] { devices.saveStateHandlers }
+    /// The machine type's sections: for `vmig`, one handler per VFIO device (RAM is the engine's own).
+    public var saveHandlers: [any SaveStateHandler] {
+        let handlers = type.sectionHandlers(devices: devices)
+        return handlerWrapper.withLockedValue { $0 }?(handlers) ?? handlers
+    }
+
+    /// Tests only: the engine sees `wrap`'s result instead of the machine's section handlers (a slow consumer
+    /// around each device's handler, or fake devices added).
+    package func wrapSectionHandlers(_ wrap: @escaping @Sendable ([any SaveStateHandler]) -> [any SaveStateHandler]) {
+        handlerWrapper.withLockedValue { $0 = wrap }
+    }
 
     /// Source, at `migrate`: the devices' progress of an earlier migration (either role) is cleared.
     public func outgoingStarting() {
@@ -89,16 +101,9 @@ public final class VMHost: MigrationHost {
     public func incomingFailed(_ error: MigrationError) {}
 
     /// `x-query-digest`: the RAM digest and one per device.
-    public func digests() -> JSONValue {
-        var result: JSONObject = ["ram": .string(memory.digest())]
-        let list = devices.devices
-        if !list.isEmpty {
-            result["devices"] = .array(list.map { device in
-                let digest = device.digest().map { String($0, radix: 16) } ?? ""
-                return ["id": .string(device.id), "digest": .string(String(repeating: "0", count: max(0, 16 - digest.count)) + digest)]
-            })
-        }
-        return .object(result)
+    public func digests() -> MachineDigests {
+        MachineDigests(
+            ram: memory.digest(), devices: devices.devices.map { MachineDigests.Device(id: $0.id, digest: $0.digest()) })
     }
 
     /// QEMU's `vfio.transferred` for `query-migrate`: reported by a source that has devices while its migration
@@ -108,10 +113,5 @@ public final class VMHost: MigrationHost {
             return nil
         }
         return devices.vfioTransferred(for: info)
-    }
-
-    /// Moves every device along with the VM's run state (QEMU's VM state change handlers).
-    public func devicesFollow(_ state: RunState) {
-        devices.vmStateChange(running: state == .running, finishMigrate: state == .finishMigrate)
     }
 }

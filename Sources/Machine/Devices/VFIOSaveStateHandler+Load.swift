@@ -1,8 +1,9 @@
 import Migration
+import VFIO
 
 extension VFIOSaveStateHandler {
     /// `load_setup`: resolves the transfer mode from the destination's settings and moves the device to RESUMING.
-    public func loadSetup(_ context: LoadContext) throws {
+    func loadSetup(_ context: LoadContext) throws {
         state.withLockedValue {
             $0.loadContext = context
             $0.loadThreadStarted = false
@@ -11,7 +12,7 @@ extension VFIOSaveStateHandler {
     }
 
     /// `load_state`: one START, PART, END or FULL payload; INIT_DATA_SENT approves switchover.
-    public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
+    func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
         let context = state.withLockedValue { $0.loadContext }
         var reader = LoadStreamReader(stream: stream)
         try VFIOErrorBridge.run {
@@ -20,24 +21,24 @@ extension VFIOSaveStateHandler {
     }
 
     /// Device-state packets are accepted (and refused by the device outside multifd mode, with QEMU's text).
-    public var hasLoadStateBuffer: Bool { true }
+    var hasLoadStateBuffer: Bool { true }
 
     /// `load_state_buffer`, on a multifd receive thread.
-    public func loadStateBuffer(_ data: [UInt8]) throws {
+    func loadStateBuffer(_ data: [UInt8]) throws {
         try VFIOErrorBridge.run { try data.withUnsafeBytes { try device.loadStateBuffer($0) } }
     }
 
     /// `load_state_buffer` reading the packet straight into the device's reorder buffer (no copy).
-    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+    func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         try VFIOErrorBridge.run { try device.loadStateBuffer(size: size, read: read) }
     }
 
     /// `switchover_ack_needed`: devices with PRE_COPY.
-    public var switchoverAckNeeded: Bool { device.switchoverAckNeeded }
+    var switchoverAckNeeded: Bool { device.switchoverAckNeeded }
 
     /// `switchover_start`: in multifd mode, starts the device's load thread on the engine's incoming pool. Its
     /// failure is recorded in the pool's error slot and fails the migration before the VM resumes.
-    public func switchoverStart() throws {
+    func switchoverStart() throws {
         guard let context = state.withLockedValue({ $0.loadContext }) else { return }
         guard device.switchoverStart() else { return }
         state.withLockedValue { $0.loadThreadStarted = true }
@@ -48,13 +49,13 @@ extension VFIOSaveStateHandler {
 
     /// Called after EOF, once the engine waited for every load thread: a multifd-mode device must have had one
     /// (else its STOP_COPY data was never loaded).
-    public func loadComplete() throws {
+    func loadComplete() throws {
         guard device.multifdTransferEnabled, !state.withLockedValue({ $0.loadThreadStarted }) else { return }
         throw MigrationError("\(device.name): device state was not loaded: no SWITCHOVER_START was received")
     }
 
     /// `load_cleanup`: stops a load thread still running and drops queued buffers.
-    public func loadCleanup() {
+    func loadCleanup() {
         device.loadCleanup()
         state.withLockedValue { $0.loadContext = nil }
     }

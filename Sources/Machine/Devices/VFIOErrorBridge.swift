@@ -1,4 +1,5 @@
 import Migration
+import VFIO
 
 /// Turns the VFIO module's errors into the engine's at the handler boundary, keeping exactly QEMU's message
 /// (the `detail` of a `VFIOError` is diagnostics QEMU would print separately, not part of `error-desc`).

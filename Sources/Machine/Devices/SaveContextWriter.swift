@@ -1,4 +1,5 @@
 import Migration
+import VFIO
 
 /// Writes a VFIO section payload into the engine's main stream through a `SaveContext`.
 struct SaveContextWriter: VFIOStreamWriter {

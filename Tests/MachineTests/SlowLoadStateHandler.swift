@@ -1,17 +1,15 @@
 import Foundation
 import Migration
 
-@testable import VFIO
-
 /// A destination handler that takes its time with every multifd device-state packet (a slow consumer): the
 /// receive threads stall, the sockets fill and the source's save threads block sending. It can also take its time
 /// in `loadSetup`. Everything else is the wrapped VFIO handler's.
 final class SlowLoadStateHandler: SaveStateHandler {
-    let inner: VFIOSaveStateHandler
+    let inner: any SaveStateHandler
     let delayMicroseconds: UInt32
     let setupDelayMicroseconds: UInt32
 
-    init(_ inner: VFIOSaveStateHandler, delayMilliseconds: UInt32, setupDelayMilliseconds: UInt32 = 0) {
+    init(_ inner: any SaveStateHandler, delayMilliseconds: UInt32, setupDelayMilliseconds: UInt32 = 0) {
         self.inner = inner
         delayMicroseconds = delayMilliseconds * 1000
         setupDelayMicroseconds = setupDelayMilliseconds * 1000
