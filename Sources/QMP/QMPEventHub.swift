@@ -8,7 +8,8 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// and hands the bytes to each client's event loop, so it never waits on a client. Each client bounds what it
 /// holds unsent (see ``QMPServer/Configuration/maxUnsentBytes``).
 public final class QMPEventHub: Sendable {
-    /// Delivers the bytes of one event line to one client; must not block.
+    /// Delivers the bytes of one event line to one client; must not block, nor call back into the hub (it runs under
+    /// the hub's lock).
     typealias Deliver = @Sendable ([UInt8]) -> Void
 
     /// Checks an event against the schema; returns why it does not conform, or nil.
@@ -30,9 +31,12 @@ public final class QMPEventHub: Sendable {
             Self.reportSchemaViolation("event \(name) violates the schema: \(problem)")
         }
         for observer in observers.withLockedValue({ $0 }) { observer(name, data) }
-        let bytes = QMPMessage.event(name, data: data)
-        let targets = subscribers.withLockedValue { Array($0.values) }
-        for deliver in targets { deliver(bytes) }
+        // Encoded and handed out under the lock: events emitted at once by two threads then reach every client in
+        // the same order, with timestamps in that order (QEMU's monitor lock does the same).
+        subscribers.withLockedValue { subscribers in
+            let bytes = QMPMessage.event(name, data: data)
+            for deliver in subscribers.values { deliver(bytes) }
+        }
     }
 
     /// Registers an in-process observer called synchronously for every event (used by tests and the schema check).

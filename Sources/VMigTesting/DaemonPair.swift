@@ -31,6 +31,11 @@ package final class DaemonPair: @unchecked Sendable {
             in: directory, name: "src", extraArguments: ["-m", memory] + sourceArguments, timeout: startTimeout)
         src = try QMPTestClient(path: source.socketPath)
         dst = try QMPTestClient(path: destination.socketPath)
+        if TestTimeScale.factor > 1 {
+            // Instrumented devices and links are that much slower, and the switchover decision sees it: the default
+            // 300 ms budget is scaled with them (a test that sets its own limit overrides this).
+            try src.execute("migrate-set-parameters", ["downtime-limit": .integer(UInt64(300 * TestTimeScale.factor))])
+        }
     }
 
     deinit {

@@ -51,10 +51,9 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Waits until the socket accepts connections, failing early if the process exits.
-    /// Under a sanitizer (`scripts/sanitize.sh` sets `VMIG_TEST_TIME_SCALE`), the wait is that many times longer:
-    /// instrumented daemons start several times slower.
+    /// The wait is scaled by `TestTimeScale` (longer under a sanitizer).
     public func waitForSocket(timeout: Double) throws {
-        let timeout = timeout * Self.timeScale
+        let timeout = TestTimeScale.scaled(timeout)
         let deadline = Clock.now + timeout
         while Clock.now < deadline {
             if let status = poll() {
@@ -66,17 +65,11 @@ public final class DaemonProcess: @unchecked Sendable {
         throw TestingError("vmigd did not listen on \(socketPath) within \(timeout) s; log:\n\(log)")
     }
 
-    /// `VMIG_TEST_TIME_SCALE` from the environment (at least 1; 1 when unset).
-    static let timeScale: Double = {
-        guard let text = getenv("VMIG_TEST_TIME_SCALE").map({ String(cString: $0) }), let scale = Double(text) else { return 1 }
-        return max(scale, 1)
-    }()
-
     /// The exit status if the process has ended (128 + signal number when killed), else nil.
     public func poll() -> Int32? { process.poll() }
 
     /// Waits up to `timeout` seconds for the process to exit; returns its exit status or nil.
-    public func waitForExit(timeout: Double) -> Int32? { process.waitForExit(timeout: timeout) }
+    public func waitForExit(timeout: Double) -> Int32? { process.waitForExit(timeout: TestTimeScale.scaled(timeout)) }
 
     /// Sends `signal` to the process.
     public func send(signal number: Int32) { process.send(signal: number) }

@@ -17,7 +17,8 @@ public enum ProcessMemory {
     private static func bytes(_ field: String, of pid: pid_t) -> Int? {
         guard let text = TextFile.read("/proc/\(pid)/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // "VmSize:\t  862104 kB": a tab, then padding that a large value leaves out.
+            let fields = line.split(omittingEmptySubsequences: true) { $0 == " " || $0 == "\t" }
             guard fields.count >= 2, let kibibytes = Int(fields[1]) else { return nil }
             return kibibytes << 10
         }

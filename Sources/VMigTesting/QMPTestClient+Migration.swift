@@ -45,6 +45,7 @@ extension QMPTestClient {
     /// Polls `query-migrate` until `done` says so for a reply; returns it.
     private func waitForMigration(timeout: Double, pollMicroseconds: UInt32, waitingFor what: String,
                                   until done: (JSONValue) throws -> Bool) throws -> JSONValue {
+        let timeout = TestTimeScale.scaled(timeout)
         let deadline = Clock.now + timeout
         var last: JSONValue = .null
         while Clock.now < deadline {
