@@ -38,6 +38,10 @@ let package = Package(
         .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
         .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
         .target(
+            name: "StreamAnalysis",
+            dependencies: ["JSON", "Migration", "VFIO", .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict),
+        .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -56,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport",
+                "HMP", "JSON", "POSIXSupport", "StreamAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -83,7 +87,8 @@ let package = Package(
         .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting", "StreamAnalysis"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]
