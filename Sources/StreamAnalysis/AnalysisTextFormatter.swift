@@ -4,9 +4,12 @@ import JSON
 public struct AnalysisTextFormatter {
     /// List every multifd packet, not only per-channel totals.
     public var listPackets = false
+    /// List every main-stream record, not only a line per section.
+    public var listRecords = false
 
-    public init(listPackets: Bool = false) {
+    public init(listPackets: Bool = false, listRecords: Bool = false) {
         self.listPackets = listPackets
+        self.listRecords = listRecords
     }
 
     public func format(_ analysis: StreamAnalysis) -> String {
@@ -31,9 +34,16 @@ public struct AnalysisTextFormatter {
                 lines.append("  configuration \(name): \(Self.fields(value))")
             }
         }
-        lines.append("Records:")
-        lines += main.records.map(record)
-        lines.append("RAM: \(main.ram.endOfSections) sections, \(main.ram.flushes) multifd flushes")
+        if listRecords {
+            lines.append("Records:")
+            lines += main.records.map(record)
+        } else {
+            lines.append("Sections:")
+            lines += sectionLines(main.records)
+            lines.append("Commands and markers:")
+            lines += main.records.filter { !["start", "part", "end", "full"].contains($0.kind) }.map(record)
+        }
+        lines.append("RAM: \(main.ram.endOfSections) EOS markers, \(main.ram.flushes) multifd flushes")
         for block in main.ram.blocks {
             var line = "  block '\(block.name)' \(Self.size(block.length)): \(block.normalPages) normal, \(block.zeroPages) zero pages"
             if let mapped = block.mappedPages { line += ", \(mapped) mapped-ram pages" }
@@ -59,6 +69,29 @@ public struct AnalysisTextFormatter {
             lines.append("vmdesc: none")
         }
         return lines
+    }
+
+    /// One line per section id: identity, how many records of each kind, payload bytes in all.
+    private func sectionLines(_ records: [StreamRecordEntry]) -> [String] {
+        var order: [UInt32] = []
+        var counts: [UInt32: (first: StreamRecordEntry, kinds: [String: Int], bytes: Int)] = [:]
+        for entry in records {
+            guard let id = entry.sectionID else { continue }
+            if counts[id] == nil {
+                order.append(id)
+                counts[id] = (entry, [:], 0)
+            }
+            counts[id]!.kinds[entry.kind, default: 0] += 1
+            counts[id]!.bytes += entry.payloadBytes ?? 0
+        }
+        return order.map { id in
+            let (first, kinds, bytes) = counts[id]!
+            let tally = ["start", "part", "end", "full"].compactMap { kind in
+                kinds[kind].map { "\(kind.uppercased()) \($0)" }
+            }.joined(separator: ", ")
+            return "  id \(id) '\(first.idstr ?? "")' instance \(first.instanceID ?? 0) v\(first.version ?? 0): \(tally); "
+                + "\(bytes) payload bytes, first at \(hex(first.offset))"
+        }
     }
 
     private func record(_ entry: StreamRecordEntry) -> String {

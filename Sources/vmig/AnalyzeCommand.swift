@@ -24,6 +24,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "List every multifd packet in the summary.")
     var packets = false
 
+    @Flag(help: "List every main-stream record in the summary, not one line per section.")
+    var records = false
+
     @Option(name: .customLong("dump-memory"), help: "Write each RAM block to a file in this directory.")
     var dumpMemory: String?
 
@@ -32,7 +35,7 @@ struct AnalyzeCommand: ParsableCommand {
         if json {
             Console.out(JSONWriter.string(analysis.json) + "\n")
         } else {
-            Console.out(AnalysisTextFormatter(listPackets: packets).format(analysis))
+            Console.out(AnalysisTextFormatter(listPackets: packets, listRecords: records).format(analysis))
         }
         if let error = analysis.error {
             Console.error("vmig analyze: \(error)\n")
