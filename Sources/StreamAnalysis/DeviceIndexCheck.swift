@@ -46,7 +46,7 @@ public struct DeviceIndexCheck: Sendable, Equatable {
         return values.count > 20 ? shown + " … (\(values.count) in all)" : shown
     }
 
-    /// Checks every device-state packet of `channels`, one result per device in order of first appearance.
+    /// Checks every device-state packet of `channels`, one result per device, ordered by idstr and instance.
     static func check(_ channels: [ChannelReport]) -> [DeviceIndexCheck] {
         var order: [String] = []
         var checks: [String: DeviceIndexCheck] = [:]
@@ -66,7 +66,7 @@ public struct DeviceIndexCheck: Sendable, Equatable {
             var check = checks[key]!
             check.finish(seen: seen[key] ?? [])
             return check
-        }
+        }.sorted { ($0.idstr, $0.instanceID) < ($1.idstr, $1.instanceID) }
     }
 
     private mutating func add(_ packet: ChannelPacket, channel: UInt8, last: inout UInt32?, seen: inout [UInt32]) {

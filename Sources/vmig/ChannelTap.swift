@@ -40,8 +40,13 @@ final class ChannelTap: Sendable {
                 if errno == EINTR { continue }
                 throw Failure(description: "accept: \(String(cString: strerror(errno)))")
             }
-            try start(source: source, number: count)
-            count += 1
+            do {
+                try start(source: source, number: count)
+                count += 1
+            } catch {
+                // One connection that cannot be forwarded fails that connection only (the source sees it closed).
+                Console.error("vmig tap: \(error)\n")
+            }
         }
         while finished.load(ordering: .acquiring) < count {
             usleep(10_000)
