@@ -41,6 +41,14 @@ public struct RAMBlockReport: Sendable, Equatable {
     /// Pages present in the mapped-ram region (bitmap bits set), when mapped-ram is on.
     public var mappedPages: Int?
 
+    public init(name: String, length: UInt64, normalPages: Int = 0, zeroPages: Int = 0, mappedPages: Int? = nil) {
+        self.name = name
+        self.length = length
+        self.normalPages = normalPages
+        self.zeroPages = zeroPages
+        self.mappedPages = mappedPages
+    }
+
     var json: JSONValue {
         var object: JSONObject = ["name": .string(name), "length": .integer(length),
                                   "normal-pages": .integer(normalPages), "zero-pages": .integer(zeroPages)]
