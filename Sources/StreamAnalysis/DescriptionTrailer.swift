@@ -54,6 +54,11 @@ struct DescriptionTrailer {
         json["page_size"]?.uint64Value.map { Int(clamping: $0) }
     }
 
+    /// Whether `size` can be a target page size: a power of two from 512 bytes to 1 MiB.
+    static func isValidPageSize(_ size: Int) -> Bool {
+        size >= 512 && size <= 1 << 20 && size.nonzeroBitCount == 1
+    }
+
     /// The `configuration` description, when given.
     var configuration: JSONValue? {
         json["configuration"]
@@ -68,7 +73,9 @@ struct DescriptionTrailer {
 
     /// The payload size of an old-style section (QEMU's `vmstate_save_old_style`: `size` and one `data` buffer).
     static func oldStyleSize(_ description: JSONValue) -> Int? {
-        guard description["vmsd_name"] == nil, let size = description["size"]?.uint64Value else { return nil }
-        return Int(clamping: size)
+        guard description["vmsd_name"] == nil, let size = description["size"]?.uint64Value, size <= UInt64(Int32.max) else {
+            return nil
+        }
+        return Int(size)
     }
 }

@@ -24,7 +24,13 @@ struct MainStreamAnalyzer {
             report.descriptionOffset = trailer.offset
             report.descriptionLength = trailer.length
             report.description = trailer.json
-            if let pageSize = trailer.pageSize { report.pageSize = pageSize }
+            if let pageSize = trailer.pageSize {
+                guard DescriptionTrailer.isValidPageSize(pageSize) else {
+                    throw AnalysisError(file: file.path, offset: trailer.offset + 5,
+                                        message: "vmdesc: expected a power-of-two page_size from 512 to 1 MiB, found \(pageSize)")
+                }
+                report.pageSize = pageSize
+            }
         }
         ram = RAMSectionReader(pageSize: report.pageSize, dump: dump)
     }
@@ -86,7 +92,7 @@ struct MainStreamAnalyzer {
             report.configuration = fields
             report.capabilities = Self.capabilities(in: fields)
             if let pageSize = fields["configuration/vmig"]?["page-size"]?.uint64Value, trailer?.pageSize == nil {
-                report.pageSize = Int(pageSize)
+                try setPageSize(Int(clamping: pageSize), at: offset)
             }
         } else {
             cursor = peek
@@ -116,10 +122,17 @@ struct MainStreamAnalyzer {
             fields[name] = ["__version__": .integer(version), "page-size": .integer(pageSize),
                             "capabilities": .integer(mask), "multifd-channels": .integer(channels),
                             "multifd-compression": .integer(compression), "reserved": .integer(reserved)]
-            report.pageSize = Int(pageSize)
+            try setPageSize(Int(pageSize), at: at)
         }
         report.configuration = .object(fields)
         report.capabilities = Self.capabilities(in: .object(fields))
+    }
+
+    private mutating func setPageSize(_ size: Int, at offset: Int) throws {
+        guard DescriptionTrailer.isValidPageSize(size) else {
+            throw cursor.error("configuration: expected a power-of-two page size from 512 to 1 MiB, found \(size)", at: offset)
+        }
+        report.pageSize = size
     }
 
     /// Capability names: QEMU's `configuration/capabilities` list, or the bits of vmig's mask (QEMU's order).

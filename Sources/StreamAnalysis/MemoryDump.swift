@@ -44,7 +44,7 @@ public final class MemoryDump {
     /// Writes one page of data at `offset` of `block`.
     func write(block: String, offset: UInt64, page: UnsafeRawBufferPointer) throws {
         guard let file = files[block] else { return }
-        guard offset + UInt64(page.count) <= file.length else { return }
+        guard page.count <= file.length, offset <= file.length - UInt64(page.count) else { return }
         var done = 0
         while done < page.count {
             let written = pwrite(file.fd, page.baseAddress! + done, page.count - done, off_t(offset) + off_t(done))

@@ -25,9 +25,6 @@ struct RAMSectionReader {
 
     /// Reads records up to and including EOS.
     mutating func read(_ cursor: inout ByteCursor) throws {
-        guard pageSize >= 512, pageSize.nonzeroBitCount == 1, pageSize <= 1 << 20 else {
-            throw cursor.error("RAM section: expected a power-of-two page size, the vmdesc says \(pageSize)")
-        }
         let mask = UInt64(pageSize - 1)
         while true {
             let at = cursor.offset
@@ -123,7 +120,7 @@ struct RAMSectionReader {
             throw cursor.error("page record: expected a block name (CONTINUE set on the first page of the section)", at: at)
         }
         let block = report.blocks[index]
-        guard address + UInt64(pageSize) <= block.length else {
+        guard address <= block.length - UInt64(pageSize) else {
             throw cursor.error("page record: expected an offset inside block '\(block.name)' (\(block.length) bytes), "
                 + "found \(hex(address))", at: at)
         }

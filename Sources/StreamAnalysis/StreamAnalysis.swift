@@ -93,7 +93,7 @@ public struct StreamAnalysis: Sendable, Equatable {
                     problems.append("\(channel.file) offset \(packet.offset): RAM packet for unknown block '\(packet.ramBlock ?? "")'")
                     break
                 }
-                if let bad = (packet.normalOffsets + packet.zeroOffsets).first(where: { $0 + pageSize > block.length }) {
+                if let bad = (packet.normalOffsets + packet.zeroOffsets).first(where: { $0 > block.length - pageSize }) {
                     problems.append("\(channel.file) offset \(packet.offset): page offset \(hex(bad)) beyond block "
                         + "'\(block.name)' (\(block.length) bytes)")
                     break
@@ -108,7 +108,9 @@ public struct StreamAnalysis: Sendable, Equatable {
         let rounds = channels.map { ($0.packets.last?.round ?? 0) }.max() ?? 0
         for round in 0...rounds {
             for (channel, file) in zip(channels, files) {
-                for packet in channel.packets where packet.kind == "ram" && packet.round == round {
+                // Compressed packets' data is not pages (vmig never compresses).
+                for packet in channel.packets where packet.kind == "ram" && packet.round == round
+                    && packet.flags & MultiFDWire.compressionMask == 0 {
                     let block = packet.ramBlock ?? ""
                     for (index, offset) in packet.normalOffsets.enumerated() {
                         let data = UnsafeRawBufferPointer(start: file.base! + packet.dataOffset + index * pageSize,

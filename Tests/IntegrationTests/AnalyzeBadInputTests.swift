@@ -61,4 +61,26 @@ struct AnalyzeBadInputTests {
         let missing = try VMigAnalyzeRun([migration.path("no-such-file")])
         #expect(missing.status == 1 && missing.output.contains("cannot open"), "\(missing.output)")
     }
+
+    /// Sizes and offsets at the top of their range are refused before any arithmetic on them can overflow.
+    @Test func extremeOffsetsAndSizes() throws {
+        let directory = try TemporaryDirectory(prefix: "vmig-analyze")
+        let path = directory.path + "/extreme.mig"
+        func be(_ value: UInt64, _ width: Int) -> [UInt8] { (0..<width).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let name = Array("pc.ram".utf8)
+        let header = be(0x5145_564D, 4) + be(3, 4) + [0x07] + be(4, 4) + Array("vmig".utf8)
+        let ramStart: [UInt8] = [0x01] + be(0, 4) + [3] + Array("ram".utf8) + be(0, 4) + be(4, 4)
+            + be(0x10_0000 | 0x04, 8) + [6] + name + be(0x10_0000, 8)
+        let farPage = be(0xFFFF_FFFF_FFFF_F000 | 0x08, 8) + [6] + name + [UInt8](repeating: 0, count: 4096)
+        try CaptureFile.write(header + ramStart + farPage, to: path)
+        let error = try #require(StreamAnalysis.analyze(paths: [path]).error)
+        #expect(error.message.contains("expected an offset inside block 'pc.ram'"), "\(error)")
+        #expect(error.offset == header.count + ramStart.count)
+
+        let badPageSize: [UInt8] = header + [0x05, 18] + Array("configuration/vmig".utf8) + be(1, 4) + be(0, 4)
+            + be(0, 8) + [4, 0] + be(0, 2)
+        try CaptureFile.write(badPageSize + [0x00], to: path)
+        let pageSizeError = try #require(StreamAnalysis.analyze(paths: [path]).error)
+        #expect(pageSizeError.message.contains("expected a power-of-two page size"), "\(pageSizeError)")
+    }
 }
