@@ -7,12 +7,6 @@ public struct AnalysisError: Error, Equatable, Sendable, CustomStringConvertible
     /// What was expected at `offset` and what was found instead.
     public let message: String
 
-    public init(file: String, offset: Int, message: String) {
-        self.file = file
-        self.offset = offset
-        self.message = message
-    }
-
     /// `FILE: offset N (0xHEX): MESSAGE`.
     public var description: String {
         "\(file): offset \(offset) (0x\(String(offset, radix: 16))): \(message)"

@@ -21,6 +21,7 @@ struct ChannelAnalyzer {
         try readHello()
         var round = 0
         while !cursor.atEnd {
+            cursor.file.release(before: cursor.offset)
             let packet = try readPacket(round: round)
             if packet.kind == "sync" { round += 1 }
             report.packets.append(packet)

@@ -38,6 +38,21 @@ public final class MappedFile: @unchecked Sendable {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 
+    /// Mapped bytes below this offset have been handed back (`release(before:)`).
+    private var releasedUpTo = 0
+    /// How far reading runs ahead of the last release.
+    private static let releaseStep = 64 << 20
+
+    /// Drops the mapping's pages below `offset` (rounded down to 64 MiB) once reading is 64 MiB past the last
+    /// drop, so a file read front to back keeps at most ~128 MiB resident. Later reads of those bytes still work:
+    /// the pages come back from the file (read-only private mapping, never written).
+    func release(before offset: Int) {
+        guard let base, offset - releasedUpTo >= 2 * Self.releaseStep else { return }
+        let end = (offset - Self.releaseStep) / Self.releaseStep * Self.releaseStep
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + releasedUpTo), end - releasedUpTo, MADV_DONTNEED)
+        releasedUpTo = end
+    }
+
     /// A cursor at `offset`.
     func cursor(at offset: Int = 0) -> ByteCursor {
         ByteCursor(file: self, offset: offset)

@@ -28,6 +28,7 @@ struct RAMSectionReader {
         let mask = UInt64(pageSize - 1)
         while true {
             let at = cursor.offset
+            cursor.file.release(before: at)
             let word = try cursor.be64("RAM record")
             var flags = word & mask
             let address = word & ~mask

@@ -168,8 +168,8 @@ final class OutgoingRunner {
             try writer!.writeSection(.full, id: id, handler: handler) {
                 let start = writer!.bytesWritten
                 try handler.saveState(context)
-                description.sections.append(.init(idstr: handler.idstr, instanceID: handler.instanceID,
-                                                  size: Int(writer!.bytesWritten - start)))
+                description.addSection(idstr: handler.idstr, instanceID: handler.instanceID,
+                                       size: Int(writer!.bytesWritten - start))
             }
         }
         guard session.commitToDestination() else { throw cancelledError }

@@ -10,12 +10,6 @@ public struct VMDescription: Sendable, Equatable {
         public var idstr: String
         public var instanceID: UInt32
         public var size: Int
-
-        public init(idstr: String, instanceID: UInt32, size: Int) {
-            self.idstr = idstr
-            self.instanceID = instanceID
-            self.size = size
-        }
     }
 
     /// Target page size.
@@ -26,6 +20,11 @@ public struct VMDescription: Sendable, Equatable {
     public init(pageSize: Int = GuestMemory.pageSize, sections: [Section] = []) {
         self.pageSize = pageSize
         self.sections = sections
+    }
+
+    /// Appends a FULL section of `size` payload bytes.
+    public mutating func addSection(idstr: String, instanceID: UInt32, size: Int) {
+        sections.append(Section(idstr: idstr, instanceID: instanceID, size: size))
     }
 
     /// The JSON text (QEMU's key order and separators).
