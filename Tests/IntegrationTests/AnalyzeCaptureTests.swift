@@ -51,14 +51,17 @@ struct AnalyzeCaptureTests {
         try expectDumpEqualsSourceRAM(migration.path("dump/pc.ram"))
     }
 
-    @Test func mainChannelWithDevices() throws {
-        let migration = try TappedMigration(devices: Self.devices, channels: 0)
+    @Test func mainChannelWithDevicesAndSwitchoverAck() throws {
+        let migration = try TappedMigration(devices: Self.devices, channels: 0,
+                                            capabilities: ["return-path": true, "switchover-ack": true])
         let (source, destination) = try migration.pair.digests()
         #expect(source == destination)
         let analysis = StreamAnalysis.analyze(paths: migration.files, dumpDirectory: migration.path("dump"))
         #expect(analysis.isClean, "\(String(describing: analysis.error))")
         let main = try #require(analysis.main)
-        #expect(main.capabilities.isEmpty)
+        #expect(main.capabilities == ["return-path", "switchover-ack"])
+        #expect(main.records.filter { $0.kind == "command" }.map(\.command) == ["OPEN_RETURN_PATH", "SWITCHOVER_START"])
+        #expect(main.vfio.contains { !$0.switchoverAckOffsets.isEmpty && $0.flags["DEV_INIT_DATA_SENT"] == 1 })
         #expect(analysis.channels.isEmpty && analysis.devices.isEmpty)
         #expect(main.ram.blocks.first?.normalPages ?? 0 >= (64 << 20) / 4096)
         #expect(main.ram.flushes == 0)

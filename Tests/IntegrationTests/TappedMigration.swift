@@ -12,12 +12,15 @@ final class TappedMigration: @unchecked Sendable {
     let files: [String]
 
     /// Migrates with `channels` multifd channels (0: main channel only) through a tap and waits for all channel files.
-    init(devices: [String], channels: Int, memory: String = "64M") throws {
+    init(devices: [String], channels: Int, memory: String = "64M", capabilities: [String: Bool] = [:]) throws {
         let arguments = devices.flatMap { ["--device", $0] }
         pair = try MigrationPair(memory: memory, sourceArguments: arguments, destinationArguments: arguments)
         if channels > 0 {
             try pair.setCapabilities(["multifd": true])
             try pair.setParameters(["multifd-channels": .integer(channels)])
+        }
+        if !capabilities.isEmpty {
+            try pair.setCapabilities(capabilities)
         }
         try pair.setParameters(["max-bandwidth": 0])
         let directory = pair.directory.path

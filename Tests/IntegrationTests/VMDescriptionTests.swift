@@ -6,7 +6,7 @@ import Testing
 /// after the last NUL of the file).
 @Suite struct VMDescriptionTests {
     @Test func describesFullSectionsAsOldStyleBuffers() throws {
-        let idstr = "0000:00:05.0/vfio\u{0}\"\\é"
+        let idstr = "0000:00:05.0/vfio\u{1}\"\\é"
         var description = VMDescription()
         description.addSection(idstr: idstr, instanceID: 2, size: 24)
         let text = Array(description.json().utf8)
