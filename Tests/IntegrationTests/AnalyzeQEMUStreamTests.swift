@@ -48,18 +48,19 @@ struct AnalyzeQEMUStreamTests {
     }
 
     /// RAM backed by a file of random bytes: every page travels with data (as normal pages, or in the mapped-ram
-    /// region), and `--dump-memory` writes back exactly the file.
-    @Test(arguments: [false, true])
-    func randomRAMDumpsBackExactly(mappedRAM: Bool) throws {
+    /// region, which multifd channels fill in place), and `--dump-memory` writes back exactly the file.
+    @Test(arguments: [[], ["mapped-ram"], ["mapped-ram", "multifd"]])
+    func randomRAMDumpsBackExactly(capabilities: [String]) throws {
+        let mappedRAM = capabilities.contains("mapped-ram")
         let directory = try TemporaryDirectory(prefix: "vmig-qemu")
-        let backing = "/dev/shm/vmig-qemu-ram-\(getpid())-\(mappedRAM)"
+        let backing = "/dev/shm/vmig-qemu-ram-\(getpid())-\(capabilities.count)"
         defer { unlink(backing) }
         let memory = try GuestMemory(size: 64 << 20, fill: .random(seed: 7))
         try CaptureFile.write(Array(UnsafeRawBufferPointer(start: memory.base, count: memory.size)), to: backing)
         let stream = directory.path + "/qemu.mig"
         do {
             let qemu = try QEMUPeer(in: directory, memoryFile: backing)
-            try qemu.save(to: stream, capabilities: mappedRAM ? ["mapped-ram"] : [])
+            try qemu.save(to: stream, capabilities: capabilities)
         }
         let analysis = StreamAnalysis.analyze(paths: [stream], dumpDirectory: directory.path + "/dump")
         #expect(analysis.isClean, "\(String(describing: analysis.error))")
