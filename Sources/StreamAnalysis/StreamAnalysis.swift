@@ -73,10 +73,15 @@ public struct StreamAnalysis: Sendable, Equatable {
         return (main, channels)
     }
 
-    /// Channel ids are unique and all hellos name one UUID; packet pages lie inside their blocks.
+    /// Channel ids are unique and below vmig's configured channel count, all hellos name one UUID; packet pages lie
+    /// inside their blocks.
     private mutating func checkChannels() {
         var ids: [UInt8: String] = [:]
+        let declared = main?.configuration?["configuration/vmig"]?["multifd-channels"]?.uint64Value
         for channel in channels {
+            if let declared, UInt64(channel.id) >= declared {
+                problems.append("\(channel.file): channel id \(channel.id), but the configuration has \(declared) multifd channels")
+            }
             if let other = ids[channel.id] {
                 problems.append("channel id \(channel.id) appears in \(other) and \(channel.file)")
             }

@@ -53,6 +53,16 @@ struct AnalyzeBadInputTests {
             _ = try analyse(bytes)
         }
 
+        // Across files: a channel given twice, a channel id beyond the configured count.
+        let twice = StreamAnalysis.analyze(paths: migration.files + [migration.files[1]])
+        #expect(twice.problems.contains { $0.contains("channel id 0 appears in") }, "\(twice.problems)")
+        var renumbered = channel
+        renumbered[24] = 9
+        try CaptureFile.write(renumbered, to: path)
+        let beyond = StreamAnalysis.analyze(paths: [migration.files[0], path])
+        #expect(beyond.problems == ["\(path): channel id 9, but the configuration has 1 multifd channels"])
+        #expect(!beyond.isClean)
+
         // The CLI: exit status 1 and the offset on stderr.
         try CaptureFile.write(Array(main.prefix(main.count / 2)), to: path)
         let run = try VMigAnalyzeRun([path])
