@@ -2,11 +2,11 @@
 # Installs QEMU 10.0 (qemu-system-x86 from Debian's bookworm-backports) into a private prefix, without touching the
 # system's own QEMU: the tests that need a real QEMU peer run PREFIX/usr/bin/qemu-system-x86_64.
 #
-# Usage: scripts/install-qemu10.sh [PREFIX]      (default .build/qemu10; idempotent, quiet when already there)
+# Usage: scripts/install-qemu10.sh [PREFIX]   (default: the repository's .build/qemu10; idempotent, quiet when there)
 # Prints the binary's path on success. Exits non-zero with a message saying why when QEMU 10.0 cannot be had.
 set -euo pipefail
 
-prefix=${1:-.build/qemu10}
+prefix=${1:-$(cd "$(dirname "$0")/.." && pwd)/.build/qemu10}
 binary="$prefix/usr/bin/qemu-system-x86_64"
 want_version="QEMU emulator version 10.0"
 suite=bookworm-backports
@@ -32,7 +32,7 @@ command -v dpkg >/dev/null || fail "dpkg not found"
 # Enable the backports suite (deb822, signed by the Debian archive keyring) unless some source names it already.
 if ! grep -rqs "$suite" /etc/apt/sources.list /etc/apt/sources.list.d/; then
     [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || fail "no Debian archive keyring to trust $suite with"
-    echo "install-qemu10: enabling $suite in $sources_file"
+    echo "install-qemu10: enabling $suite in $sources_file" >&2
     printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
         "$suite" /usr/share/keyrings/debian-archive-keyring.gpg | $sudo_cmd tee "$sources_file" >/dev/null \
         || fail "cannot write $sources_file"
