@@ -47,14 +47,15 @@ echo "install-qemu10: downloading ${packages[*]} from $suite" >&2
 (cd "$download" && apt-get download -qq "${packages[@]/%//$suite}" >/dev/null 2>&1) \
     || fail "apt-get download ${packages[*]/%//$suite} failed"
 
-# The binary's shared libraries are bookworm's own: install those the x86 package depends on (apt-get is quiet
+# The binary's shared libraries are bookworm's own: install those of the x86 package's dependencies that are missing
+# (--no-upgrade: installed ones are left as they are; apt-get is quiet
 # about the ones already there).
 libraries=$(dpkg-deb -f "$download"/qemu-system-x86_*.deb Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//' \
     | awk '$1 ~ /^(lib|zlib)/ {print $1}')
 echo "install-qemu10: installing the libraries it needs:" $libraries >&2
 for attempt in $(seq 1 30); do
     # shellcheck disable=SC2086
-    if DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $libraries >/dev/null 2>&1; then
+    if DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends --no-upgrade $libraries >/dev/null 2>&1; then
         break
     fi
     [ "$attempt" = 30 ] && fail "apt-get install of its libraries failed ($libraries)"
