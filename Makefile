@@ -11,13 +11,17 @@ RELEASE_BIN := .build/release
 # whole-module release build, recompiles every module (measured: 3.5 min instead of seconds). Both build without.
 SWIFT_BUILD_FLAGS ?= --no-color-diagnostics
 
-.PHONY: all deps build release test demo bench docs fuzz tsan asan clean
+.PHONY: all deps qemu10 build release test demo bench docs fuzz tsan asan clean
 
 all: build
 
 ## deps: install the system and Python packages vmig needs (idempotent, quiet when present)
 deps:
 	@scripts/install-deps.sh
+
+## qemu10: QEMU 10.0 from Debian's bookworm-backports in .build/qemu10 (the real peer some tests run; idempotent)
+qemu10:
+	@scripts/install-qemu10.sh >/dev/null
 
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -26,7 +30,7 @@ release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
 ## test: every test, against real spawned vmigd processes
-test: deps
+test: deps qemu10
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --disable-xctest $(SWIFT_BUILD_FLAGS)
 

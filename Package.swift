@@ -42,6 +42,10 @@ let package = Package(
         .target(name: "VFIO", dependencies: [locks], swiftSettings: strict),
         .target(name: "Machine", dependencies: [locks, "Migration", "VFIO"], swiftSettings: strict),
         .target(
+            name: "StreamAnalysis",
+            dependencies: ["JSON", "Migration", "VFIO", .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict),
+        .target(
             name: "Monitor",
             dependencies: [
                 locks, "JSON", "QMP", "QAPI", "HMP", "Machine", "Migration", "VFIO",
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport",
+                "HMP", "JSON", "POSIXSupport", "StreamAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -97,7 +101,9 @@ let package = Package(
             name: "MonitorTests",
             dependencies: ["Monitor", "Machine", "MachineTesting", "QMP", "QAPI", "JSON", "Migration", "VMigTesting"],
             swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: [locks, "JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: [locks, "JSON", "Migration", "POSIXSupport", "VMigTesting", "StreamAnalysis"],
+            swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
         .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
     ]

@@ -83,3 +83,48 @@ echo "== convergence: predicted (last expected-downtime) against measured downti
 echo "   but downtime-limit (1000 ms); devices x 64 MiB, multifd and main channel, 1 GiB/s and unlimited devices,"
 echo "   with and without precopy data (cells without are migrated a second time from the same source)"
 "$bin/vmig-bench" convergence --devices 1,2,4,8
+
+# Records a device-less migration of SIZE of random RAM over the main channel into DIR/channel-0.mig: two vmigd and a
+# vmig tap between them.
+record_stream() {
+    local dir=$1 size=$2
+    "$bin/vmigd" --name adst --qmp "unix:$dir/dst.qmp" -m "$size" --incoming defer --exit-with-parent >"$dir/dst.log" 2>&1 &
+    local dst=$!
+    "$bin/vmigd" --name asrc --qmp "unix:$dir/src.qmp" -m "$size" --exit-with-parent >"$dir/src.log" 2>&1 &
+    local src=$!
+    for _ in $(seq 600); do [ -S "$dir/src.qmp" ] && [ -S "$dir/dst.qmp" ] && break; sleep 0.1; done
+    "$bin/vmig" -s "$dir/src.qmp" migrate_set_parameter max-bandwidth 0
+    "$bin/vmig" -s "$dir/dst.qmp" migrate_incoming "unix:$dir/mig.sock"
+    "$bin/vmig" tap --listen "$dir/tap.sock" --connect "$dir/mig.sock" --dir "$dir" --exit-after 1 &
+    local tap=$!
+    for _ in $(seq 100); do [ -S "$dir/tap.sock" ] && break; sleep 0.05; done
+    "$bin/vmig" -s "$dir/src.qmp" migrate "unix:$dir/tap.sock" >/dev/null
+    wait $tap
+    kill $src $dst
+    wait $src $dst 2>/dev/null || true
+}
+
+# Wall-clock seconds of one run of the command given.
+seconds_of() {
+    local start=$EPOCHREALTIME
+    "$@" >/dev/null
+    awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
+}
+
+echo "== vmig analyze on a 2 GiB main stream (random RAM, no devices, main channel, recorded by vmig tap; no dump)"
+analyze_dir=$(mktemp -d /tmp/vmig-analyze-bench.XXXXXX)
+record_stream "$analyze_dir" 2G
+stream="$analyze_dir/channel-0.mig"
+echo "stream: $(stat -c %s "$stream") bytes (in the page cache: it was just written)"
+for run in 1 2 3; do
+    echo "vmig analyze, run $run: $(seconds_of "$bin/vmig" analyze "$stream") s"
+done
+# QEMU's scripts/analyze-migration.py is not part of vmig: give a copy's path to compare on the same file.
+if [ -n "${QEMU_ANALYZE_SCRIPT:-}" ]; then
+    for run in 1 2; do
+        echo "QEMU's analyze-migration.py -d state, run $run: $(seconds_of python3 "$QEMU_ANALYZE_SCRIPT" -f "$stream" -d state) s"
+    done
+else
+    echo "(set QEMU_ANALYZE_SCRIPT to a copy of QEMU's scripts/analyze-migration.py to time it on the same file)"
+fi
+rm -rf "$analyze_dir"

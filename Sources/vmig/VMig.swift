@@ -9,8 +9,10 @@ struct VMig: ParsableCommand {
         usage: """
             vmig -s <socket> [--dest-socket <socket>] [<command> ...]
             vmig demo [--memory <size>] [--devices <sizes>] [--channels <n>] [--no-multifd] [--dry-run]
+            vmig analyze [--json] [--records] [--packets] [--dump-memory <dir>] <file> ...
+            vmig tap --listen <socket> --connect <socket> --dir <dir> [--exit-after <n>]
             """,
         version: "vmig 0.1.0",
-        subcommands: [MonitorCommand.self, DemoCommand.self],
+        subcommands: [MonitorCommand.self, DemoCommand.self, AnalyzeCommand.self, TapCommand.self],
         defaultSubcommand: MonitorCommand.self)
 }

@@ -106,6 +106,7 @@ final class IncomingLoader {
             case .command:
                 try readCommand()
             case .eof:
+                try skipVMDescription()
                 return
             default:
                 throw MigrationError("Unknown savevm section type \(type)")
@@ -170,6 +171,27 @@ final class IncomingLoader {
             }
         default:
             break
+        }
+    }
+
+    /// The `QEMU_VM_VMDESCRIPTION` trailer after EOF, read in 4 KiB steps and dropped (as QEMU does, so the source
+    /// never writes into a closed socket). A stream that ends right after EOF is accepted, and so (as QEMU only
+    /// reports it) is any other byte there.
+    private func skipVMDescription() throws {
+        let type: UInt8
+        do {
+            type = try reader.get8()
+        } catch let error as MigrationError where error == SocketConnection.endOfFile {
+            return
+        }
+        guard type == StreamRecord.vmDescription.rawValue else { return }
+        var left = Int(try reader.get32())
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { scratch.deallocate() }
+        while left > 0 {
+            let chunk = min(left, 4096)
+            try reader.read(into: scratch, count: chunk)
+            left -= chunk
         }
     }
 

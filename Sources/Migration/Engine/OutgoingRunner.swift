@@ -163,11 +163,18 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try joinSaveThreads()
+        var description = VMDescription()
         for (id, handler) in sections where handler.hasSaveState {
-            try writer!.writeSection(.full, id: id, handler: handler) { try handler.saveState(context) }
+            try writer!.writeSection(.full, id: id, handler: handler) {
+                let start = writer!.bytesWritten
+                try handler.saveState(context)
+                description.addSection(idstr: handler.idstr, instanceID: handler.instanceID,
+                                       size: Int(writer!.bytesWritten - start))
+            }
         }
         guard session.commitToDestination() else { throw cancelledError }
         try writer!.writeEOF()
+        try writer!.writeVMDescription(description)
         try writer!.flush()
         let resume = try waitForResult()
         finishCompletion(resumeRealtime: resume)

@@ -43,4 +43,17 @@ extension MainStreamWriter {
     func writeEOF() throws {
         try put8(StreamRecord.eof.rawValue)
     }
+
+    /// The `QEMU_VM_VMDESCRIPTION` trailer after EOF: 0x06, be32 length, JSON.
+    func writeVMDescription(_ description: VMDescription) throws {
+        let json = Array(description.json().utf8)
+        try put8(StreamRecord.vmDescription.rawValue)
+        try put32(UInt32(json.count))
+        try putBytes(json)
+    }
+
+    /// Bytes written so far on this channel (a section's payload size is the difference around it).
+    var bytesWritten: UInt64 {
+        counter.value
+    }
 }

@@ -10,7 +10,7 @@ final class MainStreamWriter {
     private static let vectorCapacity = 512
 
     private let connection: SocketConnection
-    private let counter: ByteCounter
+    let counter: ByteCounter
     /// Times the large writes, for the link estimate.
     let meter: ThroughputMeter
     private var unflushedBytes = 0

@@ -47,7 +47,7 @@ public struct MultiFDDeviceStateHeader: Sendable, Equatable {
     }
 
     /// `decode` over a raw 276-byte buffer.
-    static func load(from base: UnsafeRawPointer, maxPayload: Int) throws -> MultiFDDeviceStateHeader {
+    public static func load(from base: UnsafeRawPointer, maxPayload: Int) throws -> MultiFDDeviceStateHeader {
         let header = try MultiFDPacketHeader.load(from: base)
         if header.isSync {
             throw MigrationError("multifd: received SYNC device state packet")

@@ -20,7 +20,7 @@ public struct MultiFDPacketHeader: Sendable, Equatable {
     }
 
     /// Reads and checks the 12 bytes at `pointer` (QEMU's `multifd_recv_unfill_packet_header` texts).
-    static func load(from pointer: UnsafeRawPointer) throws -> MultiFDPacketHeader {
+    public static func load(from pointer: UnsafeRawPointer) throws -> MultiFDPacketHeader {
         let magic = pointer.loadBE32(at: 0)
         let version = pointer.loadBE32(at: 4)
         if magic != MultiFDWire.magic {
@@ -32,6 +32,6 @@ public struct MultiFDPacketHeader: Sendable, Equatable {
         return MultiFDPacketHeader(flags: pointer.loadBE32(at: 8))
     }
 
-    var isDeviceState: Bool { flags & MultiFDWire.flagDeviceState != 0 }
-    var isSync: Bool { flags & MultiFDWire.flagSync != 0 }
+    public var isDeviceState: Bool { flags & MultiFDWire.flagDeviceState != 0 }
+    public var isSync: Bool { flags & MultiFDWire.flagSync != 0 }
 }

@@ -9,6 +9,18 @@ public struct StreamConfiguration: Sendable, Equatable {
     static let subsectionVersion: UInt32 = 1
     static let maxNameLength = 256
 
+    /// The record described as QEMU describes a VMSD in the `vmdesc` trailer (the `configuration` member), so that
+    /// QEMU's analyze-migration.py decodes vmig's record and its subsection field by field.
+    static let vmsdDescription = "{\"vmsd_name\": \"configuration\", \"version\": 1, \"fields\": ["
+        + "{\"name\": \"len\", \"type\": \"uint32\", \"size\": 4}, "
+        + "{\"name\": \"name\", \"type\": \"buffer\", \"size\": \(QEVM.machineName.utf8.count)}], "
+        + "\"subsections\": [{\"vmsd_name\": \"\(subsectionName)\", \"version\": \(subsectionVersion), \"fields\": ["
+        + "{\"name\": \"page-size\", \"type\": \"uint32\", \"size\": 4}, "
+        + "{\"name\": \"capabilities\", \"type\": \"uint64\", \"size\": 8}, "
+        + "{\"name\": \"multifd-channels\", \"type\": \"uint8\", \"size\": 1}, "
+        + "{\"name\": \"multifd-compression\", \"type\": \"uint8\", \"size\": 1}, "
+        + "{\"name\": \"reserved\", \"type\": \"uint16\", \"size\": 2}]}]}"
+
     /// Machine name (`vmig`).
     public var machine: String
     /// Target page size.

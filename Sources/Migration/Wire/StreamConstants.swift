@@ -1,19 +1,19 @@
 /// Constants of QEMU's main migration stream (migration/savevm.c, migration/ram.c); all integers big-endian.
-enum QEVM {
+public enum QEVM {
     /// File magic "QEVM".
-    static let magic: UInt32 = 0x5145_564D
+    public static let magic: UInt32 = 0x5145_564D
     /// Stream version.
-    static let version: UInt32 = 3
+    public static let version: UInt32 = 3
     /// Obsolete version 2, refused with QEMU's text.
-    static let compatVersion: UInt32 = 2
+    public static let compatVersion: UInt32 = 2
     /// Machine name carried in the configuration record.
-    static let machineName = "vmig"
+    public static let machineName = "vmig"
     /// Largest idstr on the wire (u8 length).
-    static let maxIdstrLength = 255
+    public static let maxIdstrLength = 255
 }
 
 /// Record type bytes of the main stream.
-enum StreamRecord: UInt8 {
+public enum StreamRecord: UInt8 {
     case eof = 0x00
     case sectionStart = 0x01
     case sectionPart = 0x02
@@ -27,7 +27,7 @@ enum StreamRecord: UInt8 {
 }
 
 /// `MIG_CMD_*` command numbers (`QEMU_VM_COMMAND` records: be16 command, be16 length, payload).
-enum MigrationCommand: UInt16 {
+public enum MigrationCommand: UInt16 {
     case invalid = 0
     case openReturnPath = 1
     case ping = 2
@@ -42,7 +42,7 @@ enum MigrationCommand: UInt16 {
     case switchoverStart = 11
 
     /// QEMU's name (`mig_cmd_args[].name` without the `CMD_` prefix).
-    var name: String {
+    public var name: String {
         switch self {
         case .invalid: return "INVALID"
         case .openReturnPath: return "OPEN_RETURN_PATH"
@@ -60,7 +60,7 @@ enum MigrationCommand: UInt16 {
     }
 
     /// Payload length of the commands vmig accepts.
-    var expectedLength: UInt16? {
+    public var expectedLength: UInt16? {
         switch self {
         case .openReturnPath, .switchoverStart: return 0
         case .ping: return 4
@@ -70,21 +70,21 @@ enum MigrationCommand: UInt16 {
 }
 
 /// RAM section record flags, in the low bits of the be64 "address" word (`RAM_SAVE_FLAG_*`).
-enum RAMFlag {
-    static let zero: UInt64 = 0x02
-    static let memSize: UInt64 = 0x04
-    static let page: UInt64 = 0x08
-    static let eos: UInt64 = 0x10
-    static let `continue`: UInt64 = 0x20
-    static let multifdFlush: UInt64 = 0x200
+public enum RAMFlag {
+    public static let zero: UInt64 = 0x02
+    public static let memSize: UInt64 = 0x04
+    public static let page: UInt64 = 0x08
+    public static let eos: UInt64 = 0x10
+    public static let `continue`: UInt64 = 0x20
+    public static let multifdFlush: UInt64 = 0x200
     /// Bits that may hold flags (below the page size).
-    static let mask: UInt64 = UInt64(GuestMemory.pageSize - 1)
+    public static let mask: UInt64 = UInt64(GuestMemory.pageSize - 1)
     /// Flags vmig understands.
-    static let known: UInt64 = zero | memSize | page | eos | `continue` | multifdFlush
+    public static let known: UInt64 = zero | memSize | page | eos | `continue` | multifdFlush
 }
 
 /// RAM section identity (QEMU registers RAM as "ram", instance 0, version 4).
-enum RAMSection {
-    static let idstr = "ram"
-    static let version: UInt32 = 4
+public enum RAMSection {
+    public static let idstr = "ram"
+    public static let version: UInt32 = 4
 }
