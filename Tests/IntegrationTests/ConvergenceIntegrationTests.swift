@@ -94,7 +94,7 @@ struct ConvergenceIntegrationTests {
     /// switchover; with it the throttle climbs (visible in query-migrate) until the migration completes.
     @Test func autoConvergeThrottlesAGuestFasterThanTheLink() throws {
         let pair = try DaemonPair(memory: "32M", sourceArguments: ["--dirty-rate", "64M"])
-        try pair.setParameters(["max-bandwidth": 0])
+        try pair.setParameters(["max-bandwidth": 0, "downtime-limit": 300])
         let proxy = try ThrottlingProxy(
             path: pair.directory.path + "/slow.sock", destinationPath: pair.directory.path + "/mig.sock",
             bytesPerSecond: 16 * 1_048_576)
