@@ -20,7 +20,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .target(name: "CJanssonArena"),
-        .target(name: "POSIXSupport", swiftSettings: strict),
+        // C, built with _GNU_SOURCE: pthread_setname_np for thread names.
+        .target(name: "CPOSIXSupport"),
+        .target(name: "POSIXSupport", dependencies: ["CPOSIXSupport"], swiftSettings: strict),
         .target(
             name: "JSON",
             dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
@@ -36,7 +38,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration"], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport"], swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],

@@ -6,6 +6,7 @@ import Migration
 import Monitor
 import NIOCore
 import NIOPosix
+import POSIXSupport
 import QMP
 import VFIO
 
@@ -124,10 +125,25 @@ final class Daemon: Sendable {
     /// Closes the monitors (removing their socket files) and stops the threads.
     func stop() async {
         await server.shutdown()
-        engine.cancel()
+        await Self.onOwnThread(engine.shutdown)
         workload.stop()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
+    }
+
+    /// Runs blocking `body` on a thread of its own (never on Swift concurrency's pool) and returns when it did.
+    private static func onOwnThread(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            do {
+                try DedicatedThread.spawn(name: "vmigd-stop") {
+                    body()
+                    done.resume()
+                }.detach()
+            } catch {
+                body()
+                done.resume()
+            }
+        }
     }
 
     /// SIGTERM, SIGINT and, with `--exit-with-parent`, the parent's exit all stop the daemon as `quit` does.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import POSIXSupport
 import Testing
 
 @testable import VFIO
@@ -107,14 +108,14 @@ struct LoadBufferErrorTests {
         #expect(device.progressSnapshot.phase == .failed)
     }
 
-    @Test("the engine's abort flag stops a waiting loader")
+    @Test("the engine's cancellation wakes and stops a waiting loader")
     func abortFlag() throws {
         let device = try Self.destination()
         _ = device.switchoverStart()
-        let abort = Box(false)
-        let (loader, outcome) = startLoadThread(device) { abort.current }
+        let abort = Cancellation()
+        let (loader, outcome) = startLoadThread(device, cancellation: abort)
         MonotonicClock.sleep(until: MonotonicClock.now() + 20_000_000)
-        abort.set(true)
+        abort.cancel()
         loader.join()
         #expect(outcome.current == .some("operation cancelled"))
         device.loadCleanup()

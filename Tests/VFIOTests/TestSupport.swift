@@ -102,10 +102,10 @@ func startThread(_ body: @escaping @Sendable () -> Void) -> DedicatedThread {
 }
 
 /// Starts the destination's load thread; the box receives its outcome (nil error = success).
-func startLoadThread(_ device: VFIODevice, shouldQuit: @escaping @Sendable () -> Bool = { false }) -> (DedicatedThread, Box<String??>) {
+func startLoadThread(_ device: VFIODevice, cancellation: Cancellation = Cancellation()) -> (DedicatedThread, Box<String??>) {
     let outcome = Box<String??>(.none)
     let thread = startThread {
-        outcome.set(.some(vfioErrorMessage { try device.runLoadThread(shouldQuit: shouldQuit) }))
+        outcome.set(.some(vfioErrorMessage { try device.runLoadThread(cancellation: cancellation) }))
     }
     return (thread, outcome)
 }

@@ -4,6 +4,9 @@ import Synchronization
 /// One incoming migration (the destination role): the listener, channel identification (QEMU peeks the first
 /// four bytes: "QEVM" is the main channel, 0x11223344 a multifd channel), status, errors and the return path.
 /// The main stream itself is parsed by `IncomingLoader` on the main channel's thread.
+///
+/// Threads: the accept thread and one thread per connection belong to `threads`, the load threads to `pool`;
+/// `join()` waits for all of them once the session has ended.
 final class IncomingMigration: Sendable {
     let listener: SocketListener
     let host: any MigrationHost
@@ -22,6 +25,9 @@ final class IncomingMigration: Sendable {
     private let receiverSlot = Mutex<MultiFDReceiver?>(nil)
     /// 0 = configuration not read yet, 1 = checked and accepted, 2 = failed.
     private let configurationState = Atomic<UInt8>(0)
+    /// Posted once `configurationState` left 0; each waiter posts it again for the next (a turnstile).
+    private let configurationDecided = Semaphore()
+    private let threads = ThreadGroup()
     private let failure = Mutex<MigrationError?>(nil)
     private let returnPathLock = Mutex(())
     private let acksPending = Mutex(0)
@@ -43,9 +49,15 @@ final class IncomingMigration: Sendable {
 
     /// Starts accepting connections.
     func start() throws {
-        try DedicatedThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+        try threads.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
             acceptLoop()
-        }.detach()
+        }
+    }
+
+    /// Waits for every thread of this session (call once it has ended: failed, completed or cancelled).
+    func join() {
+        threads.join()
+        pool.join()
     }
 
     var isFinished: Bool {
@@ -78,10 +90,10 @@ final class IncomingMigration: Sendable {
                 continue
             }
             do {
-                try DedicatedThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                try threads.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
                     identify(connection)
                     drop(connection)
-                }.detach()
+                }
             } catch {
                 fail(error)
                 drop(connection)
@@ -124,9 +136,8 @@ final class IncomingMigration: Sendable {
     private func runMultifd(_ connection: SocketConnection, prefix: [UInt8]) {
         do {
             let hello = try MultiFDHello.decode(prefix + connection.read(count: MultiFDWire.helloSize - 4))
-            while configurationState.load(ordering: .acquiring) == 0 && !isFinished {
-                Clock.sleep(milliseconds: 5)
-            }
+            configurationDecided.wait()
+            configurationDecided.post()
             guard configurationState.load(ordering: .acquiring) == 1, !isFinished else { return }
             // A connection that said hello and went away (nothing more to read) before the migration could use it
             // takes no channel id.
@@ -150,6 +161,7 @@ final class IncomingMigration: Sendable {
             slot = receiver
             configurationState.store(1, ordering: .releasing)
         }
+        configurationDecided.post()
     }
 
     var receiver: MultiFDReceiver? {
@@ -211,6 +223,7 @@ final class IncomingMigration: Sendable {
         failure.withLock { $0 = wrapped }
         finishedFlag.store(true, ordering: .releasing)
         configurationState.store(2, ordering: .releasing)
+        configurationDecided.post()
         pool.abort()
         status.transition(from: [.none, .setup, .active], to: .failed)
         sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
@@ -228,6 +241,7 @@ final class IncomingMigration: Sendable {
             fail(MigrationError("Migration cancelled"))
         } else if !finishedFlag.exchange(true, ordering: .acquiringAndReleasing) {
             configurationState.store(2, ordering: .releasing)
+            configurationDecided.post()
             closeChannels()
         }
     }

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Synchronization
 
 /// The migration engine of one VM, in both roles: QEMU's migration commands as a Swift API (no JSON).
@@ -92,12 +93,15 @@ public final class MigrationEngine: Sendable {
                                         historySink: { [weak self] learned in
                                             self?.convergenceHistory.withLock { $0 = learned }
                                         })
-        try outgoing.withLock { current in
+        let previous = try outgoing.withLock { current in
             if let current, current.status.current.isRunning {
                 throw Self.inProgress
             }
-            current = session
+            defer { current = session }
+            return current
         }
+        // The previous migration has ended; its thread may still be finishing its cleanup.
+        previous?.join()
         host.outgoingStarting()
         try session.start()
     }
@@ -148,10 +152,11 @@ public final class MigrationEngine: Sendable {
     private func listen(uri: String, exitOnError: Bool) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
-        try incoming.withLock { current in
+        let previous = try incoming.withLock { current in
             if let current, !current.isFinished || current.status.current == .completed {
                 throw MigrationError("The incoming migration has already been started")
             }
+            let previous = current
             let listener = try SocketListener.listen(on: parsed)
             let fallback = (capabilities, parameters)
             let onFailure: @Sendable (MigrationError) -> Void = { [weak self] error in
@@ -170,7 +175,10 @@ public final class MigrationEngine: Sendable {
                 throw error
             }
             current = session
+            return previous
         }
+        // The previous incoming migration failed or was cancelled; its threads are ending.
+        previous?.join()
     }
 
     // MARK: Queries
@@ -198,27 +206,44 @@ public final class MigrationEngine: Sendable {
     }
 
     /// CPU seconds used by the ended threads of the latest outgoing and incoming migrations (benchmarks).
-    public var cpuSeconds: (outgoing: Double, incoming: Double) {
+    package var cpuSeconds: (outgoing: Double, incoming: Double) {
         (outgoing.withLock { $0 }?.cpuTime.seconds ?? 0, incoming.withLock { $0 }?.cpuTime.seconds ?? 0)
     }
 
-    /// Waits (at most `timeout` seconds) until every thread of the latest migrations has ended, so that
-    /// `cpuSeconds` is complete. Returns false on timeout.
+    /// Waits until every thread of the latest migrations has ended, so that `cpuSeconds` is complete; only call it
+    /// once both have ended (completed, failed or cancelled). Returns false when it is still running after
+    /// `timeout`.
     @discardableResult
-    public func waitForThreadsToEnd(timeout: Double = 5) -> Bool {
-        let deadline = Clock.monotonicMilliseconds() + UInt64(timeout * 1000)
-        while Clock.monotonicMilliseconds() < deadline {
-            let outgoingRunning = outgoing.withLock { $0 }?.cpuTime.runningThreads ?? 0
-            let incomingRunning = incoming.withLock { $0 }?.cpuTime.runningThreads ?? 0
-            if outgoingRunning == 0 && incomingRunning == 0 { return true }
-            Clock.sleep(milliseconds: 2)
+    package func waitForThreadsToEnd(timeout: Duration = .seconds(5)) -> Bool {
+        let sessions = (outgoing.withLock { $0 }, incoming.withLock { $0 })
+        let joined = Semaphore()
+        guard let joiner = try? DedicatedThread.spawn(name: "mig-join", {
+            sessions.0?.join()
+            sessions.1?.join()
+            joined.post()
+        }) else { return false }
+        guard joined.wait(timeout: timeout) else {
+            joiner.detach()
+            return false
         }
-        return false
+        joiner.join()
+        return true
     }
 
     /// Blocks until the migration thread of the latest outgoing migration has ended (tests, benchmarks).
-    public func waitForOutgoing() {
+    package func waitForOutgoing() {
         outgoing.withLock { $0 }?.join()
+    }
+
+    /// Cancels any migration and waits for every thread the engine started (the owner's shutdown). Blocks: call it
+    /// from a thread of your own, not from an event loop or Swift concurrency's pool.
+    public func shutdown() {
+        let source = outgoing.withLock { $0 }
+        let destination = incoming.withLock { $0 }
+        source?.abandon()
+        destination?.cancel()
+        source?.join()
+        destination?.join()
     }
 
     private var isMigrationRunning: Bool {

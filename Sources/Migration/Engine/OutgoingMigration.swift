@@ -13,7 +13,10 @@ final class OutgoingMigration: Sendable {
     let status: StatusCell
     let events: EventDispatcher
     let counters = MigrationCounters()
-    let errors = ErrorSlot()
+    /// Fired when the migration thread must give up (cancel, an error, the destination's failure): every wait of
+    /// the migration thread names it.
+    let stop = Cancellation()
+    let errors: ErrorSlot
     let cpuTime = CPUTimeAccumulator()
     let startTime = Clock.monotonicMilliseconds()
     /// What earlier migrations in this process learned (link estimate, fixed part of the downtime).
@@ -40,6 +43,7 @@ final class OutgoingMigration: Sendable {
          events: EventDispatcher, history: ConvergenceHistory = ConvergenceHistory(),
          historySink: @escaping @Sendable (ConvergenceHistory) -> Void = { _ in }) {
         self.uri = uri
+        errors = ErrorSlot(firing: stop)
         self.history = history
         self.historySink = historySink
         self.capabilities = capabilities
@@ -84,8 +88,16 @@ final class OutgoingMigration: Sendable {
             return true
         }
         guard proceed else { return }
+        stop.cancel()
         abortTransfers()
-        continueSignal.post()
+    }
+
+    /// The owner is shutting down: `cancel()`, and past the point of no return too, stops every transfer so that
+    /// the migration thread ends soon.
+    func abandon() {
+        cancel()
+        stop.cancel()
+        abortTransfers()
     }
 
     /// Called by the migration thread right before it writes EOF; false when a cancel came first.
@@ -152,6 +164,7 @@ final class OutgoingMigration: Sendable {
 
     func recordDestinationFailure(_ error: MigrationError) {
         destinationFailure.withLock { if $0 == nil { $0 = error } }
+        stop.cancel()
         abortTransfers()
     }
 

@@ -187,7 +187,7 @@ final class OutgoingRunner {
             // A stale migrate-continue must not skip the pause (QEMU resets its pause semaphore here too).
             while session.continueSignal.tryWait() {}
             guard session.status.transition(from: .active, to: .preSwitchover) else { throw cancelledError }
-            let resumed = session.continueSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+            let resumed = session.continueSignal.wait(unlessCancelled: session.stop)
             guard resumed, !session.shouldStop else { try checkStop(); throw cancelledError }
             guard session.status.transition(from: .preSwitchover, to: .device) else { throw cancelledError }
         } else {
@@ -219,7 +219,7 @@ final class OutgoingRunner {
 
     /// Waits for the destination's result record; returns its resume time.
     private func waitForResult() throws -> UInt64 {
-        _ = session.resultSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+        _ = session.resultSignal.wait(unlessCancelled: session.stop)
         try checkStop()
         guard case .result(true, let resume, _)? = session.result.withLock({ $0 }) else {
             throw MigrationError("The destination closed the return path without reporting a result")
@@ -322,7 +322,7 @@ final class OutgoingRunner {
         guard !session.isCancelled else { return }
         if session.destinationError == nil && returnPath != nil {
             // The destination usually explains why our socket broke; give its message a moment to arrive.
-            _ = session.returnPathDone.wait(milliseconds: 300)
+            _ = session.returnPathDone.wait(timeout: .milliseconds(300))
         }
         let chosen = session.destinationError ?? session.errors.error ?? MigrationError.wrap(error)
         session.errors.record(chosen)
@@ -334,7 +334,7 @@ final class OutgoingRunner {
             pool.abort()
             session.abortTransfers()
         }
-        pool.wait()
+        pool.join()
         sender?.join()
         session.abortTransfers()
         returnPath?.join()

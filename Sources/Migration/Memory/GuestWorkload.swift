@@ -39,7 +39,7 @@ public final class GuestWorkload: Sendable {
         }
         guard first else { return }
         do {
-            let spawned = try DedicatedThread.spawn(name: "vcpu-workload") { [self] in run() }
+            let spawned = try DedicatedThread.spawn(name: "vcpu-workload", cpuTime: nil) { [self] in run() }
             thread.withLock { $0 = spawned }
         } catch {
             state.withLock { $0.started = false }

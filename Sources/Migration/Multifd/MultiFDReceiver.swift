@@ -1,9 +1,13 @@
 import Glibc
+import POSIXSupport
 import Synchronization
 
 /// The destination's multifd channels: hello checks and registration, the per-channel receive loop (RAM straight
 /// into guest memory, device state to its handler) and the SYNC barrier paired with the main stream's
 /// `MULTIFD_FLUSH` (QEMU's `multifd_recv_sync_main`).
+///
+/// Every wait names `stop`, which `terminate()` fires, so a failing or ending migration wakes the main load thread
+/// and every channel thread at once. Lock order: `channels` is a leaf (no wait or other lock while it is held).
 final class MultiFDReceiver: Sendable {
     /// One registered channel.
     final class Channel: Sendable {
@@ -27,7 +31,8 @@ final class MultiFDReceiver: Sendable {
     private let onFailure: @Sendable (MigrationError) -> Void
     private let channels: Mutex<[Channel?]>
     private let syncArrived = Semaphore()
-    private let exiting = Atomic<Bool>(false)
+    /// Fired by `terminate()`.
+    private let stop = Cancellation()
 
     init(channelCount: Int, memory: GuestMemory, uuid: [UInt8], registry: DeviceStateRegistry,
          onFailure: @escaping @Sendable (MigrationError) -> Void) {
@@ -75,12 +80,15 @@ final class MultiFDReceiver: Sendable {
         }
     }
 
-    /// Waits until every channel delivered a SYNC packet, then releases them all. Gives up (throws) when
-    /// `shouldAbort` returns true.
-    func syncMain(shouldAbort: () -> Bool) throws {
+    /// Waits until every channel delivered a SYNC packet, then releases them all. Gives up (throws) once the
+    /// receiver is terminated, or when `peerGone` says so: it is asked every `peerCheckInterval` while nothing
+    /// arrives, for a source that went away without closing its multifd channels.
+    func syncMain(peerGone: () -> Bool) throws {
         for _ in 0..<channelCount {
-            guard syncArrived.wait(pollMilliseconds: 20, giveUpWhen: { shouldAbort() || isExiting }) else {
-                throw MigrationError("multifd: channels did not synchronise (migration aborted)")
+            while !syncArrived.wait(unlessCancelled: stop, timeout: Self.peerCheckInterval) {
+                if stop.isCancelled || peerGone() {
+                    throw MigrationError("multifd: channels did not synchronise (migration aborted)")
+                }
             }
         }
         for channel in channels.withLock({ $0 }) {
@@ -88,17 +96,19 @@ final class MultiFDReceiver: Sendable {
         }
     }
 
-    /// Stops every channel (they exit quietly) and wakes any waiting one.
+    /// How often `syncMain` asks whether the source is still there while it waits for SYNC packets.
+    static let peerCheckInterval = Duration.seconds(1)
+
+    /// Stops every channel (they exit quietly) and wakes every waiting thread.
     func terminate() {
-        exiting.store(true, ordering: .releasing)
+        stop.cancel()
         for channel in channels.withLock({ $0 }) {
             channel?.connection.shutdown()
-            channel?.release.post()
         }
     }
 
     private var isExiting: Bool {
-        exiting.load(ordering: .acquiring)
+        stop.isCancelled
     }
 
     /// Reads one packet; returns false on a clean end of file at a packet boundary.
@@ -164,7 +174,7 @@ final class MultiFDReceiver: Sendable {
         }
         if flags & MultiFDWire.flagSync != 0 {
             syncArrived.post()
-            _ = channel.release.wait(pollMilliseconds: 20) { isExiting }
+            _ = channel.release.wait(unlessCancelled: stop)
         }
     }
 }

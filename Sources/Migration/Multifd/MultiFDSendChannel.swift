@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import POSIXSupport
 
 /// One multifd send channel: a socket, the slot it owns, and the flags/semaphores of QEMU's `MultiFDSendParams`.
 final class MultiFDSendChannel: Sendable {

@@ -5,6 +5,14 @@ import Synchronization
 /// `multifd_send()`: a producer hands a filled slot to an idle channel by swapping it for the channel's empty
 /// one. When every channel is busy the producer blocks (the only back-pressure); once any channel has failed
 /// every call fails fast.
+///
+/// Waiting: a producer waits for an idle channel (`channelsReady`, one token per idle channel) before it takes
+/// `sendLock`, and every wait names `stop`, which `terminate()` fires: a failure wakes every blocked producer and
+/// channel thread at once.
+///
+/// Lock order: `deviceSlot`, then `sendLock`, then a channel's `slot`. `spareDeviceBuffers` is a leaf. No thread
+/// blocks on a semaphore while holding `sendLock`, except `sync()`, which waits for the channels it woke (they take
+/// no lock of the sender's to get there).
 public final class MultiFDSender: Sendable {
     let channels: [MultiFDSendChannel]
     private let channelsReady = Semaphore()
@@ -12,9 +20,10 @@ public final class MultiFDSender: Sendable {
     private let deviceSlot = Mutex(MultiFDSendSlot())
     /// Payload buffers of sent device-state packets, for the next ones (see `takeDeviceStateBuffer`).
     private let spareDeviceBuffers = Mutex<[[UInt8]]>([])
-    private let exiting = Atomic<Bool>(false)
+    /// Fired once a channel failed or the send path was shut down.
+    private let stop = Cancellation()
     private let packetNumber = Atomic<UInt64>(0)
-    private let threads = Mutex<[DedicatedThread]>([])
+    private let threads = ThreadGroup()
     private let errors: ErrorSlot
     private let counters: MigrationCounters
     private let memory: GuestMemory
@@ -39,10 +48,9 @@ public final class MultiFDSender: Sendable {
     /// Starts one thread per channel; each sends its hello first.
     func start() throws {
         for channel in channels {
-            let thread = try DedicatedThread.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
+            try threads.spawn(name: "multifdsend_\(channel.id)", cpuTime: cpuTime) { [self] in
                 run(channel)
             }
-            threads.withLock { $0.append(thread) }
         }
     }
 
@@ -51,7 +59,7 @@ public final class MultiFDSender: Sendable {
 
     /// True once a channel failed or the send path was shut down.
     public var hasFailed: Bool {
-        exiting.load(ordering: .acquiring)
+        stop.isCancelled
     }
 
     /// Queues one device-state packet (QEMU's `multifd_queue_device_state`): the payload is sent after a 276-byte
@@ -126,11 +134,10 @@ public final class MultiFDSender: Sendable {
 
     /// Hands `slot` to an idle channel and gives back that channel's empty slot.
     func send(_ slot: inout MultiFDSendSlot) throws {
+        // A token stands for a channel that went idle and nobody has claimed yet.
+        guard channelsReady.wait(unlessCancelled: stop) else { throw failure }
         try sendLock.withLock { next in
             try checkNotExiting()
-            let acquired = channelsReady.wait(pollMilliseconds: 50) { hasFailed }
-            // terminate() posts tokens to wake producers: a token is not proof of an idle channel then.
-            guard acquired, !hasFailed else { throw failure }
             var index = next % channels.count
             var scanned = 0
             while channels[index].pendingJob.load(ordering: .acquiring) {
@@ -158,8 +165,7 @@ public final class MultiFDSender: Sendable {
                 channel.wake.post()
             }
             for channel in channels {
-                guard channelsReady.wait(pollMilliseconds: 50, giveUpWhen: { hasFailed }),
-                      channel.syncDone.wait(pollMilliseconds: 50, giveUpWhen: { hasFailed }) else {
+                guard channelsReady.wait(unlessCancelled: stop), channel.syncDone.wait(unlessCancelled: stop) else {
                     throw failure
                 }
             }
@@ -172,35 +178,30 @@ public final class MultiFDSender: Sendable {
         terminate()
     }
 
-    /// Stops the channels: raises the exit flag, wakes the threads and shuts the sockets down.
+    /// Stops the channels: fires `stop` (waking every waiting producer and channel thread) and shuts the sockets
+    /// down.
     func terminate() {
-        exiting.store(true, ordering: .releasing)
+        stop.cancel()
         for channel in channels {
-            channel.wake.post()
             channel.connection.shutdown()
         }
-        channelsReady.post(count: channels.count)
     }
 
     /// Lets every channel finish its queued job, then ends the threads (successful completion).
     func finish() {
-        for channel in channels {
-            while channel.pendingJob.load(ordering: .acquiring) && !hasFailed {
-                Clock.sleep(milliseconds: 1)
+        sendLock.withLock { _ in
+            // Every channel gives a token back once its job is written: holding all of them, all are idle.
+            for _ in channels {
+                guard channelsReady.wait(unlessCancelled: stop) else { break }
             }
-        }
-        exiting.store(true, ordering: .releasing)
-        for channel in channels {
-            channel.wake.post()
+            stop.cancel()
         }
         join()
     }
 
     /// Waits for the channel threads.
     func join() {
-        for thread in threads.withLock({ $0 }) {
-            thread.join()
-        }
+        threads.join()
     }
 
     private var failure: MigrationError {
@@ -230,8 +231,7 @@ public final class MultiFDSender: Sendable {
     private func serve(_ channel: MultiFDSendChannel, worker: MultiFDSendWorker) throws {
         while true {
             channelsReady.post()
-            channel.wake.wait()
-            if hasFailed {
+            guard channel.wake.wait(unlessCancelled: stop) else {
                 return
             }
             if channel.pendingJob.load(ordering: .acquiring) {

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 extension VFIODevice {
     /// `load_setup`: snapshots the transfer mode (same rule and error as the source), creates
     /// the reorder buffer in multifd mode, clears the emulated config and moves the device to
@@ -106,7 +108,7 @@ extension VFIODevice {
     }
 
     /// `switchover_start` (main stream's SWITCHOVER_START). Returns whether a load thread is
-    /// needed: then the caller must run `runLoadThread(shouldQuit:)` on a dedicated thread.
+    /// needed: then the caller must run `runLoadThread(cancellation:)` on a dedicated thread.
     public func switchoverStart() -> Bool {
         guard let loader = session.withLock({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
         loader.markThreadRunning()
@@ -114,13 +116,13 @@ extension VFIODevice {
     }
 
     /// The load thread body: writes buffered packets to the device in idx order, then loads
-    /// the config. Blocks; `shouldQuit` is the engine's abort flag (polled at least every 50 ms).
-    public func runLoadThread(shouldQuit: () -> Bool = { false }) throws {
+    /// the config. Blocks until then, or until `cancellation` (the engine's abort) fires.
+    public func runLoadThread(cancellation: Cancellation = Cancellation()) throws {
         guard let loader = session.withLock({ $0.loader }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         do {
-            try loader.run(shouldQuit: shouldQuit)
+            try loader.run(cancellation: cancellation)
         } catch {
             progress.finish { $0.phase = .failed }
             throw error

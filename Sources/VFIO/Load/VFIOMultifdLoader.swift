@@ -1,19 +1,17 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import POSIXSupport
 
-/// One device's destination side of multifd device-state transfer (reference §3): the
-/// reorder buffer that receive threads fill concurrently, and the load loop that writes the
-/// buffers to the device strictly in idx order, then loads the config.
+/// One device's destination side of multifd device-state transfer: the reorder buffer that
+/// receive threads fill concurrently, and the load loop that writes the buffers to the device
+/// strictly in idx order, then loads the config.
 ///
 /// All state is guarded by one per-device pthread mutex (no global lock). The loop waits on
-/// condition variables, so it must run on a dedicated thread; waits time out every 50 ms to
-/// notice an external abort flag that nobody signals.
+/// condition variables, so it must run on a dedicated thread; a packet, `shutdown()` or the
+/// engine's cancellation wakes it.
 ///
 /// Lock order: this mutex, then the device's session and progress locks (`applyConfig`,
-/// counters). No callback into user code runs while this mutex is held.
+/// counters), then the cancellation's registry. No callback into user code runs while this
+/// mutex is held.
 final class VFIOMultifdLoader: @unchecked Sendable {
     /// What the loader needs from its device.
     struct Parameters: Sendable {
@@ -25,8 +23,6 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         var applyConfig: @Sendable (VFIODeviceConfig) -> Void
         var progress: VFIOProgressTracker
     }
-
-    static let pollInterval: UInt64 = 50_000_000
 
     private let parameters: Parameters
     private let mutex = PThreadMutex()
@@ -129,8 +125,8 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     // MARK: Load loop
 
     /// The load loop (`vfio_load_bufs_thread`); blocks until every buffer and the config are
-    /// loaded, or throws (`operation cancelled` on `shutdown()` or when `shouldQuit()` is true).
-    func run(shouldQuit: () -> Bool) throws {
+    /// loaded, or throws (`operation cancelled` on `shutdown()` or once `cancellation` fired).
+    func run(cancellation: Cancellation) throws {
         mutex.lock()
         threadRunning = true
         defer {
@@ -138,17 +134,17 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             threadFinished.broadcast()
             mutex.unlock()
         }
-        try loadBuffers(shouldQuit: shouldQuit)
-        if parameters.loadConfigAfterIter { try waitForIterDone(shouldQuit: shouldQuit) }
+        try loadBuffers(cancellation: cancellation)
+        if parameters.loadConfigAfterIter { try waitForIterDone(cancellation: cancellation) }
         try loadConfig()
     }
 
-    private func loadBuffers(shouldQuit: () -> Bool) throws {
+    private func loadBuffers(cancellation: Cancellation) throws {
         while true {
             // Check cancellation first: shutdown() signals bufferReady to get here.
-            if wantExit || shouldQuit() { throw VFIOError.cancelled }
+            if wantExit || cancellation.isCancelled { throw VFIOError.cancelled }
             guard let data = pending[loadIndex] else {
-                bufferReady.wait(mutex, nanoseconds: Self.pollInterval)
+                _ = bufferReady.wait(mutex, unlessCancelled: cancellation)
                 continue
             }
             if loadIndex == lastIndex { return }
@@ -210,11 +206,11 @@ final class VFIOMultifdLoader: @unchecked Sendable {
         }
     }
 
-    private func waitForIterDone(shouldQuit: () -> Bool) throws {
+    private func waitForIterDone(cancellation: Cancellation) throws {
         while !iterDone {
-            iterDoneCondition.wait(mutex, nanoseconds: Self.pollInterval)
+            _ = iterDoneCondition.wait(mutex, unlessCancelled: cancellation)
             // Re-check right after the wait: shutdown() signals iterDone to get here.
-            if wantExit || shouldQuit() { throw VFIOError.cancelled }
+            if wantExit || cancellation.isCancelled { throw VFIOError.cancelled }
         }
     }
 
@@ -248,10 +244,10 @@ final class VFIOMultifdLoader: @unchecked Sendable {
     func shutdown() {
         mutex.withLock {
             wantExit = true
+            bufferReady.broadcast()
+            iterDoneCondition.broadcast()
             while threadRunning {
-                bufferReady.broadcast()
-                iterDoneCondition.broadcast()
-                threadFinished.wait(mutex, nanoseconds: Self.pollInterval)
+                threadFinished.wait(mutex)
             }
             pending.removeAll()
             spareBuffers.removeAll()

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Migration
 import Synchronization
 
@@ -123,6 +124,7 @@ public final class VFIOSaveStateHandler: SaveStateHandler {
 
     /// `save_complete_precopy_thread`: STOP_COPY data and config as device-state packets on multifd.
     public func saveCompleteThread(_ context: SaveThreadContext) throws {
+        DedicatedThread.setCurrentName("vfio_save/\(device.id)")
         try checkVMState()
         let multifd = context.multifd
         try VFIOErrorBridge.run {

@@ -1,16 +1,13 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// A pthread mutex, for state that condition variables wait on. Only ever block on it from
+/// A pthread mutex, for state that condition variables and semaphores wait on. Only ever block on it from
 /// dedicated threads, never from Swift concurrency's cooperative pool.
-final class PThreadMutex: @unchecked Sendable {
+public final class PThreadMutex: @unchecked Sendable {
+    // @unchecked: a pthread mutex is made for concurrent use; the pointer never changes after init.
     let pointer: UnsafeMutablePointer<pthread_mutex_t>
 
     /// An unlocked, default (non-recursive) mutex.
-    init() {
+    public init() {
         pointer = .allocate(capacity: 1)
         pointer.initialize(to: pthread_mutex_t())
         let result = pthread_mutex_init(pointer, nil)
@@ -23,19 +20,19 @@ final class PThreadMutex: @unchecked Sendable {
     }
 
     /// Locks (blocking).
-    func lock() {
+    public func lock() {
         let result = pthread_mutex_lock(pointer)
         precondition(result == 0, "pthread_mutex_lock failed: \(result)")
     }
 
     /// Unlocks.
-    func unlock() {
+    public func unlock() {
         let result = pthread_mutex_unlock(pointer)
         precondition(result == 0, "pthread_mutex_unlock failed: \(result)")
     }
 
     /// Runs `body` with the mutex held.
-    func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    public func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         lock()
         defer { unlock() }
         return try body()
