@@ -52,8 +52,8 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Waits until the socket accepts connections, failing early if the process exits.
     public func waitForSocket(timeout: Double) throws {
-        let deadline = Clock.now + timeout
-        while Clock.now < deadline {
+        let deadline = HostClock.monotonicSeconds + timeout
+        while HostClock.monotonicSeconds < deadline {
             if let status = poll() {
                 throw TestingError("vmigd exited with status \(status) before listening; log:\n\(log)")
             }

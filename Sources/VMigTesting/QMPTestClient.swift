@@ -1,4 +1,5 @@
 import JSON
+import POSIXSupport
 
 /// A small blocking QMP client for tests and benchmarks: reads the greeting, negotiates, runs commands and
 /// collects events. Every read has a timeout so a broken server fails a test instead of hanging it.
@@ -67,12 +68,12 @@ public final class QMPTestClient: @unchecked Sendable {
     /// Waits for an event named `name` (taking it out of ``events``), reading more input as needed.
     @discardableResult
     public func waitForEvent(_ name: String, timeout: Double? = nil, where predicate: (JSONValue) -> Bool = { _ in true }) throws -> JSONValue {
-        let deadline = Clock.now + (timeout ?? self.timeout)
+        let deadline = HostClock.monotonicSeconds + (timeout ?? self.timeout)
         while true {
             if let index = events.firstIndex(where: { $0["event"]?.stringValue == name && predicate($0) }) {
                 return events.remove(at: index)
             }
-            let remaining = deadline - Clock.now
+            let remaining = deadline - HostClock.monotonicSeconds
             if remaining <= 0 { throw TestingError("no \(name) event within the timeout; have \(events)") }
             let message = try readMessage(timeout: remaining)
             if message["event"] != nil { events.append(message) } else { pending.append(message) }

@@ -82,12 +82,12 @@ public final class UnixSocket: @unchecked Sendable {
     /// Receives without sleeping: retries a non-blocking `recv` until data arrives (for latency benchmarks,
     /// where a sleeping reader adds a scheduler wake-up to every round trip). Returns 0 at end of stream.
     public func receiveSpinning(into buffer: inout [UInt8], timeout: Double) throws -> Int {
-        let deadline = Clock.now + timeout
+        let deadline = HostClock.monotonicSeconds + timeout
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if count >= 0 { return count }
             guard errno == EAGAIN || errno == EINTR else { throw TestingError("recv: \(String(cString: strerror(errno)))") }
-            if Clock.now > deadline { throw TestingError("timed out after \(timeout) s waiting for data") }
+            if HostClock.monotonicSeconds > deadline { throw TestingError("timed out after \(timeout) s waiting for data") }
         }
     }
 

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Testing
 
 @testable import VFIO
@@ -79,7 +80,7 @@ struct EventsAndSupportTests {
         let reports = Box<[VFIOMigrationProgress]>([])
         tracker.setHandler { progress in reports.mutate { $0.append(progress) } }
         // Explicit clock readings: a stalled test machine cannot stretch the 1,000 updates over the interval.
-        let start = MonotonicClock.now()
+        let start = HostClock.monotonicNanoseconds()
         let step = VFIOProgressTracker.interval / 1000
         for index in 0..<UInt64(1000) {
             tracker.record { $0.bytesRead += 1 }
@@ -99,12 +100,12 @@ struct EventsAndSupportTests {
         let tracker = VFIOProgressTracker(deviceID: "d", state: .running)
         let reports = Box<Int>(0)
         tracker.setHandler { _ in reports.mutate { $0 += 1 } }
-        let earlier = MonotonicClock.now()
+        let earlier = HostClock.monotonicNanoseconds()
         tracker.finish { $0.bytesRead = 1 }
         // The receive and load threads both report: this one read the clock before the other's report.
         tracker.reportIfDue(now: earlier)
         #expect(reports.current == 1)
-        tracker.reportIfDue(now: MonotonicClock.now() + VFIOProgressTracker.interval)
+        tracker.reportIfDue(now: HostClock.monotonicNanoseconds() + VFIOProgressTracker.interval)
         #expect(reports.current == 2)
     }
 

@@ -210,7 +210,7 @@ final class IncomingMigration: Sendable {
     func complete() {
         finishedFlag.store(true, ordering: .releasing)
         host.incomingCompleted()
-        let resume = Clock.realtimeNanoseconds()
+        let resume = HostClock.realtimeNanoseconds()
         status.transition(from: .active, to: .completed)
         sendReturnPath(.result(completed: true, resumeRealtimeNanoseconds: resume, message: ""))
         closeChannels()

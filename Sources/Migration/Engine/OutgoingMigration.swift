@@ -18,7 +18,7 @@ final class OutgoingMigration: Sendable {
     let stop = Cancellation()
     let errors: ErrorSlot
     let cpuTime = CPUTimeAccumulator()
-    let startTime = Clock.monotonicMilliseconds()
+    let startTime = HostClock.monotonicMilliseconds()
     /// What earlier migrations in this process learned (link estimate, fixed part of the downtime).
     let history: ConvergenceHistory
     private let historySink: @Sendable (ConvergenceHistory) -> Void
@@ -208,7 +208,7 @@ final class OutgoingMigration: Sendable {
             info.totalTime = derived.totalTime ?? 0
             info.downtime = derived.downtime ?? 0
         } else {
-            info.totalTime = Clock.monotonicMilliseconds() - startTime
+            info.totalTime = HostClock.monotonicMilliseconds() - startTime
             info.expectedDowntime = derived.expectedDowntime
             info.switchoverBlocker = derived.prediction?.blocker?.text
             let throttle = counters.throttlePercentage.load(ordering: .relaxed)

@@ -89,7 +89,7 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try checkStop()
-        counters.derived.withLock { $0.setupTime = Clock.monotonicMilliseconds() - session.startTime }
+        counters.derived.withLock { $0.setupTime = HostClock.monotonicMilliseconds() - session.startTime }
         guard session.status.transition(from: .setup, to: .active) else { throw cancelledError }
     }
 
@@ -176,8 +176,8 @@ final class OutgoingRunner {
     private func stopVM() {
         session.host.stopForSwitchover()
         stopped = true
-        stopRealtime = Clock.realtimeNanoseconds()
-        stopMonotonic = Clock.monotonicNanoseconds()
+        stopRealtime = HostClock.realtimeNanoseconds()
+        stopMonotonic = HostClock.monotonicNanoseconds()
         counters.markVMStopped()
     }
 
@@ -228,11 +228,11 @@ final class OutgoingRunner {
     }
 
     private func finishCompletion(resumeRealtime: UInt64) {
-        let localEnd = Clock.monotonicNanoseconds()
+        let localEnd = HostClock.monotonicNanoseconds()
         let upperBound = localEnd - stopMonotonic
         let reported = resumeRealtime &- stopRealtime
         let downtime = resumeRealtime >= stopRealtime && reported <= upperBound ? reported : upperBound
-        let total = Clock.monotonicMilliseconds() - session.startTime
+        let total = HostClock.monotonicMilliseconds() - session.startTime
         let transferred = counters.transferred
         counters.derived.withLock {
             $0.downtime = downtime / 1_000_000

@@ -116,7 +116,7 @@ public final class GuestWorkload: Sendable {
 
     private func run() {
         var generator = seed | 1
-        var last = Clock.monotonicNanoseconds()
+        var last = HostClock.monotonicNanoseconds()
         var carry: UInt64 = 0
         while true {
             switch nextStep() {
@@ -125,10 +125,10 @@ public final class GuestWorkload: Sendable {
             case .park:
                 parkedSignal.post()
                 resumeSignal.wait()
-                last = Clock.monotonicNanoseconds()
+                last = HostClock.monotonicNanoseconds()
             case .work:
-                Clock.sleep(milliseconds: 2)
-                let now = Clock.monotonicNanoseconds()
+                HostClock.sleep(for: .milliseconds(2))
+                let now = HostClock.monotonicNanoseconds()
                 let running = UInt64(100 - throttle.load(ordering: .relaxed))
                 let elapsed = min(now - last, 1_000_000_000) * running / 100
                 carry += (1_000_000_000 as UInt64).dividingFullWidth(bytesPerSecond.multipliedFullWidth(by: elapsed)).quotient

@@ -250,10 +250,10 @@ public final class MultiFDSender: Sendable {
         switch slot.kind {
         case .ram:
             let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
-            let start = Clock.monotonicNanoseconds()
+            let start = HostClock.monotonicNanoseconds()
             let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
             if result.bytes >= ThroughputMeter.minimumBytes {
-                meter.record(bytes: result.bytes, start: start, end: Clock.monotonicNanoseconds())
+                meter.record(bytes: result.bytes, start: start, end: HostClock.monotonicNanoseconds())
             }
             counters.multifdBytes.add(result.bytes)
             counters.ramBytes.add(result.bytes)

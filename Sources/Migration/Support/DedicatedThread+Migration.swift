@@ -31,7 +31,7 @@ private func startCounted<R>(
     do {
         return try start {
             body()
-            cpuTime?.threadEnded(nanoseconds: Clock.threadCPUNanoseconds())
+            cpuTime?.threadEnded(nanoseconds: HostClock.threadCPUNanoseconds())
         }
     } catch {
         cpuTime?.threadEnded(nanoseconds: 0)

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 extension VFIODevice {
     /// `VFIO_MIG_STOP_COPY_SIZE`: the STOP_COPY size reported when the device cannot tell (100 GiB).
     public static let unknownStopCopySize: UInt64 = 100 << 30
@@ -107,11 +109,11 @@ extension VFIODevice {
     /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
     /// `VFIORateObserver`).
     public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
-        var burst = VFIOPrecopyBurst(start: MonotonicClock.now())
+        var burst = VFIOPrecopyBurst(start: HostClock.monotonicNanoseconds())
         var chunks: [[UInt8]] = []
         repeat {
             let chunk = try readBlock()
-            burst.chunkRead(bytes: chunk.count, at: MonotonicClock.now())
+            burst.chunkRead(bytes: chunk.count, at: HostClock.monotonicNanoseconds())
             chunks.append(chunk)
         } while burst.wantsMore
         if let sustained = burst.sustained {
@@ -218,13 +220,13 @@ extension VFIODevice {
 
     /// When and at how many bytes read a stop-copy started.
     private func stopCopyStart() -> (time: UInt64, bytesRead: UInt64) {
-        (MonotonicClock.now(), progress.snapshot.bytesRead)
+        (HostClock.monotonicNanoseconds(), progress.snapshot.bytesRead)
     }
 
     /// Records the whole stop-copy that began at `start` with the device's rate observer.
     private func recordStopCopyRate(since start: (time: UInt64, bytesRead: UInt64)) {
         let bytes = progress.snapshot.bytesRead &- start.bytesRead
-        rates.recordStopCopy(bytes: bytes, nanoseconds: MonotonicClock.now() - start.time)
+        rates.recordStopCopy(bytes: bytes, nanoseconds: HostClock.monotonicNanoseconds() - start.time)
     }
 
     /// What the device will still move at switchover, for the engine's downtime model: the STOP_COPY size it
