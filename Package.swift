@@ -28,6 +28,7 @@ let package = Package(
             dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "QAPI", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "QEMUSyntax", swiftSettings: strict),
         .target(
             name: "QMP",
             dependencies: [
@@ -37,18 +38,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: ["POSIXSupport"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport"], swiftSettings: strict),
+        .target(name: "Migration", dependencies: ["POSIXSupport", "QEMUSyntax"], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport", "QEMUSyntax"], swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "HMP", dependencies: ["JSON", "QEMUSyntax"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "VFIO",
+                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "QEMUSyntax", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport",
+                "HMP", "JSON", "POSIXSupport", "QEMUSyntax",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -87,6 +88,6 @@ let package = Package(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "QEMUSyntax", "VMigTesting"], swiftSettings: strict),
     ]
 )

@@ -77,11 +77,8 @@ public struct DeviceCommands: Sendable {
 
     private func add(_ arguments: JSONObject) throws -> JSONValue {
         guard !migrationRunning() else { throw QMPError.generic("device_add not allowed while migrating") }
-        var options = [arguments["driver"]?.stringValue ?? ""]
-        for (key, value) in arguments where key != "driver" && key != "bus" {
-            options.append("\(key)=\(Self.optionText(value).replacingCommas())")
-        }
-        let device = try Self.vfio { try devices.add(commandLine: options.joined(separator: ",")) }
+        let options = arguments.filter { $0.key != "bus" }.map { (key: $0.key, value: Self.optionText($0.value)) }
+        let device = try Self.vfio { try devices.add(VFIODeviceSpec(options: options)) }
         attach(device)
         return .emptyObject
     }
@@ -150,6 +147,7 @@ public struct DeviceCommands: Sendable {
         }
     }
 
+    /// A `device_add` argument as the text its property reads (as `-device` would give it).
     private static func optionText(_ value: JSONValue) -> String {
         switch value {
         case .string(let text): return text
@@ -167,12 +165,5 @@ public struct DeviceCommands: Sendable {
         } catch {
             throw QMPError.generic("\(error)")
         }
-    }
-}
-
-extension String {
-    /// Escapes commas for QEMU's option syntax (`,,` is a literal comma).
-    fileprivate func replacingCommas() -> String {
-        split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",,")
     }
 }

@@ -70,11 +70,6 @@ struct PropertyTests {
         #expect(try VFIOValueParser.parseUInt64("18446744073709551615", name: "n") == .max)
     }
 
-    @Test("commas are escaped by doubling")
-    func commaEscape() {
-        #expect(VFIODeviceSpec.splitOptions("vfio-pci,id=a,,b,x=1") == ["vfio-pci", "id=a,b", "x=1"])
-    }
-
     @Test("registry: slots, idstr, qom path, lookup, duplicates")
     func registry() throws {
         let machine = VFIODeviceRegistry()

@@ -105,7 +105,7 @@ public enum QEMUNumberParser {
     }
 
     /// The multiplier of a size suffix letter.
-    static func suffixMultiplier(_ scalar: Unicode.Scalar) -> UInt64? {
+    public static func suffixMultiplier(_ scalar: Unicode.Scalar) -> UInt64? {
         switch scalar {
         case "B", "b": return 1
         case "K", "k": return 1 << 10
