@@ -88,6 +88,6 @@ let package = Package(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "QEMUSyntax", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "QEMUSyntax", "VMigTesting", "vmig"], swiftSettings: strict),
     ]
 )

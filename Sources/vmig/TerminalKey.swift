@@ -1,5 +1,5 @@
 /// A key press a line editor understands, decoded from terminal input.
-public enum TerminalKey: Sendable, Equatable {
+enum TerminalKey: Sendable, Equatable {
     /// A printable character to insert.
     case character(Character)
     case enter, tab, backspace, delete

@@ -1,8 +1,10 @@
+import HMP
+
 /// The editing state of one input line with history and tab completion, independent of any terminal:
 /// feed it keys, then draw ``text`` with the cursor at ``cursor``.
-public struct LineEditor: Sendable {
+struct LineEditor: Sendable {
     /// What a key did, beyond changing the line.
-    public enum Event: Sendable, Equatable {
+    enum Event: Sendable, Equatable {
         /// The line changed or the cursor moved: redraw it.
         case redraw
         /// Enter: the finished line (added to the history without trailing spaces).
@@ -20,11 +22,11 @@ public struct LineEditor: Sendable {
     }
 
     /// The line's characters.
-    public private(set) var characters: [Character] = []
+    private(set) var characters: [Character] = []
     /// The cursor position, 0...characters.count.
-    public private(set) var cursor = 0
+    private(set) var cursor = 0
     /// Earlier lines, oldest first.
-    public private(set) var history: [String]
+    private(set) var history: [String]
     private let historyLimit: Int
     /// The history entry being shown; `history.count` means the line being typed.
     private var historyPosition: Int
@@ -32,17 +34,17 @@ public struct LineEditor: Sendable {
     private var draft: [Character] = []
 
     /// Creates an editor that remembers up to `historyLimit` lines, starting with `history`.
-    public init(history: [String] = [], historyLimit: Int = 500) {
+    init(history: [String] = [], historyLimit: Int = 500) {
         self.history = Array(history.suffix(historyLimit))
         self.historyLimit = historyLimit
         historyPosition = self.history.count
     }
 
     /// The line as text.
-    public var text: String { String(characters) }
+    var text: String { String(characters) }
 
     /// Applies one key. `complete` gives the candidates for the text before the cursor.
-    public mutating func handle(_ key: TerminalKey, complete: (String) -> HMPCompletion) -> Event {
+    mutating func handle(_ key: TerminalKey, complete: (String) -> HMPCompletion) -> Event {
         switch key {
         case .character(let character): insert([character])
         case .enter: return submit()

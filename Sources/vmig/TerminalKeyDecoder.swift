@@ -1,6 +1,6 @@
 /// Turns the bytes a terminal in raw mode sends into ``TerminalKey``s: control characters, escape sequences
 /// (arrows, Home/End/Delete in their xterm and VT forms, Alt-b/f) and UTF-8 characters.
-public struct TerminalKeyDecoder: Sendable {
+struct TerminalKeyDecoder: Sendable {
     private enum State: Sendable {
         case ground
         case escape
@@ -14,10 +14,10 @@ public struct TerminalKeyDecoder: Sendable {
     private var pendingUTF8: [UInt8] = []
 
     /// A decoder in its initial state.
-    public init() {}
+    init() {}
 
     /// Feeds one byte; returns a key when one is complete.
-    public mutating func feed(_ byte: UInt8) -> TerminalKey? {
+    mutating func feed(_ byte: UInt8) -> TerminalKey? {
         switch state {
         case .ground: return ground(byte)
         case .escape: return escape(byte)
