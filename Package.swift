@@ -28,7 +28,7 @@ let package = Package(
             dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "QAPI", dependencies: ["JSON"], swiftSettings: strict),
-        .target(name: "QEMUSyntax", swiftSettings: strict),
+        .target(name: "QEMUFormats", swiftSettings: strict),
         .target(
             name: "QMP",
             dependencies: [
@@ -38,18 +38,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: ["POSIXSupport", "QEMUSyntax"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport", "QEMUSyntax"], swiftSettings: strict),
+        .target(name: "Migration", dependencies: ["POSIXSupport", "QEMUFormats"], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport", "QEMUFormats"], swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .target(name: "HMP", dependencies: ["JSON", "QEMUSyntax"], swiftSettings: strict),
+        .target(name: "HMP", dependencies: ["JSON", "QEMUFormats"], swiftSettings: strict),
         .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "QEMUSyntax", "VFIO",
+                "Monitor", "QMP", "QAPI", "JSON", "Migration", "POSIXSupport", "QEMUFormats", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport", "QEMUSyntax",
+                "HMP", "JSON", "POSIXSupport", "QEMUFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -83,11 +83,11 @@ let package = Package(
             name: "QMPTests", dependencies: ["QMP", "JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
             swiftSettings: strict),
         .testTarget(name: "MigrationTests", dependencies: ["Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: ["VFIO", "Migration", "POSIXSupport", "QEMUFormats", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MonitorTests", dependencies: ["Monitor", "QMP", "QAPI", "JSON", "Migration", "VFIO"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["JSON", "Migration", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "QEMUSyntax", "VMigTesting", "vmig"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: ["HMP", "JSON", "POSIXSupport", "QEMUFormats", "VMigTesting", "vmig"], swiftSettings: strict),
     ]
 )

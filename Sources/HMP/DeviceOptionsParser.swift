@@ -1,5 +1,5 @@
 import JSON
-import QEMUSyntax
+import QEMUFormats
 
 /// Reads `device_add`'s `driver[,prop=value][,...]` (QEMU's QemuOpts syntax: `,,` is a literal comma, a bare
 /// first word is the driver, a bare later word means `word=on`) into `device_add`'s QMP arguments.

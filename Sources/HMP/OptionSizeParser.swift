@@ -1,4 +1,4 @@
-import QEMUSyntax
+import QEMUFormats
 
 /// QEMU's `parse_option_size`: a size in bytes (suffixes allowed) with QEMU's messages naming the parameter.
 enum OptionSizeParser {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import HMP
-import QEMUSyntax
+import QEMUFormats
 
 /// `vmig demo`: a live migration between two vmigd on temporary sockets, with progress and a digest check.
 struct DemoCommand: ParsableCommand {

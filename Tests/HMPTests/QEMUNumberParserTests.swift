@@ -1,5 +1,5 @@
 import HMP
-import QEMUSyntax
+import QEMUFormats
 import Testing
 
 @Suite("QEMU's integer and size syntax")

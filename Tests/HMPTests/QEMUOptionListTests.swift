@@ -1,4 +1,4 @@
-import QEMUSyntax
+import QEMUFormats
 import Testing
 
 /// QEMU's option syntax, as `opts_do_parse` reads it: the one splitter of `-device` text and HMP's `device_add`.

@@ -1,3 +1,4 @@
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -16,10 +17,10 @@ struct ConcurrentDevicesTests {
         }
         var packets: [(String, [UInt8])] = []
         for (sourceDevice, destinationDevice) in zip(source.devices, destination.devices) {
-            var writer = VFIOByteWriter()
+            var writer = ByteArrayWriter()
             try sourceDevice.saveSetup(setup, to: &writer)
             try destinationDevice.loadSetup(setup)
-            var reader = VFIOByteReader(writer.bytes)
+            var reader = ByteArrayReader(deviceState: writer.bytes)
             try destinationDevice.loadState(from: &reader)
             (sourceDevice.backend as! SimulatedVFIOBackend).simulateGuestWrites(bytes: 1 << 20)
             try sourceDevice.vmStateChangePrepare()

@@ -1,4 +1,5 @@
 import POSIXSupport
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -34,7 +35,7 @@ struct EventsAndSupportTests {
 
         let device = try VFIODeviceRegistry().add(
             commandLine: "vfio-pci,id=gpu0,x-state-size=64K,x-migration-multifd-transfer=on")
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         #expect(vfioErrorMessage { try device.saveSetup(VFIOMigrationSetup(multifd: false), to: &writer) }
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
         #expect(vfioErrorMessage { try device.loadSetup(VFIOMigrationSetup(multifd: true, multifdCompression: "zlib")) }

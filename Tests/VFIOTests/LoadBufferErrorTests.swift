@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import POSIXSupport
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -129,9 +130,9 @@ struct LoadBufferErrorTests {
         #expect(vfioErrorMessage { try device.runLoadThread() } == "gpu0: expected FLAG_DEV_CONFIG_STATE but got 1234")
 
         let other = try Self.destination()
-        var data = VFIOByteWriter()
-        try data.write(tag: .devConfigState)
-        try data.writeBE32(0xBAD)
+        var data = ByteArrayWriter()
+        data.write(tag: .devConfigState)
+        data.writeBE32(0xBAD)
         try load(packet(idx: 0, flags: 1, data: data.bytes), into: other)
         _ = other.switchoverStart()
         #expect(vfioErrorMessage { try other.runLoadThread() } == "gpu0: vfio_load_device_config_state() failed: -22")

@@ -1,4 +1,5 @@
 import POSIXSupport
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -32,7 +33,7 @@ struct MultifdTransferTests {
         loader.join()
         #expect(outcome.current == .some(nil))
 
-        var end = VFIOByteWriter()
+        var end = ByteArrayWriter()
         try pair.source.saveCompletePrecopy(to: &end)
         try pair.source.saveState(to: &end)
         #expect(end.bytes.count == 16)  // dummy END_OF_STATE twice
@@ -94,7 +95,7 @@ struct MultifdTransferTests {
         HostClock.sleep(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() + 30_000_000)
         #expect(outcome.current == .none)
         #expect(pair.destination.config != pair.source.config)
-        var full = VFIOByteWriter()
+        var full = ByteArrayWriter()
         try pair.source.saveState(to: &full)
         #expect(full.bytes == withUnsafeBytes(of: VFIOStreamTag.devConfigLoadReady.rawValue.bigEndian) { Array($0) })
         try pair.load([full.bytes])
@@ -114,7 +115,7 @@ struct MultifdTransferTests {
         try multifd.destination.loadSetup(Self.setup)
         #expect(vfioErrorMessage { try multifd.destination.configLoadReady() }
             == "gpu0: got DEV_CONFIG_LOAD_READY but was disabled")
-        var reader = VFIOByteReader(VFIOMainChannelCodec.configStateBytes(multifd.source.config))
+        var reader = ByteArrayReader(deviceState: VFIOMainChannelCodec.configStateBytes(multifd.source.config))
         #expect(vfioErrorMessage { try multifd.destination.loadState(from: &reader) }
             == "gpu0: got DEV_CONFIG_STATE in main migration channel but doing multifd transfer")
     }

@@ -1,3 +1,4 @@
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -127,7 +128,7 @@ struct PropertyTests {
     @Test("x-migration-multifd-transfer is snapshotted at setup")
     func snapshotAtSetup() throws {
         let device = try VFIODeviceRegistry().add(commandLine: "vfio-pci,id=gpu0,x-state-size=64K")
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try device.saveSetup(VFIOMigrationSetup(multifd: true), to: &writer)
         #expect(device.multifdTransferEnabled)
         try device.qomSet("x-migration-multifd-transfer", to: .string("off"))

@@ -1,4 +1,5 @@
 import POSIXSupport
+import QEMUFormats
 import Synchronization
 import Testing
 
@@ -55,12 +56,12 @@ struct DevicePair {
         _ setup: VFIOMigrationSetup, iterations: Int = 2, dirtyBetween: UInt64 = 0
     ) throws -> [[UInt8]] {
         var sections: [[UInt8]] = []
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try source.saveSetup(setup, to: &writer)
         sections.append(writer.bytes)
         try destination.loadSetup(setup)
         for _ in 0..<iterations {
-            var part = VFIOByteWriter()
+            var part = ByteArrayWriter()
             try source.saveIterate(to: &part)
             sections.append(part.bytes)
             if dirtyBetween > 0 { sourceBackend.simulateGuestWrites(bytes: dirtyBetween) }
@@ -73,7 +74,7 @@ struct DevicePair {
     /// Feeds main-stream sections to the destination.
     func load(_ sections: [[UInt8]], approveSwitchover: () throws -> Void = {}) throws {
         for section in sections {
-            var reader = VFIOByteReader(section)
+            var reader = ByteArrayReader(deviceState: section)
             try destination.loadState(from: &reader, approveSwitchover: approveSwitchover)
             #expect(reader.remaining == 0)
         }

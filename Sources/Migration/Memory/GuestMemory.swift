@@ -1,6 +1,6 @@
 import Glibc
 import POSIXSupport
-import QEMUSyntax
+import QEMUFormats
 import Synchronization
 
 /// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram`).

@@ -1,4 +1,5 @@
 import POSIXSupport
+import QEMUFormats
 
 extension VFIODevice {
     /// `VFIO_MIG_STOP_COPY_SIZE`: the STOP_COPY size reported when the device cannot tell (100 GiB).
@@ -7,7 +8,7 @@ extension VFIODevice {
     /// `save_setup` (START section): snapshots the transfer mode (errors when multifd is forced
     /// on but unsupported), sizes the read buffer, moves a running PRE_COPY-capable device to
     /// PRE_COPY, and writes SETUP_STATE, END_OF_STATE.
-    public func saveSetup<W: VFIOStreamWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
+    public func saveSetup<W: BigEndianWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
         let multifd = try resolveTransferMode(setup)
         try writer.write(tag: .devSetupState)
         let reportedSize = try? backend.stopCopySize()
@@ -108,7 +109,7 @@ extension VFIODevice {
     /// is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst back to back
     /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
     /// `VFIORateObserver`).
-    public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
         var burst = VFIOPrecopyBurst(start: HostClock.monotonicNanoseconds())
         var chunks: [[UInt8]] = []
         repeat {
@@ -134,7 +135,7 @@ extension VFIODevice {
     }
 
     /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes (0: it had none).
-    func saveBlock<W: VFIOStreamWriter>(to writer: inout W) throws -> Int {
+    func saveBlock<W: BigEndianWriter>(to writer: inout W) throws -> Int {
         let chunk = try readBlock()
         try writeBlock(chunk, to: &writer)
         return chunk.count
@@ -154,7 +155,7 @@ extension VFIODevice {
     }
 
     /// Writes a chunk read by `readBlock` as DATA_STATE (nothing for an empty one) and counts it.
-    func writeBlock<W: VFIOStreamWriter>(_ chunk: [UInt8], to writer: inout W) throws {
+    func writeBlock<W: BigEndianWriter>(_ chunk: [UInt8], to writer: inout W) throws {
         guard !chunk.isEmpty else { return }
         try chunk.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk($0, to: &writer) }
         transferStats.add(UInt64(chunk.count))
@@ -166,7 +167,7 @@ extension VFIODevice {
 
     /// `save_live_complete_precopy` (END section). Multifd mode: only END_OF_STATE (the save
     /// thread sends the data). Main-channel mode: STOP_COPY, every chunk, END_OF_STATE.
-    public func saveCompletePrecopy<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveCompletePrecopy<W: BigEndianWriter>(to writer: inout W) throws {
         guard !multifdTransferEnabled else {
             try writer.write(tag: .endOfState)
             return
@@ -237,7 +238,7 @@ extension VFIODevice {
 
     /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.
     /// Multifd mode: CONFIG_LOAD_READY when load-config-after-iter is on, else END_OF_STATE.
-    public func saveState<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveState<W: BigEndianWriter>(to writer: inout W) throws {
         let (multifd, afterIter, config) = session.withLock { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
         guard multifd else {
             try VFIOMainChannelCodec.writeConfigState(config, to: &writer)

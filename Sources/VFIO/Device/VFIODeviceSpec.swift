@@ -1,4 +1,4 @@
-import QEMUSyntax
+import QEMUFormats
 
 /// A parsed `-device vfio-pci,id=ID,prop=value,...` option.
 public struct VFIODeviceSpec: Equatable, Sendable {

@@ -1,4 +1,4 @@
-import QEMUSyntax
+import QEMUFormats
 
 /// Parsing of property values given as text (`-device` options), with QEMU's rules
 /// (`QEMUNumberParser`) and error texts (qapi `qapi_bool_parse`, string input visitor).

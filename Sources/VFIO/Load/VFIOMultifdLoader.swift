@@ -1,5 +1,6 @@
 import Glibc
 import POSIXSupport
+import QEMUFormats
 
 /// One device's destination side of multifd device-state transfer: the reorder buffer that
 /// receive threads fill concurrently, and the load loop that writes the buffers to the device
@@ -225,7 +226,7 @@ final class VFIOMultifdLoader: @unchecked Sendable {
             progress.phase = .loadingConfig
             (progress.buffersQueued, progress.bytesQueued) = queued
         }
-        var reader = VFIOByteReader(data)
+        var reader = ByteArrayReader(deviceState: data)
         let tag = (try? reader.readBE64()) ?? 0
         guard tag == VFIOStreamTag.devConfigState.rawValue else {
             throw VFIOError("\(name): expected FLAG_DEV_CONFIG_STATE but got \(String(tag, radix: 16))")
