@@ -38,8 +38,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: ["POSIXSupport", "QEMUFormats"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport", "QEMUFormats"], swiftSettings: strict),
+        .target(
+            name: "Migration",
+            dependencies: ["POSIXSupport", "QEMUFormats", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "VFIO",
+            dependencies: ["Migration", "POSIXSupport", "QEMUFormats", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],

@@ -39,7 +39,7 @@ final class IncomingMigration: Sendable {
         self.onFailure = onFailure
         self.host = host
         self.settings = settings
-        status = StatusCell(.none, events: events)
+        status = StatusCell(.none, events: events, role: "incoming")
         pool = ThreadPool(maxThreads: 1, name: "load-thread", cpuTime: cpuTime)
     }
 
@@ -85,6 +85,7 @@ final class IncomingMigration: Sendable {
                 return list.count
             }
             guard count <= Self.maxConnections else {
+                migrationLog.warning("incoming migration: refused a connection beyond \(Self.maxConnections)")
                 fail(MigrationError("Too many migration connections (more than \(Self.maxConnections))"))
                 drop(connection)
                 continue
@@ -222,7 +223,9 @@ final class IncomingMigration: Sendable {
         let wrapped = MigrationError.wrap(error)
         failure.withLock { $0 = wrapped }
         finishedFlag.store(true, ordering: .releasing)
-        configurationState.store(2, ordering: .releasing)
+        // Before the source's configuration was accepted the stream itself was refused.
+        let refused = configurationState.exchange(2, ordering: .acquiringAndReleasing) != 1
+        migrationLog.error("incoming migration \(refused ? "stream refused" : "failed"): \(wrapped.message)")
         configurationDecided.post()
         pool.abort()
         status.transition(from: [.none, .setup, .active], to: .failed)

@@ -51,7 +51,7 @@ final class OutgoingMigration: Sendable {
         self.liveParameters = liveParameters
         self.host = host
         self.events = events
-        status = StatusCell(.none, events: events)
+        status = StatusCell(.none, events: events, role: "outgoing")
         counters.derived.withLock { $0.expectedDowntime = parameters.downtimeLimit }
     }
 
@@ -175,6 +175,7 @@ final class OutgoingMigration: Sendable {
 
     func setFailure(_ error: MigrationError) {
         failure.withLock { $0 = error }
+        migrationLog.error("outgoing migration to \(uri.description) failed: \(error.message)")
     }
 
     // MARK: query-migrate

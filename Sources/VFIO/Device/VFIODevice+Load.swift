@@ -125,6 +125,7 @@ extension VFIODevice {
             try loader.run(cancellation: cancellation)
         } catch {
             progress.finish { $0.phase = .failed }
+            vfioLog.warning("\(name): load thread failed: \(error)")
             throw error
         }
         progress.finish { $0.phase = .completed }

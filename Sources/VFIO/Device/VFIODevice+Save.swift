@@ -214,7 +214,12 @@ extension VFIODevice {
                 $0.bytesSent += UInt64(packetBytes)
             }
         }
-        try saver.run(send: send, buffers: buffers, isAborted: isAborted)
+        do {
+            try saver.run(send: send, buffers: buffers, isAborted: isAborted)
+        } catch {
+            vfioLog.warning("\(name): save thread failed: \(error)")
+            throw error
+        }
         recordStopCopyRate(since: started)
         progress.finish { _ in }
     }
