@@ -58,12 +58,12 @@ struct FaultMatrixTests {
     }
 
     @Test(arguments: [FaultRig.Phase.ram, .device])
-    func oneMultifdChannelClosed(in phase: FaultRig.Phase) throws {
+    func oneMultiFDChannelClosed(in phase: FaultRig.Phase) throws {
         let rig = try FaultRig()
         let proxy = try LinkProxy(path: rig.directory.path + "/proxy.sock", destinationPath: rig.directory.path + "/mig.sock")
         try rig.start(to: "unix:" + proxy.path, listeningOn: rig.uri(), until: phase)
         #expect(Poll.until(timeout: 10) { proxy.multifdChannelCount == FaultRig.channels })
-        proxy.cutFirstMultifdChannel()
+        proxy.cutFirstMultiFDChannel()
         try rig.expectSourceIntact()
         try rig.expectDestinationClean()
         proxy.close()

@@ -49,7 +49,7 @@ struct VFIOMigrationIntegrationTests {
         try expectIdentical(pair)
     }
 
-    @Test func mainChannelPathWithoutMultifd() throws {
+    @Test func mainChannelPathWithoutMultiFD() throws {
         let pair = try pair()
         try pair.setParameters(["max-bandwidth": 0])
         let info = try pair.migrate(to: pair.unixURI())
@@ -59,7 +59,7 @@ struct VFIOMigrationIntegrationTests {
         try expectIdentical(pair)
     }
 
-    @Test func propertyOffSendsThatDeviceOverTheMainChannelBesideMultifd() throws {
+    @Test func propertyOffSendsThatDeviceOverTheMainChannelBesideMultiFD() throws {
         let mixed = Self.devices.map { $0.hasPrefix("vfio-pci,id=nic1") ? $0 + ",x-migration-multifd-transfer=off" : $0 }
         let pair = try pair(source: mixed, destination: mixed)
         try pair.setCapabilities(["multifd": true])

@@ -13,7 +13,7 @@ struct EventsAndSupportTests {
                 for compression in ["none", "zstd"] {
                     for switchoverStart in [false, true] {
                         let expected = multifd && !mappedRAM && compression == "none" && switchoverStart
-                        #expect(VFIOMultifdSupport.isSupported(
+                        #expect(VFIOMultiFDSupport.isSupported(
                             multifd: multifd, mappedRAM: mappedRAM, multifdCompression: compression,
                             sendSwitchoverStart: switchoverStart) == expected)
                     }
@@ -26,11 +26,11 @@ struct EventsAndSupportTests {
     func resolution() throws {
         let supported = VFIOMigrationSetup(multifd: true)
         let unsupported = VFIOMigrationSetup(multifd: true, mappedRAM: true)
-        #expect(try VFIOMultifdSupport.resolve(.auto, setup: supported, deviceName: "d"))
-        #expect(try !VFIOMultifdSupport.resolve(.auto, setup: unsupported, deviceName: "d"))
-        #expect(try !VFIOMultifdSupport.resolve(.off, setup: supported, deviceName: "d"))
-        #expect(try VFIOMultifdSupport.resolve(.on, setup: supported, deviceName: "d"))
-        #expect(vfioErrorMessage { _ = try VFIOMultifdSupport.resolve(.on, setup: unsupported, deviceName: "d") }
+        #expect(try VFIOMultiFDSupport.resolve(.auto, setup: supported, deviceName: "d"))
+        #expect(try !VFIOMultiFDSupport.resolve(.auto, setup: unsupported, deviceName: "d"))
+        #expect(try !VFIOMultiFDSupport.resolve(.off, setup: supported, deviceName: "d"))
+        #expect(try VFIOMultiFDSupport.resolve(.on, setup: supported, deviceName: "d"))
+        #expect(vfioErrorMessage { _ = try VFIOMultiFDSupport.resolve(.on, setup: unsupported, deviceName: "d") }
             == "d: Multifd device transfer requested but unsupported in the current config")
 
         let device = try VFIODeviceRegistry().add(
@@ -40,8 +40,8 @@ struct EventsAndSupportTests {
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
         #expect(vfioErrorMessage { try device.loadSetup(VFIOMigrationSetup(multifd: true, multifdCompression: "zlib")) }
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
-        #expect(VFIOMultifdSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup(targetIsARM: true)))
-        #expect(!VFIOMultifdSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup()))
+        #expect(VFIOMultiFDSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup(targetIsARM: true)))
+        #expect(!VFIOMultiFDSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup()))
     }
 
     @Test("VFIO_MIGRATION events with migration-events=on only")

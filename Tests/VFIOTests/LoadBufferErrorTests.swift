@@ -18,7 +18,7 @@ struct LoadBufferErrorTests {
     }
 
     @Test("got device state packet but not doing multifd transfer")
-    func notMultifd() throws {
+    func notMultiFD() throws {
         let device = try Self.destination(multifd: false)
         #expect(vfioErrorMessage { try load(packet(idx: 0, data: [1]), into: device) }
             == "gpu0: got device state packet but not doing multifd transfer")

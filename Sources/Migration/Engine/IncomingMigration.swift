@@ -128,13 +128,13 @@ final class IncomingMigration: Sendable {
             mainConnection.withLock { $0 = connection }
             IncomingLoader(session: self, connection: connection, prefix: magic).run()
         case MultiFDWire.magic:
-            runMultifd(connection, prefix: magic)
+            runMultiFD(connection, prefix: magic)
         default:
             fail(MigrationError("unknown channel magic: \(hex(value))"))
         }
     }
 
-    private func runMultifd(_ connection: SocketConnection, prefix: [UInt8]) {
+    private func runMultiFD(_ connection: SocketConnection, prefix: [UInt8]) {
         do {
             let hello = try MultiFDHello.decode(prefix + connection.read(count: MultiFDWire.helloSize - 4))
             configurationDecided.wait()

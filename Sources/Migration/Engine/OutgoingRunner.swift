@@ -56,11 +56,11 @@ final class OutgoingRunner {
         try writer.flush()
         try startReturnPath(main)
         if session.capabilities[.multifd] {
-            try connectMultifd()
+            try connectMultiFD()
         }
     }
 
-    private func connectMultifd() throws {
+    private func connectMultiFD() throws {
         var connections: [SocketConnection] = []
         for _ in 0..<Int(session.parameters.multifdChannels) {
             let connection = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }

@@ -7,10 +7,10 @@ extension VFIODevice {
     public func loadSetup(_ setup: VFIOMigrationSetup) throws {
         let multifd = try resolveTransferMode(setup)
         let properties = currentProperties
-        let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
+        let afterIter = VFIOMultiFDSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
         let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
         loader?.prepareSpareBuffers(size: VFIODeviceStatePacket.headerSize + VFIOMainChannelCodec.defaultDataBufferSize)
-        let (state, previous) = session.withLock { session -> (VFIODeviceState, VFIOMultifdLoader?) in
+        let (state, previous) = session.withLock { session -> (VFIODeviceState, VFIOMultiFDLoader?) in
             let previous = session.loader
             session.role = .destination
             session.multifdTransfer = multifd
@@ -27,10 +27,10 @@ extension VFIODevice {
         progress.update { $0.phase = .resuming }
     }
 
-    private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultifdLoader {
+    private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultiFDLoader {
         let limits = queueLimits(properties)
-        return VFIOMultifdLoader(
-            VFIOMultifdLoader.Parameters(
+        return VFIOMultiFDLoader(
+            VFIOMultiFDLoader.Parameters(
                 deviceName: name, backend: backend, maxQueuedBuffers: limits.buffers,
                 maxQueuedBuffersSize: limits.bytes, loadConfigAfterIter: loadConfigAfterIter,
                 applyConfig: { [weak self] config in self?.applyLoadedConfig(config) }, progress: progress))
@@ -134,7 +134,7 @@ extension VFIODevice {
     /// `load_cleanup`: stops and waits for a load loop (waking it if it waits), drops queued
     /// buffers. Safe to call more than once.
     public func loadCleanup() {
-        let loader = session.withLock { session -> VFIOMultifdLoader? in
+        let loader = session.withLock { session -> VFIOMultiFDLoader? in
             defer { session.loader = nil }
             return session.loader
         }

@@ -13,7 +13,7 @@ extension VFIODevice {
         try writer.write(tag: .devSetupState)
         let reportedSize = try? backend.stopCopySize()
         let bufferSize = dataBufferSize(stopCopySize: reportedSize ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
-        let loadConfigAfterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(
+        let loadConfigAfterIter = VFIOMultiFDSupport.resolveLoadConfigAfterIter(
             currentProperties.loadConfigAfterIter, setup: setup)
         let state = session.withLock { session -> VFIODeviceState in
             session.role = .source
@@ -46,7 +46,7 @@ extension VFIODevice {
     }
 
     func resolveTransferMode(_ setup: VFIOMigrationSetup) throws -> Bool {
-        try VFIOMultifdSupport.resolve(currentProperties.multifdTransfer, setup: setup, deviceName: name)
+        try VFIOMultiFDSupport.resolve(currentProperties.multifdTransfer, setup: setup, deviceName: name)
     }
 
     private func enterPreCopyIfSupported(from state: VFIODeviceState) throws {
@@ -204,7 +204,7 @@ extension VFIODevice {
         try setState(.stopCopy, recover: .stop)
         recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
-        let saver = VFIOMultifdSaver(
+        let saver = VFIOMultiFDSaver(
             deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,
             config: config
         ) { [progress, transferStats] dataBytes, packetBytes in

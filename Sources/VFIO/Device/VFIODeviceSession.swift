@@ -22,7 +22,7 @@ struct VFIODeviceSession {
     /// Whether INIT_DATA_SENT was written.
     var initialDataSent = false
     /// The destination's reorder buffer and load loop (multifd mode only).
-    var loader: VFIOMultifdLoader?
+    var loader: VFIOMultiFDLoader?
     /// The `VFIO_MIGRATION` event callback.
     var eventHandler: (@Sendable (VFIOMigrationEvent) -> Void)?
 }

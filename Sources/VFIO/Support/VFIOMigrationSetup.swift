@@ -30,7 +30,7 @@ public struct VFIOMigrationSetup: Equatable, Sendable {
     /// `vfio_multifd_transfer_supported()`: multifd on, mapped-ram off, compression none and
     /// switchover-start sent.
     public var multifdTransferSupported: Bool {
-        VFIOMultifdSupport.isSupported(
+        VFIOMultiFDSupport.isSupported(
             multifd: multifd, mappedRAM: mappedRAM, multifdCompression: multifdCompression,
             sendSwitchoverStart: sendSwitchoverStart)
     }

@@ -2,7 +2,7 @@
 /// (`vfio_multifd_save_complete_precopy_thread`, reference §2): reads the STOP_COPY stream in
 /// chunks of at most `dataBufferSize`, sends each as packet idx 0, 1, …, then sends the config
 /// as the last packet (idx N, flag CONFIG_STATE).
-struct VFIOMultifdSaver {
+struct VFIOMultiFDSaver {
     /// Section idstr, instance id and device name for messages.
     var deviceName: String
     var idstr: String

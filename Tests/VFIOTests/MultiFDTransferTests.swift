@@ -6,7 +6,7 @@ import Testing
 import VMigTesting
 
 @Suite("Multifd device state transfer")
-struct MultifdTransferTests {
+struct MultiFDTransferTests {
     static let setup = VFIOMigrationSetup(multifd: true)
 
     static func pair(_ extra: String = "") throws -> DevicePair {

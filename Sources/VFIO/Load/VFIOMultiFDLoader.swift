@@ -13,7 +13,7 @@ import QEMUFormats
 /// Lock order: this mutex, then the device's session and progress locks (`applyConfig`,
 /// counters), then the cancellation's registry. No callback into user code runs while this
 /// mutex is held.
-final class VFIOMultifdLoader: @unchecked Sendable {
+final class VFIOMultiFDLoader: @unchecked Sendable {
     /// What the loader needs from its device.
     struct Parameters: Sendable {
         var deviceName: String

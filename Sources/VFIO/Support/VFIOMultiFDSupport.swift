@@ -1,5 +1,5 @@
 /// The support rule and setup-time resolution of `x-migration-multifd-transfer`.
-public enum VFIOMultifdSupport {
+public enum VFIOMultiFDSupport {
     /// Whether device state transfer over multifd is possible in this configuration.
     public static func isSupported(
         multifd: Bool, mappedRAM: Bool, multifdCompression: String, sendSwitchoverStart: Bool

@@ -1,5 +1,5 @@
 /// Byte counts and rates for people: `512.0 MiB`, `1.25 GiB/s`.
-public enum ByteCountFormatter {
+public enum BinaryByteCount {
     /// `bytes` in B, KiB, MiB, GiB or TiB with one decimal (none for bytes).
     public static func string(_ bytes: UInt64) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB"]

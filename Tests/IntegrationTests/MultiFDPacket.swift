@@ -1,7 +1,7 @@
 /// One multifd packet read whole off a channel, as the source wrote it (the layouts of migration/multifd.h): a
 /// RAM or SYNC packet (1344-byte header, then the normal pages' data) or a device-state packet (276-byte header,
 /// then the payload: VFIO's 12-byte header and data).
-struct MultifdPacket {
+struct MultiFDPacket {
     /// Every byte of the packet, header and payload.
     let bytes: [UInt8]
 
@@ -19,18 +19,18 @@ struct MultifdPacket {
     private var flags: UInt32 { PacketSocket.be32(bytes, at: 8) }
 
     /// Reads the next packet; a size beyond vmigd's bounds ends the channel instead of being allocated.
-    static func read(from fd: Int32) throws -> MultifdPacket {
+    static func read(from fd: Int32) throws -> MultiFDPacket {
         let common = try PacketSocket.read(fd, count: packetHeaderSize)
         if PacketSocket.be32(common, at: 8) & deviceStateFlag != 0 {
             let header = common + (try PacketSocket.read(fd, count: deviceStateHeaderSize - packetHeaderSize))
             let size = Int(PacketSocket.be32(header, at: 272))
             guard size <= maxDeviceStatePayload else { throw PacketSocket.Closed() }
-            return MultifdPacket(bytes: header + (try PacketSocket.read(fd, count: size)))
+            return MultiFDPacket(bytes: header + (try PacketSocket.read(fd, count: size)))
         }
         let header = common + (try PacketSocket.read(fd, count: ramHeaderSize - packetHeaderSize))
         let size = Int(PacketSocket.be32(header, at: 20))
         guard size <= maxRAMPayload else { throw PacketSocket.Closed() }
-        return MultifdPacket(bytes: header + (try PacketSocket.read(fd, count: size)))
+        return MultiFDPacket(bytes: header + (try PacketSocket.read(fd, count: size)))
     }
 
     // MARK: Wire sizes
