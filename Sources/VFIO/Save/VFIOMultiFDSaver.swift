@@ -1,5 +1,5 @@
 /// The body of a device's save thread at switchover in multifd mode
-/// (`vfio_multifd_save_complete_precopy_thread`, reference §2): reads the STOP_COPY stream in
+/// (`vfio_multifd_save_complete_precopy_thread`): reads the STOP_COPY stream in
 /// chunks of at most `dataBufferSize`, sends each as packet idx 0, 1, …, then sends the config
 /// as the last packet (idx N, flag CONFIG_STATE).
 struct VFIOMultiFDSaver {

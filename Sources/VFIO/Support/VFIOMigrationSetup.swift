@@ -1,5 +1,5 @@
 /// The migration settings that decide whether VFIO device state may travel over multifd
-/// channels (reference §4), as snapshotted at save/load setup.
+/// channels, as snapshotted at save/load setup.
 public struct VFIOMigrationSetup: Equatable, Sendable {
     /// Capability `multifd`.
     public var multifd: Bool

@@ -1,6 +1,6 @@
 import QEMUFormats
 
-/// Encoders and decoders for VFIO's legacy (main-channel) section payloads (reference §1.2).
+/// Encoders and decoders for VFIO's legacy (main-channel) section payloads.
 ///
 /// | phase | payload |
 /// |---|---|
