@@ -51,7 +51,8 @@ let package = Package(
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "HMP", dependencies: ["JSON", "QEMUFormats"], swiftSettings: strict),
-        .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(name: "QMPClient", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport", "QMPClient"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport", "QEMUFormats",
+                "HMP", "JSON", "POSIXSupport", "QEMUFormats", "QMPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Glibc
+@_exported import QMPClient
 import POSIXSupport
 
 /// An error raised by the testing helpers, with a readable message.

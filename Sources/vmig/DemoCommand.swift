@@ -1,6 +1,7 @@
 import ArgumentParser
 import HMP
 import QEMUFormats
+import QMPClient
 
 /// `vmig demo`: a live migration between two vmigd on temporary sockets, with progress and a digest check.
 struct DemoCommand: ParsableCommand {
@@ -61,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         } catch let error as DemoError {
             Console.error("vmig demo: \(error)\n")
             throw ExitCode(1)
-        } catch let error as QMPConnectionError {
+        } catch let error as QMPClientError {
             Console.error("vmig demo: \(error)\n")
             throw ExitCode(2)
         }
