@@ -39,6 +39,13 @@ public final class Cancellation: Sendable {
         return true
     }
 
+    /// Sleeps the calling thread for `duration`, or less when this fires first. Returns `isCancelled`.
+    @discardableResult
+    public func sleep(for duration: Duration) -> Bool {
+        _ = Semaphore().wait(unlessCancelled: self, timeout: duration)
+        return isCancelled
+    }
+
     /// Runs `body` (a wait) with `wake` registered, so that a `cancel()` meanwhile calls it. After a cancel
     /// nothing is registered: the waiter must check `isCancelled` under its mutex before blocking.
     func whileRegistered<R>(_ wake: @escaping @Sendable () -> Void, _ body: () throws -> R) rethrows -> R {

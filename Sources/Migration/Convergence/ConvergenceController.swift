@@ -71,10 +71,10 @@ final class ConvergenceController {
         rateLimited = false
     }
 
-    /// Sleeps until the bytes written are within `max-bandwidth` again (or the migration must stop).
+    /// Sleeps until the bytes written are within `max-bandwidth` again (a stopping migration wakes it at once).
     func waitForRateLimit() {
         while rateLimitExceeded && !session.shouldStop {
-            HostClock.sleep(for: .milliseconds(max(1, min(rate.millisecondsToWait, Int(Self.windowMilliseconds)))))
+            session.stop.sleep(for: .milliseconds(max(1, min(rate.millisecondsToWait, Int(Self.windowMilliseconds)))))
         }
     }
 
@@ -129,12 +129,7 @@ final class ConvergenceController {
     func waitForNextSync() {
         let now = HostClock.monotonicMilliseconds()
         let wait = nextSync > now ? min(nextSync - now, Self.windowMilliseconds) : 1
-        var slept: UInt64 = 0
-        while slept < wait && !session.shouldStop {
-            let step = min(wait - slept, 20)
-            HostClock.sleep(for: .milliseconds(Int(step)))
-            slept += step
-        }
+        session.stop.sleep(for: .milliseconds(Int(wait)))
     }
 
     // MARK: End

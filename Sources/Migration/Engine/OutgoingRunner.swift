@@ -243,8 +243,9 @@ final class OutgoingRunner {
         }
         sender?.finish()
         completed = true
-        session.status.transition(from: .device, to: .completed)
+        // The host first (postmigrate), so whoever sees `completed` sees the VM's final run state too.
         session.host.outgoingCompleted()
+        session.status.transition(from: .device, to: .completed)
     }
 
     // MARK: Pending and context
