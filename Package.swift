@@ -3,6 +3,8 @@ import PackageDescription
 
 /// Warnings are defects in this project.
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+/// swift-log, for the modules that log.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 let package = Package(
     name: "vmig",
@@ -38,14 +40,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(
-            name: "Migration",
-            dependencies: ["POSIXSupport", "QEMUFormats", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
-        .target(
-            name: "VFIO",
-            dependencies: ["Migration", "POSIXSupport", "QEMUFormats", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+        .target(name: "Migration", dependencies: ["POSIXSupport", "QEMUFormats", logging], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: ["Migration", "POSIXSupport", "QEMUFormats", logging], swiftSettings: strict),
         .target(
             name: "Monitor",
             dependencies: ["JSON", "QMP", "QAPI", "HMP", "Migration", "VFIO", .product(name: "Logging", package: "swift-log")],
