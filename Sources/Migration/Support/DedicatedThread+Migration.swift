@@ -27,14 +27,12 @@ private func startCounted<R>(
     name: String, cpuTime: CPUTimeAccumulator?, _ body: @escaping @Sendable () -> Void,
     using start: (@escaping @Sendable () -> Void) throws(ThreadSpawnError) -> R
 ) throws(MigrationError) -> R {
-    cpuTime?.threadStarted()
     do {
         return try start {
             body()
             cpuTime?.threadEnded(nanoseconds: HostClock.threadCPUNanoseconds())
         }
     } catch {
-        cpuTime?.threadEnded(nanoseconds: 0)
         throw MigrationError("Cannot create thread '\(name)': \(error)")
     }
 }
