@@ -1,8 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Warnings are defects in this project.
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+/// swift-log, for the modules that log.
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
 /// NIO's locks (pthread mutexes) guard shared state: ThreadSanitizer sees them, unlike the futex inside
 /// `Synchronization.Mutex`, so `make tsan` checks the locking for real.
@@ -23,12 +25,15 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CJansson", pkgConfig: "jansson", providers: [.apt(["libjansson-dev"])]),
         .target(name: "CJanssonArena"),
-        .target(name: "POSIXSupport", swiftSettings: strict),
+        // C, built with _GNU_SOURCE: pthread_setname_np for thread names.
+        .target(name: "CPOSIXSupport"),
+        .target(name: "POSIXSupport", dependencies: ["CPOSIXSupport", locks], swiftSettings: strict),
         .target(
             name: "JSON",
             dependencies: ["CJansson", "CJanssonArena", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "QAPI", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "QEMUFormats", swiftSettings: strict),
         .target(
             name: "QMP",
             dependencies: [
@@ -38,12 +43,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "Migration", dependencies: [locks, "POSIXSupport"], swiftSettings: strict),
-        .target(name: "VFIO", dependencies: [locks], swiftSettings: strict),
-        .target(name: "Machine", dependencies: [locks, "Migration", "VFIO"], swiftSettings: strict),
+        .target(name: "Migration", dependencies: [locks, "POSIXSupport", "QEMUFormats", logging], swiftSettings: strict),
+        .target(name: "VFIO", dependencies: [locks, "POSIXSupport", "QEMUFormats", logging], swiftSettings: strict),
+        .target(name: "Machine", dependencies: [locks, "Migration", "VFIO", "POSIXSupport", "QEMUFormats"], swiftSettings: strict),
         .target(
             name: "StreamAnalysis",
-            dependencies: ["JSON", "Migration", "VFIO", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["JSON", "Migration", "VFIO", "QEMUFormats", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: strict),
         .target(
             name: "Monitor",
@@ -52,14 +57,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
-        .target(name: "HMP", dependencies: ["JSON"], swiftSettings: strict),
-        .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(name: "HMP", dependencies: ["JSON", "QEMUFormats"], swiftSettings: strict),
+        .target(name: "QMPClient", dependencies: ["JSON", "POSIXSupport"], swiftSettings: strict),
+        .target(name: "VMigTesting", dependencies: ["JSON", "POSIXSupport", "QMPClient"], swiftSettings: strict),
         .target(
             name: "MachineTesting", dependencies: [locks, "Machine", "Migration", "VFIO", "VMigTesting"], swiftSettings: strict),
         .executableTarget(
             name: "vmigd",
             dependencies: [
-                "Machine", "Monitor", "QMP", "Migration", "POSIXSupport", "VFIO",
+                "Machine", "Monitor", "QMP", "Migration", "POSIXSupport", "QEMUFormats", "VFIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "vmig",
             dependencies: [
-                "HMP", "JSON", "POSIXSupport", "StreamAnalysis",
+                "HMP", "JSON", "POSIXSupport", "QEMUFormats", "QMPClient", "StreamAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -93,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "MigrationTests", dependencies: [locks, "Migration", "POSIXSupport", "VMigTesting", "MachineTesting"],
             swiftSettings: strict),
-        .testTarget(name: "VFIOTests", dependencies: [locks, "VFIO", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "VFIOTests", dependencies: [locks, "VFIO", "POSIXSupport", "QEMUFormats", "VMigTesting"], swiftSettings: strict),
         .testTarget(
             name: "MachineTests", dependencies: ["Machine", "Migration", "VFIO", "MachineTesting", "VMigTesting"],
             swiftSettings: strict),
@@ -105,6 +111,6 @@ let package = Package(
             name: "IntegrationTests", dependencies: [locks, "JSON", "Migration", "POSIXSupport", "VMigTesting", "StreamAnalysis"],
             swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "VMigTesting"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "QEMUFormats", "VMigTesting", "vmig"], swiftSettings: strict),
     ]
 )

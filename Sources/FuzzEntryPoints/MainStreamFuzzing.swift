@@ -57,14 +57,14 @@ public enum MainStreamFuzzing {
             // connection must not fail a pending migration); a multifd channel waits for its main channel, as in
             // QEMU. Either way the migration only ends when cancelled, which must then leave no thread behind.
             destination.cancel()
-            precondition(destination.waitForThreadsToEnd(timeout: 30), "migration threads did not end")
+            precondition(destination.waitForThreadsToEnd(timeout: .seconds(30)), "migration threads did not end")
             return (destination.info().status, nil)
         }
         var polls = 0
         while true {
             let info = destination.info()
             if info.status == .completed || info.status == .failed {
-                precondition(destination.waitForThreadsToEnd(timeout: 30), "migration threads did not end")
+                precondition(destination.waitForThreadsToEnd(timeout: .seconds(30)), "migration threads did not end")
                 return (info.status, info.errorDesc)
             }
             // Most inputs fail within microseconds: yield first, then sleep; about 30 s in all.
@@ -122,7 +122,7 @@ extension MainStreamFuzzing {
         }
         close(connection)
         source.cancel()
-        _ = source.waitForThreadsToEnd(timeout: 10)
+        _ = source.waitForThreadsToEnd(timeout: .seconds(10))
         return stream
     }
 }

@@ -1,4 +1,5 @@
 import JSON
+import QEMUFormats
 
 /// Reads `device_add`'s `driver[,prop=value][,...]` (QEMU's QemuOpts syntax: `,,` is a literal comma, a bare
 /// first word is the driver, a bare later word means `word=on`) into `device_add`'s QMP arguments.
@@ -11,42 +12,12 @@ enum DeviceOptionsParser {
     static func arguments(_ text: String) throws(HMPError) -> JSONObject {
         guard !text.isEmpty else { throw HMPError("Parameter 'driver' is missing") }
         var arguments: JSONObject = [:]
-        for (index, element) in split(text).enumerated() {
-            let (key, value) = keyAndValue(element, isFirst: index == 0)
+        for (key, value) in QEMUOptionList.pairs(text, impliedFirstKey: "driver") {
             guard !key.isEmpty else { throw HMPError("Invalid parameter ''") }
             arguments[key] = stringMembers.contains(key) ? .string(value) : typed(value)
         }
         guard arguments["driver"] != nil else { throw HMPError("Parameter 'driver' is missing") }
         return arguments
-    }
-
-    /// Splits at single commas; `,,` stands for a comma inside a value.
-    static func split(_ text: String) -> [String] {
-        var elements: [String] = []
-        var current = ""
-        var characters = Array(text)[...]
-        while let character = characters.popFirst() {
-            if character == "," {
-                if characters.first == "," {
-                    characters.removeFirst()
-                    current.append(",")
-                } else {
-                    elements.append(current)
-                    current = ""
-                }
-            } else {
-                current.append(character)
-            }
-        }
-        elements.append(current)
-        return elements
-    }
-
-    private static func keyAndValue(_ element: String, isFirst: Bool) -> (String, String) {
-        guard let equals = element.firstIndex(of: "=") else {
-            return isFirst ? ("driver", element) : (element, "on")
-        }
-        return (String(element[..<equals]), String(element[element.index(after: equals)...]))
     }
 
     private static func typed(_ value: String) -> JSONValue {

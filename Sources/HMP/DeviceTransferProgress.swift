@@ -46,10 +46,10 @@ public struct DeviceTransferProgress: Equatable, Sendable {
     public var verb: String { isDestination ? "loaded" : "read" }
 
     /// The stream size for people: `257.5 MiB`, `?` while unknown.
-    public var totalText: String { total.map(ByteCountFormatter.string) ?? "?" }
+    public var totalText: String { total.map(BinaryByteCount.string) ?? "?" }
 
     /// `128.0 MiB / 257.5 MiB`.
-    public var amountText: String { "\(ByteCountFormatter.string(done)) / \(totalText)" }
+    public var amountText: String { "\(BinaryByteCount.string(done)) / \(totalText)" }
 
     /// The transfer mode for people: `multifd`, `main channel`, `none`.
     public var modeText: String { mode == "main-channel" ? "main channel" : mode }

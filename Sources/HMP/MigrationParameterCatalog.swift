@@ -1,4 +1,5 @@
 import JSON
+import QEMUFormats
 
 /// The migration parameters `migrate_set_parameter` knows, in the order of QEMU's `MigrationParameter`
 /// enum, and how each parses its text value (QEMU's `hmp_migrate_set_parameter`).

@@ -51,8 +51,8 @@ public enum MigrationProgressRenderer {
         let moved = ram.unsigned("total") - min(ram.unsigned("total"), ram.unsigned("remaining"))
         return row(
             name: "RAM", width: 5, fraction: sample.ramFraction,
-            amount: "\(ByteCountFormatter.string(moved)) / \(ByteCountFormatter.string(ram.unsigned("total")))",
-            rate: sample.isOngoing && rate > 0 ? rate : nil, detail: "sent \(ByteCountFormatter.string(sample.ramBytesSent))")
+            amount: "\(BinaryByteCount.string(moved)) / \(BinaryByteCount.string(ram.unsigned("total")))",
+            rate: sample.isOngoing && rate > 0 ? rate : nil, detail: "sent \(BinaryByteCount.string(sample.ramBytesSent))")
     }
 
     private static func deviceLine(
@@ -74,7 +74,7 @@ public enum MigrationProgressRenderer {
         let percent = Int((max(0, min(1, fraction)) * 100).rounded(.down))
         return [
             pad(name, width), bar(fraction), leftPad("\(percent)%", 4), leftPad(amount, 23),
-            leftPad(rate.map(ByteCountFormatter.rate) ?? "", 12), detail,
+            leftPad(rate.map(BinaryByteCount.rate) ?? "", 12), detail,
         ].joined(separator: " ")
     }
 

@@ -19,7 +19,7 @@ public enum MigrationSummary {
             lines.append(field("RAM", ramText(ram, sent: sample.ramBytesSent)))
         }
         if let vfio = info["vfio"] {
-            lines.append(field("VFIO", "\(ByteCountFormatter.string(vfio.unsigned("transferred"))) transferred"))
+            lines.append(field("VFIO", "\(BinaryByteCount.string(vfio.unsigned("transferred"))) transferred"))
         }
         for device in sample.devices {
             lines.append(field(device.text("id"), deviceText(device)))
@@ -48,35 +48,35 @@ public enum MigrationSummary {
     /// it is QEMU's: every byte on every channel over the total time less the setup time.
     static func throughput(_ ram: JSONValue) -> String {
         let mbps = ram.number("mbps")
-        return "\(ByteCountFormatter.rate(mbps * 1_000_000 / 8)) (\(CFormat.fixed(mbps, decimals: 1)) mbps)"
+        return "\(BinaryByteCount.rate(mbps * 1_000_000 / 8)) (\(CFormat.fixed(mbps, decimals: 1)) mbps)"
     }
 
     /// `257.1 MiB on all channels, 257.0 MiB of it over multifd`: `ram.transferred` and `ram.multifd-bytes`.
     private static func transferredText(_ ram: JSONValue) -> String {
-        let all = ByteCountFormatter.string(ram.unsigned("transferred"))
-        let multifd = ByteCountFormatter.string(ram.unsigned("multifd-bytes"))
+        let all = BinaryByteCount.string(ram.unsigned("transferred"))
+        let multifd = BinaryByteCount.string(ram.unsigned("multifd-bytes"))
         return "\(all) on all channels, \(multifd) of it over multifd"
     }
 
     /// `257.5 MiB of 257.5 MiB device data read (256.0 MiB state, multifd)`.
     static func deviceText(_ device: JSONValue) -> String {
         let progress = DeviceTransferProgress(device)
-        let state = ByteCountFormatter.string(device.unsigned("state-size"))
-        let done = ByteCountFormatter.string(progress.done)
+        let state = BinaryByteCount.string(device.unsigned("state-size"))
+        let done = BinaryByteCount.string(progress.done)
         return "\(done) of \(progress.totalText) device data \(progress.verb) (\(state) state, \(progress.modeText))"
     }
 
     /// `1.1 MiB sent for 1.0 GiB of guest RAM (precopy 1.0 MiB, downtime 64.0 KiB; 200 normal, 261888 zero pages),
     /// 2 dirty syncs`: guest-page bytes only.
     private static func ramText(_ ram: JSONValue, sent: UInt64) -> String {
-        let total = ByteCountFormatter.string(ram.unsigned("total"))
+        let total = BinaryByteCount.string(ram.unsigned("total"))
         var split = [("precopy", "precopy-bytes"), ("downtime", "downtime-bytes"), ("postcopy", "postcopy-bytes")]
             .filter { ram.unsigned($0.1) > 0 }
-            .map { "\($0.0) \(ByteCountFormatter.string(ram.unsigned($0.1)))" }
+            .map { "\($0.0) \(BinaryByteCount.string(ram.unsigned($0.1)))" }
             .joined(separator: ", ")
         if !split.isEmpty { split += "; " }
         let pages = "\(ram.unsigned("normal")) normal, \(ram.unsigned("duplicate")) zero pages"
-        return "\(ByteCountFormatter.string(sent)) sent for \(total) of guest RAM (\(split)\(pages)), "
+        return "\(BinaryByteCount.string(sent)) sent for \(total) of guest RAM (\(split)\(pages)), "
             + "\(ram.unsigned("dirty-sync-count")) dirty syncs"
     }
 }

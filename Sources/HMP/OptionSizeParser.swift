@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// QEMU's `parse_option_size`: a size in bytes (suffixes allowed) with QEMU's messages naming the parameter.
 enum OptionSizeParser {
     /// `inMilliseconds`: the parameter is a time that QEMU reads as a size; its error then asks for milliseconds

@@ -1,4 +1,5 @@
 import JSON
+import QEMUFormats
 
 /// Reads a `qom-set` value given as text by the property's QOM type, as QEMU's `object_property_parse`
 /// does with its string input visitor.

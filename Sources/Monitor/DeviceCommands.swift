@@ -43,11 +43,8 @@ public struct DeviceCommands: Sendable {
 
     private func add(_ arguments: JSONObject) throws -> JSONValue {
         guard !machine.isMigrating else { throw QMPError.generic("device_add not allowed while migrating") }
-        var options = [arguments["driver"]?.stringValue ?? ""]
-        for (key, value) in arguments where key != "driver" && key != "bus" {
-            options.append("\(key)=\(Self.optionText(value).replacingCommas())")
-        }
-        _ = try Self.vfio { try machine.plug(commandLine: options.joined(separator: ",")) }
+        let options = arguments.filter { $0.key != "bus" }.map { (key: $0.key, value: Self.optionText($0.value)) }
+        _ = try Self.vfio { try machine.plug(VFIODeviceSpec(options: options)) }
         return .emptyObject
     }
 
@@ -114,6 +111,7 @@ public struct DeviceCommands: Sendable {
         }
     }
 
+    /// A `device_add` argument as the text its property reads (as `-device` would give it).
     private static func optionText(_ value: JSONValue) -> String {
         switch value {
         case .string(let text): return text
@@ -131,12 +129,5 @@ public struct DeviceCommands: Sendable {
         } catch {
             throw QMPError.generic("\(error)")
         }
-    }
-}
-
-extension String {
-    /// Escapes commas for QEMU's option syntax (`,,` is a literal comma).
-    fileprivate func replacingCommas() -> String {
-        split(separator: ",", omittingEmptySubsequences: false).joined(separator: ",,")
     }
 }

@@ -45,9 +45,9 @@ enum MigrationParametersJSON {
         case "announce-max": u.announceMax = number
         case "announce-rounds": u.announceRounds = number
         case "announce-step": u.announceStep = number
-        case "throttle-trigger-threshold": u.throttleTriggerThreshold = UInt8(truncatingIfNeeded: number)
-        case "cpu-throttle-initial": u.cpuThrottleInitial = UInt8(truncatingIfNeeded: number)
-        case "cpu-throttle-increment": u.cpuThrottleIncrement = UInt8(truncatingIfNeeded: number)
+        case "throttle-trigger-threshold": u.throttleTriggerThreshold = try narrowed(name, number)
+        case "cpu-throttle-initial": u.cpuThrottleInitial = try narrowed(name, number)
+        case "cpu-throttle-increment": u.cpuThrottleIncrement = try narrowed(name, number)
         case "cpu-throttle-tailslow": u.cpuThrottleTailslow = value.boolValue
         case "tls-creds": u.tlsCreds = value.stringValue ?? ""
         case "tls-hostname": u.tlsHostname = value.stringValue ?? ""
@@ -55,21 +55,30 @@ enum MigrationParametersJSON {
         case "max-bandwidth": u.maxBandwidth = number
         case "avail-switchover-bandwidth": u.availSwitchoverBandwidth = number
         case "downtime-limit": u.downtimeLimit = number
-        case "x-checkpoint-delay": u.xCheckpointDelay = UInt32(truncatingIfNeeded: number)
-        case "multifd-channels": u.multifdChannels = UInt8(truncatingIfNeeded: number)
+        case "x-checkpoint-delay": u.xCheckpointDelay = try narrowed(name, number)
+        case "multifd-channels": u.multifdChannels = try narrowed(name, number)
         case "xbzrle-cache-size": u.xbzrleCacheSize = number
         case "max-postcopy-bandwidth": u.maxPostcopyBandwidth = number
-        case "max-cpu-throttle": u.maxCPUThrottle = UInt8(truncatingIfNeeded: number)
+        case "max-cpu-throttle": u.maxCPUThrottle = try narrowed(name, number)
         case "multifd-compression": u.multifdCompression = try enumValue(name, value)
-        case "multifd-zlib-level": u.multifdZlibLevel = UInt8(truncatingIfNeeded: number)
-        case "multifd-qatzip-level": u.multifdQatzipLevel = UInt8(truncatingIfNeeded: number)
-        case "multifd-zstd-level": u.multifdZstdLevel = UInt8(truncatingIfNeeded: number)
+        case "multifd-zlib-level": u.multifdZlibLevel = try narrowed(name, number)
+        case "multifd-qatzip-level": u.multifdQatzipLevel = try narrowed(name, number)
+        case "multifd-zstd-level": u.multifdZstdLevel = try narrowed(name, number)
         case "x-vcpu-dirty-limit-period": u.xVCPUDirtyLimitPeriod = number
         case "vcpu-dirty-limit": u.vcpuDirtyLimit = number
         case "mode": u.mode = try enumValue(name, value)
         case "zero-page-detection": u.zeroPageDetection = try enumValue(name, value)
         default: throw QMPError.generic("Parameter '\(name)' is unexpected")
         }
+    }
+
+    /// `number` in the member's narrower type. The schema's range check already refused anything larger; this
+    /// checks again instead of trusting it, with the same text.
+    private static func narrowed<T: FixedWidthInteger & UnsignedInteger>(_ name: String, _ number: UInt64) throws -> T {
+        guard let value = T(exactly: number) else {
+            throw QMPError.generic("Parameter '\(name)' expects uint\(T.bitWidth)_t")
+        }
+        return value
     }
 
     private static func enumValue<T: RawRepresentable>(_ name: String, _ value: JSONValue) throws -> T

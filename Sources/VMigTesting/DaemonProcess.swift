@@ -54,8 +54,8 @@ public final class DaemonProcess: @unchecked Sendable {
     /// The wait is scaled by `TestTimeScale` (longer under a sanitizer).
     public func waitForSocket(timeout: Double) throws {
         let timeout = TestTimeScale.scaled(timeout)
-        let deadline = Clock.now + timeout
-        while Clock.now < deadline {
+        let deadline = HostClock.monotonicSeconds + timeout
+        while HostClock.monotonicSeconds < deadline {
             if let status = poll() {
                 throw TestingError("vmigd exited with status \(status) before listening; log:\n\(log)")
             }

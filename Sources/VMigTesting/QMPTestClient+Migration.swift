@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import POSIXSupport
 
 extension QMPTestClient {
     /// Turns the `multifd` capability on with `channels` channels (0 leaves multifd off) and lifts the
@@ -46,9 +47,9 @@ extension QMPTestClient {
     private func waitForMigration(timeout: Double, pollMicroseconds: UInt32, waitingFor what: String,
                                   until done: (JSONValue) throws -> Bool) throws -> JSONValue {
         let timeout = TestTimeScale.scaled(timeout)
-        let deadline = Clock.now + timeout
+        let deadline = HostClock.monotonicSeconds + timeout
         var last: JSONValue = .null
-        while Clock.now < deadline {
+        while HostClock.monotonicSeconds < deadline {
             last = try execute("query-migrate")
             if try done(last) { return last }
             usleep(pollMicroseconds)

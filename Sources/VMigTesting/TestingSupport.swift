@@ -1,4 +1,5 @@
 import Glibc
+@_exported import QMPClient
 import POSIXSupport
 
 /// An error raised by the testing helpers, with a readable message.
@@ -7,16 +8,6 @@ public struct TestingError: Error, CustomStringConvertible {
     public let description: String
     /// An error with `description`.
     public init(_ description: String) { self.description = description }
-}
-
-/// Monotonic seconds.
-public enum Clock {
-    /// Seconds on the monotonic clock.
-    public static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
 }
 
 /// A fresh directory under /tmp, removed with its contents on ``remove()`` or release.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSON
+import POSIXSupport
 import VMigTesting
 
 /// Predicted against measured downtime over a matrix of migrations with VFIO devices between spawned `vmigd`:
@@ -128,9 +129,9 @@ struct ConvergenceBenchmark: ParsableCommand {
                 blockedSince = nil
                 return
             }
-            let since = blockedSince ?? Clock.now
+            let since = blockedSince ?? HostClock.monotonicSeconds
             blockedSince = since
-            if Clock.now - since >= 3 {
+            if HostClock.monotonicSeconds - since >= 3 {
                 limit = (predicted * 5 / 4 / 100 + 1) * 100
                 _ = try? pair.src.execute("migrate-set-parameters", ["downtime-limit": .integer(limit)])
                 blockedSince = nil

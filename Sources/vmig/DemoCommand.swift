@@ -1,5 +1,7 @@
 import ArgumentParser
 import HMP
+import QEMUFormats
+import QMPClient
 
 /// `vmig demo`: a live migration between two vmigd on temporary sockets, with progress and a digest check.
 struct DemoCommand: ParsableCommand {
@@ -22,7 +24,7 @@ struct DemoCommand: ParsableCommand {
     var channels = 4
 
     @Flag(name: .customLong("no-multifd"), help: "Migrate over the main channel only, to compare.")
-    var noMultifd = false
+    var noMultiFD = false
 
     @Option(name: .customLong("dirty-rate"), help: "Bytes per second the source's workload dirties.")
     var dirtyRate = "64M"
@@ -60,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         } catch let error as DemoError {
             Console.error("vmig demo: \(error)\n")
             throw ExitCode(1)
-        } catch let error as QMPConnectionError {
+        } catch let error as QMPClientError {
             Console.error("vmig demo: \(error)\n")
             throw ExitCode(2)
         }
@@ -70,7 +72,7 @@ struct DemoCommand: ParsableCommand {
         DemoSettings(
             memory: try Self.size(memory, option: "memory"),
             deviceSizes: try devices.split(separator: ",").map { try Self.size(String($0), option: "devices") },
-            channels: channels, multifd: !noMultifd, dirtyRate: try Self.size(dirtyRate, option: "dirty-rate"),
+            channels: channels, multifd: !noMultiFD, dirtyRate: try Self.size(dirtyRate, option: "dirty-rate"),
             deviceBandwidth: try Self.size(deviceBandwidth, option: "device-bandwidth"),
             maxBandwidth: try Self.size(maxBandwidth, option: "max-bandwidth"))
     }

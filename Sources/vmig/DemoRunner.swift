@@ -21,7 +21,7 @@ final class DemoRunner {
             shutDown()
             InterruptCounter.uninstall()
         }
-        let start = MonotonicClock.now
+        let start = HostClock.monotonicSeconds
         Console.out("vmig demo: \(plan.settings.description)\n\n")
         try startDaemons()
         try configure(.destination, plan.destinationSetup)
@@ -31,7 +31,7 @@ final class DemoRunner {
             for (side, line) in plan.epilogue { _ = try execute(line, on: side) }
         }
         shutDown()
-        Console.out("\nDemo finished in \(Self.seconds(MonotonicClock.now - start)) s\n")
+        Console.out("\nDemo finished in \(Self.seconds(HostClock.monotonicSeconds - start)) s\n")
         return completed
     }
 
@@ -58,15 +58,15 @@ final class DemoRunner {
 
     /// Connects once the daemon listens (it may take a moment to fill its RAM), failing if it exits.
     private func connect(_ socket: String, process: SpawnedProcess, name: String) throws -> QMPConnection {
-        let deadline = MonotonicClock.now + 30
+        let deadline = HostClock.monotonicSeconds + 30
         while true {
             if let status = process.poll() {
                 throw DemoError("the \(name) vmigd exited with status \(status):\n\(process.outputTail(lines: 15))")
             }
             if let connection = try? QMPConnection(path: socket) { return connection }
-            guard MonotonicClock.now < deadline else { throw DemoError("the \(name) vmigd did not listen on \(socket) within 30 s") }
+            guard HostClock.monotonicSeconds < deadline else { throw DemoError("the \(name) vmigd did not listen on \(socket) within 30 s") }
             try checkInterrupt()
-            MonotonicClock.sleep(0.05)
+            HostClock.sleep(for: .seconds(0.05))
         }
     }
 

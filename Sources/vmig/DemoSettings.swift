@@ -25,10 +25,10 @@ struct DemoSettings: Sendable {
 
     /// One line saying what the demo does.
     var description: String {
-        let devices = zip(deviceIDs, deviceSizes).map { "\($0) \(ByteCountFormatter.string($1))" }
+        let devices = zip(deviceIDs, deviceSizes).map { "\($0) \(BinaryByteCount.string($1))" }
         let noun = devices.count == 1 ? "VFIO device" : "VFIO devices"
         let deviceText = devices.isEmpty ? "no VFIO devices" : "\(devices.count) \(noun) (\(devices.joined(separator: ", ")))"
         let transport = multifd ? "multifd over \(channels) channels" : "without multifd (one main channel)"
-        return "\(ByteCountFormatter.string(memory)) of RAM dirtied at \(ByteCountFormatter.string(dirtyRate))/s, \(deviceText), \(transport)"
+        return "\(BinaryByteCount.string(memory)) of RAM dirtied at \(BinaryByteCount.string(dirtyRate))/s, \(deviceText), \(transport)"
     }
 }

@@ -1,5 +1,6 @@
 import HMP
 import JSON
+import POSIXSupport
 
 /// Waits for the migration `migrate` started, drawing live progress (RAM and one bar per VFIO device) every
 /// `pollInterval` seconds; Ctrl-C sends `migrate_cancel` (a second one stops waiting). Prints the summary at
@@ -26,14 +27,14 @@ struct MigrationWatcher {
         var lastWithFigures: MigrationProgressSample?
         var cancelRequested = false
         var convergence = self.convergence
-        let start = MonotonicClock.now
+        let start = HostClock.monotonicSeconds
         while true {
             var sample = try sampler.sample()
             if sample.hasFigures { lastWithFigures = sample }
             // A failed or cancelled migration's reply has no figures: the final frame and the summary keep the last.
             sample = sample.keepingFigures(of: lastWithFigures)
             // Like QEMU's HMP, a reply without a status means the migration has not shown up yet.
-            let starting = sample.status == "none" && MonotonicClock.now - start < startTimeout
+            let starting = sample.status == "none" && HostClock.monotonicSeconds - start < startTimeout
             display.show(MigrationProgressRenderer.lines(sample, previous: reference), final: !sample.isOngoing && !starting)
             if !sample.isOngoing && !starting { return finish(sample) }
             if reference == nil || sample.time - (reference?.time ?? 0) >= 0.5 { reference = sample }
@@ -60,7 +61,7 @@ struct MigrationWatcher {
                 _ = try? source.execute("migrate_cancel", [:])
                 display.note("Cancelling the migration (Ctrl-C again to stop waiting)...")
             }
-            MonotonicClock.sleep(pollInterval)
+            HostClock.sleep(for: .seconds(pollInterval))
         }
     }
 

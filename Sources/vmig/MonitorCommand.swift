@@ -1,5 +1,6 @@
 import ArgumentParser
 import HMP
+import QMPClient
 
 /// `vmig -s SOCKET [COMMAND …]`: HMP commands against a vmigd, one-shot, scripted or interactive.
 struct MonitorCommand: ParsableCommand {
@@ -53,7 +54,7 @@ struct MonitorCommand: ParsableCommand {
             } else {
                 status = try session.runScript()
             }
-        } catch let error as QMPConnectionError {
+        } catch let error as QMPClientError {
             Console.error("vmig: \(error)\n")
             throw ExitCode(2)
         }

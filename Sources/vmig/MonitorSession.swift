@@ -1,8 +1,9 @@
 import HMP
+import QMPClient
 
 /// Runs HMP command lines against one VM and prints what they produce: one command, a script from
 /// standard input, or an interactive session. Exit statuses: 0 success, 1 a command failed, 2 the server
-/// is unreachable or went away (thrown as ``QMPConnectionError``).
+/// is unreachable or went away (thrown as ``QMPClientError``).
 struct MonitorSession {
     let connection: QMPConnection
     /// The destination's QMP socket, for the integrity check after `migrate`.

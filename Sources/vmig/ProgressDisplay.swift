@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// Shows a block of progress lines: on a terminal redrawn in place (cut to the terminal's width), otherwise
 /// printed again at most once a second so logs stay readable.
 struct ProgressDisplay {
@@ -9,8 +11,8 @@ struct ProgressDisplay {
     mutating func show(_ lines: [String], final: Bool) {
         if isTerminal {
             redraw(lines)
-        } else if final || MonotonicClock.now - lastPrint >= 1 {
-            lastPrint = MonotonicClock.now
+        } else if final || HostClock.monotonicSeconds - lastPrint >= 1 {
+            lastPrint = HostClock.monotonicSeconds
             Console.out(lines.map { $0 + "\n" }.joined() + "\n")
         }
     }

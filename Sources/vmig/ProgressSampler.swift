@@ -1,5 +1,6 @@
 import HMP
 import JSON
+import POSIXSupport
 
 /// Polls `query-migrate` and `x-query-vfio-migration` (skipping the latter for good once the server says
 /// it does not have it).
@@ -14,7 +15,7 @@ struct ProgressSampler {
     /// One sample now.
     mutating func sample() throws -> MigrationProgressSample {
         let info = try caller.execute("query-migrate", [:])
-        return MigrationProgressSample(time: MonotonicClock.now, info: info, devices: try devices())
+        return MigrationProgressSample(time: HostClock.monotonicSeconds, info: info, devices: try devices())
     }
 
     private mutating func devices() throws -> [JSONValue] {

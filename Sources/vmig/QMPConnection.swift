@@ -1,66 +1,31 @@
 import HMP
 import JSON
+import QMPClient
 
-/// A blocking QMP client: connects to a Unix socket, reads the greeting, negotiates capabilities, and runs
-/// commands one at a time. Events that arrive between replies are dropped.
+/// The HMP interpreter's view of a vmigd (`QMPCaller`) over the shared blocking client: an error reply becomes
+/// HMP's `QMPCallError`; a lost connection stays a ``QMPClientError`` (vmig exits with status 2). Events are not
+/// kept: vmig polls.
 final class QMPConnection: QMPCaller {
-    /// The socket path.
-    let path: String
-    private let socket: UnixStreamSocket
-    private let timeout: Double
-    private var decoder = JSONStreamDecoder()
-    private var nextID: Int64 = 1
+    private let client: QMPClient
 
     /// Connects to `path` and negotiates; waits at most `timeout` seconds for each reply.
-    init(path: String, timeout: Double = 60) throws(QMPConnectionError) {
-        self.path = path
-        self.timeout = timeout
-        socket = try UnixStreamSocket(path: path)
-        let greeting = try readMessage()
-        guard greeting["QMP"] != nil else { throw .protocolViolation("unexpected greeting \(greeting)") }
-        do {
-            _ = try execute("qmp_capabilities", [:])
-        } catch let error as QMPConnectionError {
-            throw error
-        } catch {
-            throw .protocolViolation("capability negotiation failed: \(error)")
-        }
+    init(path: String, timeout: Double = 60) throws(QMPClientError) {
+        client = try QMPClient(path: path, timeout: timeout)
+        client.keepsEvents = false
     }
 
-    /// Runs `command`; a QMP error reply throws ``QMPCallError``, a lost connection ``QMPConnectionError``.
+    /// The socket path.
+    var path: String { client.path }
+
+    /// Runs `command`; a QMP error reply throws ``QMPCallError``, a lost connection ``QMPClientError``.
     func execute(_ command: String, _ arguments: JSONObject) throws -> JSONValue {
-        let id = nextID
-        nextID += 1
-        var request: JSONObject = ["execute": .string(command)]
-        if !arguments.isEmpty { request["arguments"] = .object(arguments) }
-        request["id"] = .int(id)
-        try socket.write(JSONWriter.encode(.object(request)) + [0x0A])
-        return try reply(to: id)
+        do {
+            return try client.execute(command, arguments.isEmpty ? nil : arguments)
+        } catch let failure as QMPCommandFailure {
+            throw QMPCallError(errorClass: failure.errorClass, desc: failure.desc)
+        }
     }
 
     /// Closes the connection.
-    func close() { socket.close() }
-
-    private func reply(to id: Int64) throws -> JSONValue {
-        while true {
-            let message = try readMessage()
-            guard message["event"] == nil, message["id"] == .int(id) else { continue }
-            if let value = message["return"] { return value }
-            let error = message["error"] ?? .emptyObject
-            throw QMPCallError(errorClass: error["class"]?.stringValue ?? "", desc: error["desc"]?.stringValue ?? "")
-        }
-    }
-
-    private func readMessage() throws(QMPConnectionError) -> JSONValue {
-        while true {
-            switch decoder.next() {
-            case .value(let value): return value
-            case .error(let error): throw .protocolViolation(error.description)
-            case nil:
-                let bytes = try socket.read(timeout: timeout)
-                guard !bytes.isEmpty else { throw .closed }
-                decoder.feed(bytes)
-            }
-        }
-    }
+    func close() { client.close() }
 }

@@ -57,7 +57,7 @@ enum CannedReplies {
             "postcopy-preempt", "switchover-ack", "dirty-limit", "mapped-ram",
         ].map { ["capability": .string($0), "state": .bool($0 == "multifd" || $0 == "events")] })
 
-    /// QEMU 10.0's defaults (reference §5).
+    /// QEMU 10.0's defaults.
     static let defaultParameters: JSONValue = [
         "announce-initial": 50, "announce-max": 550, "announce-rounds": 5, "announce-step": 100,
         "throttle-trigger-threshold": 50, "cpu-throttle-initial": 20, "cpu-throttle-increment": 10,

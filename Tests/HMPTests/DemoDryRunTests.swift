@@ -9,7 +9,7 @@ struct DemoDryRunTests {
         vmig = VMigProcess(directory: try TemporaryDirectory(prefix: "vmig-demo-test"))
     }
 
-    @Test func smallDemoWithMultifd() throws {
+    @Test func smallDemoWithMultiFD() throws {
         let output = try vmig.run([
             "demo", "--dry-run", "--memory", "64M", "--devices", "16M,8M,4M", "--channels", "2", "--dirty-rate", "8M",
             "--device-bandwidth", "1G", "--max-bandwidth", "4G", "--vmigd", "/opt/vmig/vmigd",
@@ -42,7 +42,7 @@ struct DemoDryRunTests {
             """, stderr: ""))
     }
 
-    @Test func withoutMultifdAndDevices() throws {
+    @Test func withoutMultiFDAndDevices() throws {
         let output = try vmig.run(["demo", "--dry-run", "--no-multifd", "--devices", "", "--memory", "1536M", "--vmigd", "/v"])
         #expect(output.status == 0)
         #expect(output.stdout.hasPrefix(

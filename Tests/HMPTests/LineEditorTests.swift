@@ -1,4 +1,5 @@
 import HMP
+@testable import vmig
 import Testing
 
 @Suite("Line editing: keys, history, completion")

@@ -182,9 +182,9 @@ struct MigrationProgressTests {
     }
 
     @Test func byteCounts() {
-        #expect(ByteCountFormatter.string(512) == "512 B")
-        #expect(ByteCountFormatter.string(1536) == "1.5 KiB")
-        #expect(ByteCountFormatter.string(3 << 30) == "3.0 GiB")
-        #expect(ByteCountFormatter.rate(1_048_576) == "1.0 MiB/s")
+        #expect(BinaryByteCount.string(512) == "512 B")
+        #expect(BinaryByteCount.string(1536) == "1.5 KiB")
+        #expect(BinaryByteCount.string(3 << 30) == "3.0 GiB")
+        #expect(BinaryByteCount.rate(1_048_576) == "1.0 MiB/s")
     }
 }

@@ -1,4 +1,5 @@
 import HMP
+import QEMUFormats
 import Testing
 
 @Suite("QEMU's integer and size syntax")

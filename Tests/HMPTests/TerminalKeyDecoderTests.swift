@@ -1,4 +1,4 @@
-import HMP
+@testable import vmig
 import Testing
 
 @Suite("Terminal input bytes to keys")

@@ -9,19 +9,19 @@ import Synchronization
 /// `mainBytes`; a multifd channel is handed, with its 64-byte hello read, to `multifd`, which forwards it.
 final class ChannelProxy: @unchecked Sendable {
     /// Forwards one multifd channel: the hello bytes already read, the source's and the destination's socket.
-    typealias MultifdForwarder = @Sendable (_ hello: [UInt8], _ source: Int32, _ destination: Int32) throws -> Void
+    typealias MultiFDForwarder = @Sendable (_ hello: [UInt8], _ source: Int32, _ destination: Int32) throws -> Void
 
     private let sockets: ProxySockets
     private let destinationPath: String
     private let mainBytes: @Sendable (Int) -> Void
-    private let multifd: MultifdForwarder
+    private let multifd: MultiFDForwarder
 
     /// The socket the source migrates to.
     var path: String { sockets.path }
 
     /// Starts listening on `path` and forwarding to `destinationPath`.
     init(path: String, destinationPath: String, mainBytes: @escaping @Sendable (Int) -> Void = { _ in },
-         multifd: @escaping MultifdForwarder) throws {
+         multifd: @escaping MultiFDForwarder) throws {
         sockets = try ProxySockets(path: path)
         self.destinationPath = destinationPath
         self.mainBytes = mainBytes
@@ -41,7 +41,7 @@ final class ChannelProxy: @unchecked Sendable {
             try? PacketSocket.write(destination, magic)
             Thread.detachNewThread { PacketSocket.pump(from: destination, to: source) }
             PacketSocket.pump(from: source, to: destination, counting: mainBytes)
-        } else if let rest = try? PacketSocket.read(source, count: MultifdPacket.helloSize - magic.count) {
+        } else if let rest = try? PacketSocket.read(source, count: MultiFDPacket.helloSize - magic.count) {
             try? multifd(magic + rest, source, destination)
         }
     }

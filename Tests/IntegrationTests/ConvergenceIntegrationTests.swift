@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import POSIXSupport
 import Testing
 import VMigTesting
 
@@ -73,10 +74,10 @@ struct ConvergenceIntegrationTests {
         #expect(blocker.hasPrefix("device gpu0: "), "\(info)")
         #expect((info["expected-downtime"]?.uint64Value ?? 0) > 300, "\(info)")
         let syncsBefore = info["ram"]?["dirty-sync-count"]?.uint64Value ?? 0
-        let started = Clock.now
+        let started = HostClock.monotonicSeconds
         usleep(2_000_000)
         let later = try pair.src.execute("query-migrate")
-        let elapsed = Clock.now - started
+        let elapsed = HostClock.monotonicSeconds - started
         let syncs = (later["ram"]?["dirty-sync-count"]?.uint64Value ?? 0) - syncsBefore
         #expect(Double(syncs) <= elapsed * 10 + 2, "\(syncs) dirty syncs in \(elapsed) s")
         let text = try pair.src.execute("human-monitor-command", ["command-line": "info migrate"]).stringValue ?? ""
@@ -148,9 +149,9 @@ struct MaxBandwidthIntegrationTests {
         try pair.src.execute("migrate", ["uri": .string(target)])
         try pair.waitForStatus(pair.src, ["active"])
         usleep(500_000)
-        let first = (Clock.now, try pair.src.execute("query-migrate")["ram"]?["transferred"]?.uint64Value ?? 0)
+        let first = (HostClock.monotonicSeconds, try pair.src.execute("query-migrate")["ram"]?["transferred"]?.uint64Value ?? 0)
         usleep(3_000_000)
-        let second = (Clock.now, try pair.src.execute("query-migrate")["ram"]?["transferred"]?.uint64Value ?? 0)
+        let second = (HostClock.monotonicSeconds, try pair.src.execute("query-migrate")["ram"]?["transferred"]?.uint64Value ?? 0)
         let rate = Double(second.1 - first.1) / (second.0 - first.0)
         #expect(rate <= limit * 1.1, "\(rate / 1_048_576) MiB/s against a 16 MiB/s limit")
         #expect(rate >= limit * 0.5, "\(rate / 1_048_576) MiB/s against a 16 MiB/s limit")

@@ -36,7 +36,7 @@ final class CountingProxy: @unchecked Sendable {
             path: path, destinationPath: destinationPath,
             mainBytes: { [weak self] count in self?.counts.withLockedValue { $0.main += count } },
             multifd: { [weak self] hello, source, destination in
-                try self?.forwardMultifd(hello: hello, from: source, to: destination)
+                try self?.forwardMultiFD(hello: hello, from: source, to: destination)
             })
     }
 
@@ -51,20 +51,20 @@ final class CountingProxy: @unchecked Sendable {
         proxy?.close()
     }
 
-    private func forwardMultifd(hello: [UInt8], from source: Int32, to destination: Int32) throws {
+    private func forwardMultiFD(hello: [UInt8], from source: Int32, to destination: Int32) throws {
         counts.withLockedValue {
             $0.channels += 1
             $0.multifd += hello.count
         }
         try PacketSocket.write(destination, hello)
         while true {
-            let packet = try MultifdPacket.read(from: source)
+            let packet = try MultiFDPacket.read(from: source)
             counts.withLockedValue { add(packet, to: &$0) }
             try PacketSocket.write(destination, packet.bytes)
         }
     }
 
-    private func add(_ packet: MultifdPacket, to counts: inout Counts) {
+    private func add(_ packet: MultiFDPacket, to counts: inout Counts) {
         counts.multifd += packet.bytes.count
         if packet.isDeviceState {
             counts.deviceStatePackets += 1

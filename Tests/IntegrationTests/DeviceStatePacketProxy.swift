@@ -48,7 +48,7 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
         self.devices = devices
         self.release = release
         proxy = try ChannelProxy(path: path, destinationPath: destinationPath) { [weak self] hello, source, destination in
-            try self?.forwardMultifd(from: source, to: ForwardedChannel(fd: destination), hello: hello)
+            try self?.forwardMultiFD(from: source, to: ForwardedChannel(fd: destination), hello: hello)
         }
     }
 
@@ -66,14 +66,14 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
     // MARK: Connections
 
     /// The hello, then packet after packet: device-state packets are held, others pass unless the channel holds.
-    private func forwardMultifd(from source: Int32, to channel: ForwardedChannel, hello: [UInt8]) throws {
+    private func forwardMultiFD(from source: Int32, to channel: ForwardedChannel, hello: [UInt8]) throws {
         try channel.send([hello])
         let index = state.withLockedValue { state in
             state.channels.append(channel)
             return state.channels.count - 1
         }
         while true {
-            let packet = try MultifdPacket.read(from: source)
+            let packet = try MultiFDPacket.read(from: source)
             if packet.isDeviceState {
                 hold(packet.bytes, channel: index)
             } else {
@@ -96,8 +96,8 @@ final class DeviceStatePacketProxy: @unchecked Sendable {
 
     private func hold(_ packet: [UInt8], channel index: Int) {
         let idstr = String(decoding: packet[12..<268].prefix { $0 != 0 }, as: UTF8.self)
-        let idx = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 4)
-        let isConfig = PacketSocket.be32(packet, at: MultifdPacket.deviceStateHeaderSize + 8) & 1 != 0
+        let idx = PacketSocket.be32(packet, at: MultiFDPacket.deviceStateHeaderSize + 4)
+        let isConfig = PacketSocket.be32(packet, at: MultiFDPacket.deviceStateHeaderSize + 8) & 1 != 0
         let complete = state.withLockedValue { state -> Bool in
             if state.tails[index] == nil { state.tails[index] = [] }
             state.held[idstr, default: [:]][idx] = packet

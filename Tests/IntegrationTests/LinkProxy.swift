@@ -31,7 +31,7 @@ final class LinkProxy: @unchecked Sendable {
     var multifdChannelCount: Int { links.withLockedValue { $0.filter(\.multifd).count } }
 
     /// Shuts down both sides of the first multifd channel, as a broken connection would.
-    func cutFirstMultifdChannel() {
+    func cutFirstMultiFDChannel() {
         guard let link = links.withLockedValue({ $0.first(where: \.multifd) }) else { return }
         shutdown(link.source, Int32(SHUT_RDWR))
         shutdown(link.destination, Int32(SHUT_RDWR))

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import POSIXSupport
 import VMigTesting
 
 /// A migration between two `vmigd` recorded by a `vmig tap` process between them: one file per channel
@@ -33,9 +34,9 @@ final class TappedMigration: @unchecked Sendable {
         _ = try pair.listen(pair.unixURI("mig.sock"))
         // Not tap.waitForSocket: its probe connection would be a recorded channel.
         var status = stat()
-        let deadline = Clock.now + 20
+        let deadline = HostClock.monotonicSeconds + TestTimeScale.scaled(20)
         while stat(directory + "/tap.sock", &status) != 0 {
-            guard Clock.now < deadline, tap.poll() == nil else { throw TestingError("vmig tap did not listen: \(tap.log)") }
+            guard HostClock.monotonicSeconds < deadline, tap.poll() == nil else { throw TestingError("vmig tap did not listen: \(tap.log)") }
             usleep(10_000)
         }
         try pair.src.execute("migrate", ["uri": .string("unix:" + directory + "/tap.sock")])

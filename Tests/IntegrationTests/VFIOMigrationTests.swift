@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import POSIXSupport
 import Testing
 import VMigTesting
 
@@ -48,7 +49,7 @@ struct VFIOMigrationIntegrationTests {
         try expectIdentical(pair)
     }
 
-    @Test func mainChannelPathWithoutMultifd() throws {
+    @Test func mainChannelPathWithoutMultiFD() throws {
         let pair = try pair()
         try pair.setParameters(["max-bandwidth": 0])
         let info = try pair.migrate(to: pair.unixURI())
@@ -58,7 +59,7 @@ struct VFIOMigrationIntegrationTests {
         try expectIdentical(pair)
     }
 
-    @Test func propertyOffSendsThatDeviceOverTheMainChannelBesideMultifd() throws {
+    @Test func propertyOffSendsThatDeviceOverTheMainChannelBesideMultiFD() throws {
         let mixed = Self.devices.map { $0.hasPrefix("vfio-pci,id=nic1") ? $0 + ",x-migration-multifd-transfer=off" : $0 }
         let pair = try pair(source: mixed, destination: mixed)
         try pair.setCapabilities(["multifd": true])
@@ -122,10 +123,10 @@ struct VFIOMigrationIntegrationTests {
         try pair.src.execute("migrate", ["uri": .string(target)])
         try pair.waitForStatus(pair.src, ["device"])
         usleep(300_000)
-        let started = Clock.now
+        let started = HostClock.monotonicSeconds
         try pair.src.execute("migrate_cancel")
         try pair.waitForStatus(pair.src, ["cancelled"], timeout: 20)
-        #expect(Clock.now - started < 10)
+        #expect(HostClock.monotonicSeconds - started < 10)
         try pair.waitForStatus(pair.dst, ["failed"], timeout: 20)
         #expect(try pair.src.execute("query-status")["status"] == "running")
         let after = try pair.src.execute("x-query-digest")

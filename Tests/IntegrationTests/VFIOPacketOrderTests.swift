@@ -4,7 +4,7 @@ import Testing
 import VMigTesting
 
 /// Device-state packets between two spawned `vmigd` processes, put out of order, config first or duplicated by a
-/// proxy on the multifd channels (reference §1.6, §1.7: the destination reorders by idx per device and refuses a
+/// proxy on the multifd channels (the destination reorders by idx per device and refuses a
 /// buffer it already has).
 extension VFIOMigrationIntegrationTests {
     @Test("device-state packets in reverse idx order across channels, or each config first: identical state",

@@ -29,7 +29,7 @@ struct VFIOEngineFailureTests {
     }
 
     @Test("x-migration-multifd-transfer=on without multifd fails setup", arguments: [false, true])
-    func forcedOnWithoutMultifd(alsoOnDestination: Bool) throws {
+    func forcedOnWithoutMultiFD(alsoOnDestination: Bool) throws {
         let text = "gpu0: Multifd device transfer requested but unsupported in the current config"
         let device = "vfio-pci,id=gpu0,x-state-size=4M"
         let forced = device + ",x-migration-multifd-transfer=on"

@@ -1,3 +1,4 @@
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -13,10 +14,10 @@ struct ConcurrentDevicesTests {
         let destination = try specs.enumerated().map { try makeDevice($1, slot: 5 + UInt8($0)) }
         var packets: [(String, [UInt8])] = []
         for (sourceDevice, destinationDevice) in zip(source, destination) {
-            var writer = VFIOByteWriter()
+            var writer = ByteArrayWriter()
             try sourceDevice.saveSetup(setup, to: &writer)
             try destinationDevice.loadSetup(setup)
-            var reader = VFIOByteReader(writer.bytes)
+            var reader = ByteArrayReader(deviceState: writer.bytes)
             try destinationDevice.loadState(from: &reader)
             (sourceDevice.backend as! SimulatedVFIOBackend).simulateGuestWrites(bytes: 1 << 20)
             try sourceDevice.vmStateChangePrepare()

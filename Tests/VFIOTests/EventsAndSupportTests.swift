@@ -1,3 +1,5 @@
+import POSIXSupport
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -11,7 +13,7 @@ struct EventsAndSupportTests {
                 for compression in ["none", "zstd"] {
                     for switchoverStart in [false, true] {
                         let expected = multifd && !mappedRAM && compression == "none" && switchoverStart
-                        #expect(VFIOMultifdSupport.isSupported(
+                        #expect(VFIOMultiFDSupport.isSupported(
                             multifd: multifd, mappedRAM: mappedRAM, multifdCompression: compression,
                             sendSwitchoverStart: switchoverStart) == expected)
                     }
@@ -24,21 +26,21 @@ struct EventsAndSupportTests {
     func resolution() throws {
         let supported = VFIOMigrationSetup(multifd: true)
         let unsupported = VFIOMigrationSetup(multifd: true, mappedRAM: true)
-        #expect(try VFIOMultifdSupport.resolve(.auto, setup: supported, deviceName: "d"))
-        #expect(try !VFIOMultifdSupport.resolve(.auto, setup: unsupported, deviceName: "d"))
-        #expect(try !VFIOMultifdSupport.resolve(.off, setup: supported, deviceName: "d"))
-        #expect(try VFIOMultifdSupport.resolve(.on, setup: supported, deviceName: "d"))
-        #expect(vfioErrorMessage { _ = try VFIOMultifdSupport.resolve(.on, setup: unsupported, deviceName: "d") }
+        #expect(try VFIOMultiFDSupport.resolve(.auto, setup: supported, deviceName: "d"))
+        #expect(try !VFIOMultiFDSupport.resolve(.auto, setup: unsupported, deviceName: "d"))
+        #expect(try !VFIOMultiFDSupport.resolve(.off, setup: supported, deviceName: "d"))
+        #expect(try VFIOMultiFDSupport.resolve(.on, setup: supported, deviceName: "d"))
+        #expect(vfioErrorMessage { _ = try VFIOMultiFDSupport.resolve(.on, setup: unsupported, deviceName: "d") }
             == "d: Multifd device transfer requested but unsupported in the current config")
 
         let device = try makeDevice("vfio-pci,id=gpu0,x-state-size=64K,x-migration-multifd-transfer=on")
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         #expect(vfioErrorMessage { try device.saveSetup(VFIOMigrationSetup(multifd: false), to: &writer) }
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
         #expect(vfioErrorMessage { try device.loadSetup(VFIOMigrationSetup(multifd: true, multifdCompression: "zlib")) }
             == "gpu0: Multifd device transfer requested but unsupported in the current config")
-        #expect(VFIOMultifdSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup(targetIsARM: true)))
-        #expect(!VFIOMultifdSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup()))
+        #expect(VFIOMultiFDSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup(targetIsARM: true)))
+        #expect(!VFIOMultiFDSupport.resolveLoadConfigAfterIter(.auto, setup: VFIOMigrationSetup()))
     }
 
     @Test("VFIO_MIGRATION events with migration-events=on only")
@@ -78,7 +80,7 @@ struct EventsAndSupportTests {
         let reports = Box<[VFIOMigrationProgress]>([])
         tracker.setHandler { progress in reports.mutate { $0.append(progress) } }
         // Explicit clock readings: a stalled test machine cannot stretch the 1,000 updates over the interval.
-        let start = MonotonicClock.now()
+        let start = HostClock.monotonicNanoseconds()
         let step = VFIOProgressTracker.interval / 1000
         for index in 0..<UInt64(1000) {
             tracker.record { $0.bytesRead += 1 }
@@ -98,12 +100,12 @@ struct EventsAndSupportTests {
         let tracker = VFIOProgressTracker(deviceID: "d", state: .running)
         let reports = Box<Int>(0)
         tracker.setHandler { _ in reports.mutate { $0 += 1 } }
-        let earlier = MonotonicClock.now()
+        let earlier = HostClock.monotonicNanoseconds()
         tracker.finish { $0.bytesRead = 1 }
         // The receive and load threads both report: this one read the clock before the other's report.
         tracker.reportIfDue(now: earlier)
         #expect(reports.current == 1)
-        tracker.reportIfDue(now: MonotonicClock.now() + VFIOProgressTracker.interval)
+        tracker.reportIfDue(now: HostClock.monotonicNanoseconds() + VFIOProgressTracker.interval)
         #expect(reports.current == 2)
     }
 

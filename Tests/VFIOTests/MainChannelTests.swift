@@ -1,3 +1,4 @@
+import QEMUFormats
 import Testing
 
 @testable import VFIO
@@ -11,9 +12,9 @@ struct MainChannelTests {
         let pair = try DevicePair("vfio-pci,id=nic0,x-state-size=2100000,x-precopy-size=512K")
         var sections = try pair.runUntilSwitchover(Self.setup, iterations: 2, dirtyBetween: 100_000)
         #expect(pair.source.deviceState == .stopCopy)
-        var end = VFIOByteWriter()
+        var end = ByteArrayWriter()
         try pair.source.saveCompletePrecopy(to: &end)
-        var full = VFIOByteWriter()
+        var full = ByteArrayWriter()
         try pair.source.saveState(to: &full)
         sections += [end.bytes, full.bytes]
         try pair.load(sections)
@@ -30,7 +31,7 @@ struct MainChannelTests {
 
     @Test("encoded sections decode to the expected records")
     func codecRoundTrip() throws {
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try VFIOMainChannelCodec.writeSetupState(to: &writer)
         let data: [UInt8] = Array(0..<200)
         try data.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk($0, to: &writer) }
@@ -41,7 +42,7 @@ struct MainChannelTests {
         try VFIOMainChannelCodec.writeConfigState(config, to: &writer)
         try VFIOMainChannelCodec.writeConfigLoadReady(to: &writer)
 
-        var reader = VFIOByteReader(writer.bytes)
+        var reader = ByteArrayReader(deviceState: writer.bytes)
         var records: [VFIOMainChannelRecord] = []
         while reader.remaining > 0 { records.append(try VFIOMainChannelCodec.readRecord(from: &reader, deviceName: "x")) }
         #expect(records == [.setupState, .dataState(data), .endOfState, .initDataSent, .configState(config), .configLoadReady])
@@ -53,27 +54,27 @@ struct MainChannelTests {
     @Test("decoder errors: unknown tag, missing EOS, oversized chunk, truncation")
     func decoderErrors() throws {
         func decode(_ words: [UInt64], extra: [UInt8] = []) -> String? {
-            var writer = VFIOByteWriter()
-            for word in words { try? writer.writeBE64(word) }
-            var reader = VFIOByteReader(writer.bytes + extra)
+            var writer = ByteArrayWriter()
+            for word in words { writer.writeBE64(word) }
+            var reader = ByteArrayReader(deviceState: writer.bytes + extra)
             return vfioErrorMessage { _ = try VFIOMainChannelCodec.readRecord(from: &reader, deviceName: "d", maxDataSize: 1024) }
         }
         #expect(decode([0xFFFF_FFFF_EF10_0009]) == "d: Unknown tag 0xffffffffef100009")
         #expect(decode([VFIOStreamTag.devSetupState.rawValue, 7]) == "d: SETUP STATE: EOS not found 0x7")
         #expect(decode([VFIOStreamTag.devDataState.rawValue, 1 << 40]) == "d: data chunk of 1099511627776 bytes exceeds the limit of 1024")
         #expect(decode([VFIOStreamTag.devDataState.rawValue, 10], extra: [1, 2]) == "unexpected end of stream: 10 bytes wanted, 2 left")
-        var config = VFIOByteWriter()
+        var config = ByteArrayWriter()
         try VFIOMainChannelCodec.writeConfigState(.programmed(deviceID: "d"), to: &config)
         var broken = Array(config.bytes.dropLast(8))
         broken += [0, 0, 0, 0, 0, 0, 0, 1]
-        var reader = VFIOByteReader(broken)
+        var reader = ByteArrayReader(deviceState: broken)
         #expect(vfioErrorMessage { _ = try VFIOMainChannelCodec.readRecord(from: &reader, deviceName: "d") }
             == "d: Failed loading device config space, end flag incorrect 0x1")
-        var huge = VFIOByteWriter()
-        try huge.write(tag: .devConfigState)
-        try huge.writeBE32(VFIODeviceConfig.magic)
-        try huge.writeBE32(.max)
-        reader = VFIOByteReader(huge.bytes)
+        var huge = ByteArrayWriter()
+        huge.write(tag: .devConfigState)
+        huge.writeBE32(VFIODeviceConfig.magic)
+        huge.writeBE32(.max)
+        reader = ByteArrayReader(deviceState: huge.bytes)
         #expect(vfioErrorMessage { _ = try VFIOMainChannelCodec.readRecord(from: &reader, deviceName: "d") }
             == "device config of 4294967295 bytes exceeds the limit of 4096")
     }
@@ -82,14 +83,14 @@ struct MainChannelTests {
     func switchoverAck() throws {
         let pair = try DevicePair("vfio-pci,id=gpu0,x-state-size=1M,x-precopy-size=100K")
         let setup = VFIOMigrationSetup(switchoverAck: true)
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try pair.source.saveSetup(setup, to: &writer)
         try pair.destination.loadSetup(setup)
         try pair.load([writer.bytes])
         var approvals = 0
         var sections: [[UInt8]] = []
         for _ in 0..<3 {
-            var part = VFIOByteWriter()
+            var part = ByteArrayWriter()
             try pair.source.saveIterate(to: &part)
             sections.append(part.bytes)
         }
@@ -101,7 +102,7 @@ struct MainChannelTests {
 
         let noAck = try DevicePair("vfio-pci,id=gpu0,x-state-size=1M")
         try noAck.destination.loadSetup(Self.setup)
-        var reader = VFIOByteReader(sections[0])
+        var reader = ByteArrayReader(deviceState: sections[0])
         #expect(vfioErrorMessage { try noAck.destination.loadState(from: &reader) }
             == "gpu0: Received INIT_DATA_SENT but switchover ack is not used")
     }
@@ -110,7 +111,7 @@ struct MainChannelTests {
     func pendingSizes() throws {
         let pair = try DevicePair("vfio-pci,id=gpu0,x-state-size=40960,x-precopy-size=8192")
         #expect(pair.source.pendingEstimate() == 0)
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try pair.source.saveSetup(Self.setup, to: &writer)
         #expect(pair.source.isActiveIterate)
         #expect(pair.source.pendingEstimate() == 2 * 4120)

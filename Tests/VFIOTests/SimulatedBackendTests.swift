@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
+import POSIXSupport
 
 @testable import VFIO
 
@@ -169,9 +170,9 @@ struct SimulatedBackendTests {
     func throttle() throws {
         let source = Self.backend(size: 2 << 20, readBandwidth: 8 << 20)
         _ = try source.setState(.stopCopy)
-        let start = MonotonicClock.now()
+        let start = HostClock.monotonicNanoseconds()
         let stream = try Self.drain(source, chunk: 256 << 10)
-        let seconds = Double(MonotonicClock.now() - start) / 1e9
+        let seconds = Double(HostClock.monotonicNanoseconds() - start) / 1e9
         let expected = Double(stream.count) / Double(8 << 20)  // ≈ 0.25 s
         #expect(seconds >= expected * 0.9)
         #expect(seconds < expected * 3 + 0.2)
@@ -181,12 +182,12 @@ struct SimulatedBackendTests {
     func timeBasedDirtying() throws {
         let device = Self.backend(size: 1 << 20, dirtyRate: 64 << 20)
         let initial = device.digest()
-        MonotonicClock.sleep(until: MonotonicClock.now() + 20_000_000)
+        HostClock.sleep(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() + 20_000_000)
         let running = device.digest()
         #expect(running != initial)
         _ = try device.setState(.stop)
         let stopped = device.digest()
-        MonotonicClock.sleep(until: MonotonicClock.now() + 20_000_000)
+        HostClock.sleep(untilMonotonicNanoseconds: HostClock.monotonicNanoseconds() + 20_000_000)
         #expect(device.digest() == stopped)
     }
 }

@@ -1,4 +1,5 @@
 import POSIXSupport
+import QEMUFormats
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Testing
 
@@ -60,12 +61,12 @@ struct DevicePair {
         _ setup: VFIOMigrationSetup, iterations: Int = 2, dirtyBetween: UInt64 = 0
     ) throws -> [[UInt8]] {
         var sections: [[UInt8]] = []
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try source.saveSetup(setup, to: &writer)
         sections.append(writer.bytes)
         try destination.loadSetup(setup)
         for _ in 0..<iterations {
-            var part = VFIOByteWriter()
+            var part = ByteArrayWriter()
             try source.saveIterate(to: &part)
             sections.append(part.bytes)
             if dirtyBetween > 0 { sourceBackend.simulateGuestWrites(bytes: dirtyBetween) }
@@ -78,7 +79,7 @@ struct DevicePair {
     /// Feeds main-stream sections to the destination.
     func load(_ sections: [[UInt8]], approveSwitchover: () throws -> Void = {}) throws {
         for section in sections {
-            var reader = VFIOByteReader(section)
+            var reader = ByteArrayReader(deviceState: section)
             try destination.loadState(from: &reader, approveSwitchover: approveSwitchover)
             #expect(reader.remaining == 0)
         }
@@ -107,10 +108,10 @@ func startThread(_ body: @escaping @Sendable () -> Void) -> DedicatedThread {
 }
 
 /// Starts the destination's load thread; the box receives its outcome (nil error = success).
-func startLoadThread(_ device: VFIODevice, shouldQuit: @escaping @Sendable () -> Bool = { false }) -> (DedicatedThread, Box<String??>) {
+func startLoadThread(_ device: VFIODevice, cancellation: Cancellation = Cancellation()) -> (DedicatedThread, Box<String??>) {
     let outcome = Box<String??>(.none)
     let thread = startThread {
-        outcome.set(.some(vfioErrorMessage { try device.runLoadThread(shouldQuit: shouldQuit) }))
+        outcome.set(.some(vfioErrorMessage { try device.runLoadThread(cancellation: cancellation) }))
     }
     return (thread, outcome)
 }

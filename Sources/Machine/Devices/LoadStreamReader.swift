@@ -1,8 +1,8 @@
 import Migration
-import VFIO
+import QEMUFormats
 
 /// Reads a VFIO section payload from the engine's main stream through a `LoadStream`.
-struct LoadStreamReader: VFIOStreamReader {
+struct LoadStreamReader: BigEndianReader {
     /// The section being read.
     let stream: LoadStream
 

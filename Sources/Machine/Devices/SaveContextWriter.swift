@@ -1,8 +1,8 @@
 import Migration
-import VFIO
+import QEMUFormats
 
 /// Writes a VFIO section payload into the engine's main stream through a `SaveContext`.
-struct SaveContextWriter: VFIOStreamWriter {
+struct SaveContextWriter: BigEndianWriter {
     /// The section being written.
     let context: SaveContext
 

@@ -42,8 +42,8 @@ extension VFIOSaveStateHandler {
         guard let context = state.withLockedValue({ $0.loadContext }) else { return }
         guard device.switchoverStart() else { return }
         state.withLockedValue { $0.loadThreadStarted = true }
-        context.submitLoadThread { [device] in
-            try VFIOErrorBridge.run { try device.runLoadThread(shouldQuit: { context.isAborted }) }
+        context.submitLoadThread(name: "vfio_load/\(device.id)") { [device] in
+            try VFIOErrorBridge.run { try device.runLoadThread(cancellation: context.cancellation) }
         }
     }
 

@@ -1,3 +1,4 @@
+import POSIXSupport
 import Migration
 import VFIO
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
@@ -124,6 +125,7 @@ final class VFIOSaveStateHandler: SaveStateHandler {
 
     /// `save_complete_precopy_thread`: STOP_COPY data and config as device-state packets on multifd.
     func saveCompleteThread(_ context: SaveThreadContext) throws {
+        DedicatedThread.setCurrentName("vfio_save/\(device.id)")
         try checkVMState()
         let multifd = context.multifd
         try VFIOErrorBridge.run {

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// QEMU's `auto-converge`: once a second, at a dirty sync, when the guest dirtied more than
 /// `throttle-trigger-threshold` % of what the migration sent in that period, twice in a row, the vCPUs are
 /// throttled: `cpu-throttle-initial` % at first, then `cpu-throttle-increment` % more each time (with
@@ -9,7 +11,7 @@ struct AutoConverge {
     /// The length of a measuring period (QEMU checks once a second).
     static let periodMilliseconds: UInt64 = 1000
 
-    private var periodStart = Clock.monotonicMilliseconds()
+    private var periodStart = HostClock.monotonicMilliseconds()
     private var transferredAtStart: UInt64
     private var dirtiedAtStart: UInt64
     private var highCount = 0
@@ -25,7 +27,7 @@ struct AutoConverge {
     /// Called at every dirty sync. Returns the new throttle when it changed.
     mutating func sync(transferred: UInt64, dirtiedPages: UInt64, pageSize: Int,
                        parameters: MigrationParameters) -> Int? {
-        let now = Clock.monotonicMilliseconds()
+        let now = HostClock.monotonicMilliseconds()
         guard now - periodStart >= Self.periodMilliseconds else { return nil }
         let sent = transferred &- transferredAtStart
         let dirtied = (dirtiedPages &- dirtiedAtStart) &* UInt64(pageSize)

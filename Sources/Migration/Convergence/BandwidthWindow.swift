@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// The 100 ms statistics window of the migration thread (QEMU's `BUFFER_DELAY`): what went out in it, as
 /// `query-migrate` reports it (`mbps`, `pages-per-second`). This is traffic, not capacity: the switchover decision
 /// uses `LinkCapacityEstimator` instead.
@@ -5,7 +7,7 @@ struct BandwidthWindow {
     /// Window length in milliseconds.
     static let length = ConvergenceController.windowMilliseconds
 
-    private var start = Clock.monotonicMilliseconds()
+    private var start = HostClock.monotonicMilliseconds()
     private var startBytes: UInt64 = 0
     private var startPages: UInt64 = 0
 
@@ -16,14 +18,14 @@ struct BandwidthWindow {
     }
 
     mutating func reset(transferred: UInt64, pages: UInt64) {
-        start = Clock.monotonicMilliseconds()
+        start = HostClock.monotonicMilliseconds()
         startBytes = transferred
         startPages = pages
     }
 
     /// Closes the window if 100 ms have passed.
     mutating func update(transferred: UInt64, pages: UInt64) -> Derived? {
-        let now = Clock.monotonicMilliseconds()
+        let now = HostClock.monotonicMilliseconds()
         let elapsed = now - start
         guard elapsed >= Self.length else { return nil }
         let bytes = transferred &- startBytes

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// The source's convergence logic, on the migration thread: when to sync the dirty log, whether the switchover
 /// fits `downtime-limit`, `max-bandwidth` during precopy, `auto-converge`, and what `query-migrate` reports about
 /// it (`expected-downtime`, `x-switchover-blocker`, `cpu-throttle-percentage`, `mbps`).
@@ -47,7 +49,7 @@ final class ConvergenceController {
     /// Precopy begins: the first window, the rate budget and the auto-converge period start now.
     func start(pages: UInt64) {
         // The first decision waits for the first window: it needs a link sample to judge anything by.
-        nextSync = Clock.monotonicMilliseconds() + Self.windowMilliseconds
+        nextSync = HostClock.monotonicMilliseconds() + Self.windowMilliseconds
         window.reset(transferred: counters.transferred, pages: pages)
         bandwidthLimit = session.liveParameters().maxBandwidth
         rate = RateLimiter(transferred: counters.transferred)
@@ -69,10 +71,10 @@ final class ConvergenceController {
         rateLimited = false
     }
 
-    /// Sleeps until the bytes written are within `max-bandwidth` again (or the migration must stop).
+    /// Sleeps until the bytes written are within `max-bandwidth` again (a stopping migration wakes it at once).
     func waitForRateLimit() {
         while rateLimitExceeded && !session.shouldStop {
-            Clock.sleep(milliseconds: max(1, min(rate.millisecondsToWait, Int(Self.windowMilliseconds))))
+            session.stop.sleep(for: .milliseconds(max(1, min(rate.millisecondsToWait, Int(Self.windowMilliseconds)))))
         }
     }
 
@@ -104,7 +106,7 @@ final class ConvergenceController {
     /// caught up once, the estimate counts only with `avail-switchover-bandwidth` set: a link estimate from the first
     /// windows is not worth leaving most of RAM for the downtime, which is what precopy is there to avoid.
     func syncDue(ramPending: UInt64) -> Bool {
-        guard Clock.monotonicMilliseconds() >= nextSync else { return false }
+        guard HostClock.monotonicMilliseconds() >= nextSync else { return false }
         if ramPending == 0 { return true }
         return estimateFits && (caughtUpOnce || session.liveParameters().availSwitchoverBandwidth > 0)
     }
@@ -112,7 +114,7 @@ final class ConvergenceController {
     /// After a sync: runs auto-converge, predicts the downtime for `ramBytes` still dirty and the handlers'
     /// `costs`, publishes it, and returns whether the switchover fits `downtime-limit`.
     func decide(ramBytes: UInt64, costs: [SwitchoverCost]) -> Bool {
-        nextSync = Clock.monotonicMilliseconds() + Self.windowMilliseconds
+        nextSync = HostClock.monotonicMilliseconds() + Self.windowMilliseconds
         caughtUpOnce = true
         throttleIfNeeded()
         let prediction = predict(ramBytes: ramBytes, costs: costs)
@@ -125,14 +127,9 @@ final class ConvergenceController {
 
     /// Sleeps until the next sync is due (at most one window), when the last iteration had nothing to send.
     func waitForNextSync() {
-        let now = Clock.monotonicMilliseconds()
+        let now = HostClock.monotonicMilliseconds()
         let wait = nextSync > now ? min(nextSync - now, Self.windowMilliseconds) : 1
-        var slept: UInt64 = 0
-        while slept < wait && !session.shouldStop {
-            let step = min(wait - slept, 20)
-            Clock.sleep(milliseconds: Int(step))
-            slept += step
-        }
+        session.stop.sleep(for: .milliseconds(Int(wait)))
     }
 
     // MARK: End

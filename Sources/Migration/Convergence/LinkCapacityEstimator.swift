@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// Estimates what the channels can carry from the time their senders spent writing, not from wall time: once
 /// precopy has caught up a 100 ms window only carries what the guest dirtied, and bytes over wall time would
 /// fall to the dirty rate. A window counts as a sample only when the link was in real use in it (the senders were
@@ -14,7 +16,7 @@ struct LinkCapacityEstimator {
 
     private let mainMeter: ThroughputMeter
     private var multifdMeter: ThroughputMeter?
-    private var lastSample = Clock.monotonicNanoseconds()
+    private var lastSample = HostClock.monotonicNanoseconds()
     private var mainSamples: [Double] = []
     private var multifdSamples: [Double] = []
     private let prior: LinkCapacity
@@ -57,7 +59,7 @@ struct LinkCapacityEstimator {
     /// The rates of what each meter recorded since the last window closed (nil where the senders were not busy
     /// enough for a sample), and a new window.
     private mutating func takeWindow() -> LinkCapacity {
-        let now = Clock.monotonicNanoseconds()
+        let now = HostClock.monotonicNanoseconds()
         let window = Double(now &- lastSample)
         lastSample = now
         guard window > 0 else { return LinkCapacity() }

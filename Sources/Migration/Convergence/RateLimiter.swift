@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// `max-bandwidth` during precopy, as a token bucket: the allowance grows at the limit's rate, up to one 100 ms
 /// window's worth of burst, and every byte written is paid for, including bytes that were still in flight on a
 /// multifd channel when the budget ran out. QEMU resets its budget every 100 ms and forgives what a window sent
@@ -9,7 +11,7 @@ struct RateLimiter {
     static let burstSeconds = 0.1
 
     private var tokens: Double = 0
-    private var lastTime = Clock.monotonicNanoseconds()
+    private var lastTime = HostClock.monotonicNanoseconds()
     private var lastBytes: UInt64
     private var bytesPerSecond: UInt64 = 0
 
@@ -21,7 +23,7 @@ struct RateLimiter {
     /// Brings the bucket up to date: refills for the time passed at `limit` bytes/s (0 = no limit) and pays for
     /// the bytes written since the last call.
     mutating func update(transferred: UInt64, limit: UInt64) {
-        let now = Clock.monotonicNanoseconds()
+        let now = HostClock.monotonicNanoseconds()
         if limit != bytesPerSecond {
             bytesPerSecond = limit
             tokens = min(tokens, burst)

@@ -1,3 +1,4 @@
+import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Bytes senders wrote and the wall time during which at least one of them was writing, counted only for writes
@@ -23,9 +24,9 @@ final class ThroughputMeter: Sendable {
     /// Runs `write`, which puts `count` bytes on the channel, and accounts for it when `count` is large enough.
     func measure<T>(bytes count: Int, _ write: () throws -> T) rethrows -> T {
         guard count >= Self.minimumBytes else { return try write() }
-        let start = Clock.monotonicNanoseconds()
+        let start = HostClock.monotonicNanoseconds()
         let result = try write()
-        record(bytes: count, start: start, end: Clock.monotonicNanoseconds())
+        record(bytes: count, start: start, end: HostClock.monotonicNanoseconds())
         return result
     }
 

@@ -5,6 +5,9 @@ import Synchronization
 /// One incoming migration (the destination role): the listener, channel identification (QEMU peeks the first
 /// four bytes: "QEVM" is the main channel, 0x11223344 a multifd channel), status, errors and the return path.
 /// The main stream itself is parsed by `IncomingLoader` on the main channel's thread.
+///
+/// Threads: the accept thread and one thread per connection belong to `threads`, the load threads to `pool`;
+/// `join()` waits for all of them once the session has ended.
 final class IncomingMigration: Sendable {
     let listener: SocketListener
     let host: any MigrationHost
@@ -23,6 +26,9 @@ final class IncomingMigration: Sendable {
     private let receiverSlot = NIOLockedValueBox<MultiFDReceiver?>(nil)
     /// 0 = configuration not read yet, 1 = checked and accepted, 2 = failed.
     private let configurationState = Atomic<UInt8>(0)
+    /// Posted once `configurationState` left 0; each waiter posts it again for the next (a turnstile).
+    private let configurationDecided = Semaphore()
+    private let threads = ThreadGroup()
     private let failure = NIOLockedValueBox<MigrationError?>(nil)
     private let returnPathLock = NIOLockedValueBox(())
     private let acksPending = NIOLockedValueBox(0)
@@ -34,7 +40,7 @@ final class IncomingMigration: Sendable {
         self.onFailure = onFailure
         self.host = host
         self.settings = settings
-        status = StatusCell(.none, events: events)
+        status = StatusCell(.none, events: events, role: "incoming")
         pool = ThreadPool(maxThreads: 1, name: "load-thread", cpuTime: cpuTime)
     }
 
@@ -44,9 +50,15 @@ final class IncomingMigration: Sendable {
 
     /// Starts accepting connections.
     func start() throws {
-        try DedicatedThread.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+        try threads.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
             acceptLoop()
-        }.detach()
+        }
+    }
+
+    /// Waits for every thread of this session (call once it has ended: failed, completed or cancelled).
+    func join() {
+        threads.join()
+        pool.join()
     }
 
     var isFinished: Bool {
@@ -74,15 +86,16 @@ final class IncomingMigration: Sendable {
                 return list.count
             }
             guard count <= Self.maxConnections else {
+                migrationLog.warning("incoming migration: refused a connection beyond \(Self.maxConnections)")
                 fail(MigrationError("Too many migration connections (more than \(Self.maxConnections))"))
                 drop(connection)
                 continue
             }
             do {
-                try DedicatedThread.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                try threads.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
                     identify(connection)
                     drop(connection)
-                }.detach()
+                }
             } catch {
                 fail(error)
                 drop(connection)
@@ -116,18 +129,17 @@ final class IncomingMigration: Sendable {
             mainConnection.withLockedValue { $0 = connection }
             IncomingLoader(session: self, connection: connection, prefix: magic).run()
         case MultiFDWire.magic:
-            runMultifd(connection, prefix: magic)
+            runMultiFD(connection, prefix: magic)
         default:
             fail(MigrationError("unknown channel magic: \(hex(value))"))
         }
     }
 
-    private func runMultifd(_ connection: SocketConnection, prefix: [UInt8]) {
+    private func runMultiFD(_ connection: SocketConnection, prefix: [UInt8]) {
         do {
             let hello = try MultiFDHello.decode(prefix + connection.read(count: MultiFDWire.helloSize - 4))
-            while configurationState.load(ordering: .acquiring) == 0 && !isFinished {
-                Clock.sleep(milliseconds: 5)
-            }
+            configurationDecided.wait()
+            configurationDecided.post()
             guard configurationState.load(ordering: .acquiring) == 1, !isFinished else { return }
             // A connection that said hello and went away (nothing more to read) before the migration could use it
             // takes no channel id.
@@ -151,6 +163,7 @@ final class IncomingMigration: Sendable {
             slot = receiver
             configurationState.store(1, ordering: .releasing)
         }
+        configurationDecided.post()
     }
 
     var receiver: MultiFDReceiver? {
@@ -199,7 +212,7 @@ final class IncomingMigration: Sendable {
     func complete() {
         finishedFlag.store(true, ordering: .releasing)
         host.incomingCompleted()
-        let resume = Clock.realtimeNanoseconds()
+        let resume = HostClock.realtimeNanoseconds()
         status.transition(from: .active, to: .completed)
         sendReturnPath(.result(completed: true, resumeRealtimeNanoseconds: resume, message: ""))
         closeChannels()
@@ -211,7 +224,10 @@ final class IncomingMigration: Sendable {
         let wrapped = MigrationError.wrap(error)
         failure.withLockedValue { $0 = wrapped }
         finishedFlag.store(true, ordering: .releasing)
-        configurationState.store(2, ordering: .releasing)
+        // Before the source's configuration was accepted the stream itself was refused.
+        let refused = configurationState.exchange(2, ordering: .acquiringAndReleasing) != 1
+        migrationLog.error("incoming migration \(refused ? "stream refused" : "failed"): \(wrapped.message)")
+        configurationDecided.post()
         pool.abort()
         status.transition(from: [.none, .setup, .active], to: .failed)
         sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
@@ -229,6 +245,7 @@ final class IncomingMigration: Sendable {
             fail(MigrationError("Migration cancelled"))
         } else if !finishedFlag.exchange(true, ordering: .acquiringAndReleasing) {
             configurationState.store(2, ordering: .releasing)
+            configurationDecided.post()
             closeChannels()
         }
     }

@@ -3,33 +3,33 @@ import Synchronization
 
 /// An in-process benchmark: two engines, two paused VMs with random RAM, one migration over a Unix socket.
 /// Callable from tests and tools (the daemon-level benchmark spawns two `vmigd`s instead).
-public enum LoopbackBenchmark {
+package enum LoopbackBenchmark {
     /// What one run measured.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// `ram.total` in bytes.
-        public var ramBytes: UInt64
+        package var ramBytes: UInt64
         /// `total-time` of the source.
-        public var totalTimeMilliseconds: UInt64
+        package var totalTimeMilliseconds: UInt64
         /// `downtime` of the source.
-        public var downtimeMilliseconds: UInt64
+        package var downtimeMilliseconds: UInt64
         /// CPU time of the source's migration threads.
-        public var sourceCPUSeconds: Double
+        package var sourceCPUSeconds: Double
         /// CPU time of the destination's migration threads.
-        public var destinationCPUSeconds: Double
+        package var destinationCPUSeconds: Double
         /// Whether both RAM digests matched afterwards.
-        public var digestsEqual: Bool
+        package var digestsEqual: Bool
         /// Whether multifd was on.
-        public var multifd: Bool
+        package var multifd: Bool
         /// `multifd-channels`.
-        public var channels: UInt8
+        package var channels: UInt8
 
         /// GiB/s = ram.total / total-time.
-        public var gibPerSecond: Double {
+        package var gibPerSecond: Double {
             Double(ramBytes) / Double(1 << 30) / (Double(max(totalTimeMilliseconds, 1)) / 1000)
         }
 
         /// One line for logs.
-        public var summary: String {
+        package var summary: String {
             let mode = multifd ? "multifd x\(channels)" : "plain"
             let rate = (gibPerSecond * 100).rounded() / 100
             return "vmig bench \(mode): \(ramBytes >> 20) MiB in \(totalTimeMilliseconds) ms = \(rate) GiB/s, "
@@ -43,7 +43,7 @@ public enum LoopbackBenchmark {
     }
 
     /// Migrates `size` bytes of random RAM from a paused VM, `max-bandwidth` set to 1 TiB/s.
-    public static func run(size: Int, multifd: Bool, channels: UInt8) throws -> Result {
+    package static func run(size: Int, multifd: Bool, channels: UInt8) throws -> Result {
         let source = try BenchmarkHost(size: size, fill: .random(seed: 0xB16))
         let destination = try BenchmarkHost(size: size, fill: .zero)
         let sourceEngine = MigrationEngine(host: source)
@@ -63,9 +63,7 @@ public enum LoopbackBenchmark {
         guard info.status == .completed else {
             throw MigrationError("benchmark migration ended \(info.status?.name ?? "?"): \(info.errorDesc ?? "")")
         }
-        while destinationEngine.info().status != .completed {
-            Clock.sleep(milliseconds: 1)
-        }
+        // The destination reported its result only once it had completed: joining its threads cannot hang.
         sourceEngine.waitForThreadsToEnd()
         destinationEngine.waitForThreadsToEnd()
         return Result(ramBytes: info.ram?.total ?? 0, totalTimeMilliseconds: info.totalTime ?? 0,

@@ -1,3 +1,4 @@
+import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The migration engine of one VM, in both roles: QEMU's migration commands as a Swift API (no JSON).
@@ -92,15 +93,14 @@ public final class MigrationEngine: Sendable {
                                         historySink: { [weak self] learned in
                                             self?.convergenceHistory.withLockedValue { $0 = learned }
                                         })
-        let previous = try outgoing.withLockedValue { current -> OutgoingMigration? in
+        let previous = try outgoing.withLockedValue { current in
             if let current, current.status.current.isRunning {
                 throw Self.inProgress
             }
             defer { current = session }
             return current
         }
-        // The previous migration has ended and its thread is done or finishing: join it, or its stack stays
-        // allocated for the life of the process.
+        // The previous migration has ended; its thread may still be finishing its cleanup.
         previous?.join()
         host.outgoingStarting()
         try session.start()
@@ -112,13 +112,6 @@ public final class MigrationEngine: Sendable {
             throw MigrationError("Migration not in expected state: \(MigrationStatus.none.name)")
         }
         try session.continueFromPause(expected: state)
-    }
-
-    /// Cancels whatever runs and waits for the outgoing migration's thread, so that no migration thread outlives
-    /// the engine: the daemon calls it on its way out. Blocks; call it from a thread of its own or a pool.
-    public func shutdown() {
-        cancel()
-        outgoing.withLockedValue { $0 }?.join()
     }
 
     /// `migrate_cancel`: always succeeds. A running outgoing migration goes to `cancelling` then `cancelled`
@@ -159,10 +152,11 @@ public final class MigrationEngine: Sendable {
     private func listen(uri: String, exitOnError: Bool) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
-        try incoming.withLockedValue { current in
+        let previous = try incoming.withLockedValue { current in
             if let current, !current.isFinished || current.status.current == .completed {
                 throw MigrationError("The incoming migration has already been started")
             }
+            let previous = current
             let listener = try SocketListener.listen(on: parsed)
             let fallback = (capabilities, parameters)
             let onFailure: @Sendable (MigrationError) -> Void = { [weak self] error in
@@ -181,7 +175,10 @@ public final class MigrationEngine: Sendable {
                 throw error
             }
             current = session
+            return previous
         }
+        // The previous incoming migration failed or was cancelled; its threads are ending.
+        previous?.join()
     }
 
     // MARK: Queries
@@ -209,27 +206,44 @@ public final class MigrationEngine: Sendable {
     }
 
     /// CPU seconds used by the ended threads of the latest outgoing and incoming migrations (benchmarks).
-    public var cpuSeconds: (outgoing: Double, incoming: Double) {
+    package var cpuSeconds: (outgoing: Double, incoming: Double) {
         (outgoing.withLockedValue { $0 }?.cpuTime.seconds ?? 0, incoming.withLockedValue { $0 }?.cpuTime.seconds ?? 0)
     }
 
-    /// Waits (at most `timeout` seconds) until every thread of the latest migrations has ended, so that
-    /// `cpuSeconds` is complete. Returns false on timeout.
+    /// Waits until every thread of the latest migrations has ended, so that `cpuSeconds` is complete; only call it
+    /// once both have ended (completed, failed or cancelled). Returns false when it is still running after
+    /// `timeout`.
     @discardableResult
-    public func waitForThreadsToEnd(timeout: Double = 5) -> Bool {
-        let deadline = Clock.monotonicMilliseconds() + UInt64(timeout * 1000)
-        while Clock.monotonicMilliseconds() < deadline {
-            let outgoingRunning = outgoing.withLockedValue { $0 }?.cpuTime.runningThreads ?? 0
-            let incomingRunning = incoming.withLockedValue { $0 }?.cpuTime.runningThreads ?? 0
-            if outgoingRunning == 0 && incomingRunning == 0 { return true }
-            Clock.sleep(milliseconds: 2)
+    package func waitForThreadsToEnd(timeout: Duration = .seconds(5)) -> Bool {
+        let sessions = (outgoing.withLockedValue { $0 }, incoming.withLockedValue { $0 })
+        let joined = Semaphore()
+        guard let joiner = try? DedicatedThread.spawn(name: "mig-join", {
+            sessions.0?.join()
+            sessions.1?.join()
+            joined.post()
+        }) else { return false }
+        guard joined.wait(timeout: timeout) else {
+            joiner.detach()
+            return false
         }
-        return false
+        joiner.join()
+        return true
     }
 
     /// Blocks until the migration thread of the latest outgoing migration has ended (tests, benchmarks).
-    public func waitForOutgoing() {
+    package func waitForOutgoing() {
         outgoing.withLockedValue { $0 }?.join()
+    }
+
+    /// Cancels any migration and waits for every thread the engine started (the owner's shutdown). Blocks: call it
+    /// from a thread of your own, not from an event loop or Swift concurrency's pool.
+    public func shutdown() {
+        let source = outgoing.withLockedValue { $0 }
+        let destination = incoming.withLockedValue { $0 }
+        source?.abandon()
+        destination?.cancel()
+        source?.join()
+        destination?.join()
     }
 
     private var isMigrationRunning: Bool {

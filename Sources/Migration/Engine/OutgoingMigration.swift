@@ -14,9 +14,12 @@ final class OutgoingMigration: Sendable {
     let status: StatusCell
     let events: EventDispatcher
     let counters = MigrationCounters()
-    let errors = ErrorSlot()
+    /// Fired when the migration thread must give up (cancel, an error, the destination's failure): every wait of
+    /// the migration thread names it.
+    let stop = Cancellation()
+    let errors: ErrorSlot
     let cpuTime = CPUTimeAccumulator()
-    let startTime = Clock.monotonicMilliseconds()
+    let startTime = HostClock.monotonicMilliseconds()
     /// What earlier migrations in this process learned (link estimate, fixed part of the downtime).
     let history: ConvergenceHistory
     private let historySink: @Sendable (ConvergenceHistory) -> Void
@@ -41,6 +44,7 @@ final class OutgoingMigration: Sendable {
          events: EventDispatcher, history: ConvergenceHistory = ConvergenceHistory(),
          historySink: @escaping @Sendable (ConvergenceHistory) -> Void = { _ in }) {
         self.uri = uri
+        errors = ErrorSlot(firing: stop)
         self.history = history
         self.historySink = historySink
         self.capabilities = capabilities
@@ -48,7 +52,7 @@ final class OutgoingMigration: Sendable {
         self.liveParameters = liveParameters
         self.host = host
         self.events = events
-        status = StatusCell(.none, events: events)
+        status = StatusCell(.none, events: events, role: "outgoing")
         counters.derived.withLockedValue { $0.expectedDowntime = parameters.downtimeLimit }
     }
 
@@ -85,8 +89,16 @@ final class OutgoingMigration: Sendable {
             return true
         }
         guard proceed else { return }
+        stop.cancel()
         abortTransfers()
-        continueSignal.post()
+    }
+
+    /// The owner is shutting down: `cancel()`, and past the point of no return too, stops every transfer so that
+    /// the migration thread ends soon.
+    func abandon() {
+        cancel()
+        stop.cancel()
+        abortTransfers()
     }
 
     /// Called by the migration thread right before it writes EOF; false when a cancel came first.
@@ -153,6 +165,7 @@ final class OutgoingMigration: Sendable {
 
     func recordDestinationFailure(_ error: MigrationError) {
         destinationFailure.withLockedValue { if $0 == nil { $0 = error } }
+        stop.cancel()
         abortTransfers()
     }
 
@@ -163,6 +176,7 @@ final class OutgoingMigration: Sendable {
 
     func setFailure(_ error: MigrationError) {
         failure.withLockedValue { $0 = error }
+        migrationLog.error("outgoing migration to \(uri.description) failed: \(error.message)")
     }
 
     // MARK: query-migrate
@@ -197,7 +211,7 @@ final class OutgoingMigration: Sendable {
             info.downtime = derived.downtime ?? 0
             info.predictedDowntime = derived.prediction?.milliseconds
         } else {
-            info.totalTime = Clock.monotonicMilliseconds() - startTime
+            info.totalTime = HostClock.monotonicMilliseconds() - startTime
             info.expectedDowntime = derived.expectedDowntime
             info.switchoverBlocker = derived.prediction?.blocker?.text
             let throttle = counters.throttlePercentage.load(ordering: .relaxed)

@@ -56,11 +56,11 @@ final class OutgoingRunner {
         try writer.flush()
         try startReturnPath(main)
         if session.capabilities[.multifd] {
-            try connectMultifd()
+            try connectMultiFD()
         }
     }
 
-    private func connectMultifd() throws {
+    private func connectMultiFD() throws {
         var connections: [SocketConnection] = []
         for _ in 0..<Int(session.parameters.multifdChannels) {
             let connection = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
@@ -89,7 +89,7 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try checkStop()
-        counters.derived.withLockedValue { $0.setupTime = Clock.monotonicMilliseconds() - session.startTime }
+        counters.derived.withLockedValue { $0.setupTime = HostClock.monotonicMilliseconds() - session.startTime }
         guard session.status.transition(from: .setup, to: .active) else { throw cancelledError }
     }
 
@@ -183,8 +183,8 @@ final class OutgoingRunner {
     private func stopVM() {
         session.host.stopForSwitchover()
         stopped = true
-        stopRealtime = Clock.realtimeNanoseconds()
-        stopMonotonic = Clock.monotonicNanoseconds()
+        stopRealtime = HostClock.realtimeNanoseconds()
+        stopMonotonic = HostClock.monotonicNanoseconds()
         counters.markVMStopped()
     }
 
@@ -194,7 +194,7 @@ final class OutgoingRunner {
             // A stale migrate-continue must not skip the pause (QEMU resets its pause semaphore here too).
             while session.continueSignal.tryWait() {}
             guard session.status.transition(from: .active, to: .preSwitchover) else { throw cancelledError }
-            let resumed = session.continueSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+            let resumed = session.continueSignal.wait(unlessCancelled: session.stop)
             guard resumed, !session.shouldStop else { try checkStop(); throw cancelledError }
             guard session.status.transition(from: .preSwitchover, to: .device) else { throw cancelledError }
         } else {
@@ -226,7 +226,7 @@ final class OutgoingRunner {
 
     /// Waits for the destination's result record; returns its resume time.
     private func waitForResult() throws -> UInt64 {
-        _ = session.resultSignal.wait(pollMilliseconds: 50) { session.shouldStop }
+        _ = session.resultSignal.wait(unlessCancelled: session.stop)
         try checkStop()
         guard case .result(true, let resume, _)? = session.result.withLockedValue({ $0 }) else {
             throw MigrationError("The destination closed the return path without reporting a result")
@@ -235,11 +235,11 @@ final class OutgoingRunner {
     }
 
     private func finishCompletion(resumeRealtime: UInt64) {
-        let localEnd = Clock.monotonicNanoseconds()
+        let localEnd = HostClock.monotonicNanoseconds()
         let upperBound = localEnd - stopMonotonic
         let reported = resumeRealtime &- stopRealtime
         let downtime = resumeRealtime >= stopRealtime && reported <= upperBound ? reported : upperBound
-        let total = Clock.monotonicMilliseconds() - session.startTime
+        let total = HostClock.monotonicMilliseconds() - session.startTime
         let transferred = counters.transferred
         counters.derived.withLockedValue {
             $0.downtime = downtime / 1_000_000
@@ -250,8 +250,9 @@ final class OutgoingRunner {
         }
         sender?.finish()
         completed = true
-        session.status.transition(from: .device, to: .completed)
+        // The host first (postmigrate), so whoever sees `completed` sees the VM's final run state too.
         session.host.outgoingCompleted()
+        session.status.transition(from: .device, to: .completed)
     }
 
     // MARK: Pending and context
@@ -329,7 +330,7 @@ final class OutgoingRunner {
         guard !session.isCancelled else { return }
         if session.destinationError == nil && returnPath != nil {
             // The destination usually explains why our socket broke; give its message a moment to arrive.
-            _ = session.returnPathDone.wait(milliseconds: 300)
+            _ = session.returnPathDone.wait(timeout: .milliseconds(300))
         }
         let chosen = session.destinationError ?? session.errors.error ?? MigrationError.wrap(error)
         session.errors.record(chosen)
@@ -341,7 +342,7 @@ final class OutgoingRunner {
             pool.abort()
             session.abortTransfers()
         }
-        pool.wait()
+        pool.join()
         sender?.join()
         session.abortTransfers()
         returnPath?.join()

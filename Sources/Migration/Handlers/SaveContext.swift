@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// What a handler's source methods may use on the migration thread: the main stream (section payload), the
 /// multifd send path, and the rate limit.
 public final class SaveContext {
@@ -107,10 +109,11 @@ public final class LoadContext: Sendable {
     }
 
     /// Starts a load thread on the incoming pool at once; the engine waits for all of them after EOF, before the
-    /// VM resumes. A thrown error fails the migration at once (the channels are closed then, not at EOF).
-    public func submitLoadThread(_ job: @escaping ThreadPool.Job) {
+    /// VM resumes. A thrown error fails the migration at once (the channels are closed then, not at EOF). The
+    /// thread carries `name` while it runs the job.
+    public func submitLoadThread(name: String, _ job: @escaping ThreadPool.Job) {
         let failed = loadThreadFailed
-        pool.submitImmediate {
+        pool.submitImmediate(name: name) {
             do {
                 try job()
             } catch {
@@ -122,6 +125,9 @@ public final class LoadContext: Sendable {
 
     /// True once the load is failing or finished: load threads must stop.
     public var isAborted: Bool { pool.isAborted }
+
+    /// Fires when the load is failing or finished: a load thread's waits name it, so it wakes at once.
+    public var cancellation: Cancellation { pool.cancellation }
 
     /// Records a failure from any thread (first error wins); it fails the migration.
     public func fail(_ error: MigrationError) {

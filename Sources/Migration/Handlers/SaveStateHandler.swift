@@ -10,8 +10,8 @@ public enum SectionKind: UInt8, Sendable {
     case full = 0x04
 }
 
-/// A participant in migration, modelled on QEMU's `SaveVMHandlers`: guest RAM is one (built in), each device of
-/// the next issue (VFIO) is another. The engine calls the source methods on the migration thread, except
+/// A participant in migration, modelled on QEMU's `SaveVMHandlers`: guest RAM is one (built in),
+/// each VFIO device is another. The engine calls the source methods on the migration thread, except
 /// `saveCompleteThread`, which runs on a pool thread of its own at switchover; it calls the destination methods on
 /// the main load thread, except `loadStateBuffer`, which multifd receive threads call.
 ///

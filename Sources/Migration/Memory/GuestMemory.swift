@@ -1,5 +1,6 @@
 import Glibc
 import POSIXSupport
+import QEMUFormats
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram`).
@@ -57,15 +58,10 @@ public final class GuestMemory: @unchecked Sendable {
         munmap(base, size)
     }
 
-    /// Parses a QEMU `-m` size: a number with an optional suffix K, M, G or T (binary); no suffix means MiB.
+    /// Parses a QEMU `-m` size (`qemu_strtosz_MiB`: no suffix means MiB); nil unless positive and within `Int`.
     public static func parseSize(_ text: String) -> Int? {
-        guard let last = text.last else { return nil }
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        let unit = units[Character(last.uppercased())]
-        let digits = unit == nil ? Substring(text) : text.dropLast()
-        guard let value = Int(digits), value > 0 else { return nil }
-        let (bytes, overflow) = value.multipliedReportingOverflow(by: unit ?? 1 << 20)
-        return overflow ? nil : bytes
+        guard let bytes = try? QEMUNumberParser.size(text, defaultUnit: 1 << 20), bytes > 0 else { return nil }
+        return Int(exactly: bytes)
     }
 
     /// Address of page `page`.

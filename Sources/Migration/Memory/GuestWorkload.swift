@@ -40,7 +40,7 @@ public final class GuestWorkload: Sendable {
         }
         guard first else { return }
         do {
-            let spawned = try DedicatedThread.spawn(name: "vcpu-workload") { [self] in run() }
+            let spawned = try DedicatedThread.spawn(name: "vcpu-workload", cpuTime: nil) { [self] in run() }
             thread.withLockedValue { $0 = spawned }
         } catch {
             state.withLockedValue { $0.started = false }
@@ -117,7 +117,7 @@ public final class GuestWorkload: Sendable {
 
     private func run() {
         var generator = seed | 1
-        var last = Clock.monotonicNanoseconds()
+        var last = HostClock.monotonicNanoseconds()
         var carry: UInt64 = 0
         while true {
             switch nextStep() {
@@ -126,10 +126,10 @@ public final class GuestWorkload: Sendable {
             case .park:
                 parkedSignal.post()
                 resumeSignal.wait()
-                last = Clock.monotonicNanoseconds()
+                last = HostClock.monotonicNanoseconds()
             case .work:
-                Clock.sleep(milliseconds: 2)
-                let now = Clock.monotonicNanoseconds()
+                HostClock.sleep(for: .milliseconds(2))
+                let now = HostClock.monotonicNanoseconds()
                 let running = UInt64(100 - throttle.load(ordering: .relaxed))
                 let elapsed = min(now - last, 1_000_000_000) * running / 100
                 carry += (1_000_000_000 as UInt64).dividingFullWidth(bytesPerSecond.multipliedFullWidth(by: elapsed)).quotient

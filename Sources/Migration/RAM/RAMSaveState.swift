@@ -1,3 +1,5 @@
+import POSIXSupport
+
 /// Source side of guest RAM, a `SaveStateHandler` like QEMU's "ram" section (version 4).
 ///
 /// It keeps the migration bitmap (pages still to send), merges the guest's dirty log into it at every sync
@@ -24,7 +26,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
     private var slot = MultiFDSendSlot()
     private var multifd: MultiFDSender?
     private var syncCount = 0
-    private var rateWindowStart = Clock.monotonicMilliseconds()
+    private var rateWindowStart = HostClock.monotonicMilliseconds()
     private var pagesDirtiedInWindow = 0
 
     init(memory: GuestMemory, counters: MigrationCounters, zeroDetection: ZeroPageDetection,
@@ -98,7 +100,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         syncCount += 1
         counters.dirtySyncCount.store(UInt64(syncCount), ordering: .relaxed)
         counters.dirtyBytesLastSync.store(UInt64(dirtyPages) * UInt64(GuestMemory.pageSize), ordering: .relaxed)
-        let now = Clock.monotonicMilliseconds()
+        let now = HostClock.monotonicMilliseconds()
         if now - rateWindowStart >= 1000 {
             counters.dirtyPagesRate.store(UInt64(pagesDirtiedInWindow) * 1000 / (now - rateWindowStart),
                                           ordering: .relaxed)
@@ -112,12 +114,12 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
 
     func saveIterate(_ context: SaveContext) throws {
         sectionHasBlock = false
-        let deadline = Clock.monotonicMilliseconds() + 50
+        let deadline = HostClock.monotonicMilliseconds() + 50
         var words = 0
         while dirtyPages > 0 {
             try sendNextWord(context)
             words += 1
-            if context.rateLimitExceeded || (words % 16 == 0 && Clock.monotonicMilliseconds() >= deadline) {
+            if context.rateLimitExceeded || (words % 16 == 0 && HostClock.monotonicMilliseconds() >= deadline) {
                 break
             }
         }

@@ -4,24 +4,13 @@ import Synchronization
 /// Sums the CPU time of the threads that one side of a migration used.
 public final class CPUTimeAccumulator: Sendable {
     private let total = Atomic<UInt64>(0)
-    private let running = Atomic<Int>(0)
 
     /// Creates an empty accumulator.
     public init() {}
 
-    func threadStarted() {
-        running.wrappingAdd(1, ordering: .relaxed)
-    }
-
     /// Adds an ended thread's CPU time.
     func threadEnded(nanoseconds: UInt64) {
         total.wrappingAdd(nanoseconds, ordering: .relaxed)
-        running.wrappingSubtract(1, ordering: .releasing)
-    }
-
-    /// Number of counted threads still running.
-    public var runningThreads: Int {
-        running.load(ordering: .acquiring)
     }
 
     /// The accumulated CPU time in seconds.

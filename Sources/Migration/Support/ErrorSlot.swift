@@ -1,21 +1,28 @@
+import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Records the first error of a group of threads; later errors are dropped (QEMU's `migrate_set_error`).
 public final class ErrorSlot: Sendable {
     private let slot = NIOLockedValueBox<MigrationError?>(nil)
+    private let firstError: Cancellation?
 
-    /// Creates an empty slot.
-    public init() {}
+    /// Creates an empty slot; `firstError`, when given, fires once an error is recorded (waking the group's
+    /// waiters).
+    public init(firing firstError: Cancellation? = nil) {
+        self.firstError = firstError
+    }
 
     /// Stores `error` unless an error is already recorded. Returns true when this error was stored.
     @discardableResult
     public func record(_ error: any Error) -> Bool {
         let wrapped = MigrationError.wrap(error)
-        return slot.withLockedValue { current in
+        let stored = slot.withLockedValue { current in
             guard current == nil else { return false }
             current = wrapped
             return true
         }
+        if stored { firstError?.cancel() }
+        return stored
     }
 
     /// The recorded error, if any.

@@ -9,13 +9,15 @@ import Synchronization
 ///   runs in parallel on its own thread (QEMU's `thread_pool_submit_immediate`).
 /// - `wait` is a barrier: it returns when no job is queued or running; the pool stays usable afterwards.
 /// - A job that throws records its error in `errors` (first error wins); return values are otherwise ignored.
-/// - `abort` raises a flag that long-running jobs poll through `isAborted`; it does not interrupt them.
+/// - `abort` fires `cancellation`: jobs that wait on it wake at once, long-running ones poll `isAborted`; it does
+///   not interrupt them.
+/// - `join` waits for the work and for every worker thread to have exited: no thread outlives the pool's owner.
 public final class ThreadPool: Sendable {
     /// A unit of work.
     public typealias Job = @Sendable () throws -> Void
 
     private struct State {
-        var queue: [Job] = []
+        var queue: [(name: String?, job: Job)] = []
         var head = 0
         var running = 0
         var executing = 0
@@ -26,14 +28,18 @@ public final class ThreadPool: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let idle = Semaphore()
-    private let abortFlag = Atomic<Bool>(false)
+    private let workers = ThreadGroup()
     private let name: String
     private let cpuTime: CPUTimeAccumulator?
 
     /// The first error thrown by a job (or recorded by anyone sharing the slot).
     public let errors: ErrorSlot
 
-    /// Creates a pool with a thread limit (at least 1), an optional shared error slot and a thread name prefix.
+    /// Fired by `abort`; jobs blocked in a wait that names it wake at once.
+    public let cancellation = Cancellation()
+
+    /// Creates a pool with a thread limit (at least 1), an optional shared error slot and the name its threads
+    /// carry (see `DedicatedThread.spawn`).
     public init(maxThreads: Int = 1, errors: ErrorSlot = ErrorSlot(), name: String = "pool",
                 cpuTime: CPUTimeAccumulator? = nil) {
         state = NIOLockedValueBox(State(maxThreads: max(1, maxThreads)))
@@ -42,10 +48,11 @@ public final class ThreadPool: Sendable {
         self.cpuTime = cpuTime
     }
 
-    /// Queues `job`; a worker thread starts if fewer than `maxThreads` run.
-    public func submit(_ job: @escaping Job) {
+    /// Queues `job`; a worker thread starts if fewer than `maxThreads` run. With a `name`, the thread carries it
+    /// while it runs the job.
+    package func submit(name: String? = nil, _ job: @escaping Job) {
         let spawn = state.withLockedValue { s -> Bool in
-            s.queue.append(job)
+            s.queue.append((name, job))
             s.work += 1
             return reserveWorker(&s)
         }
@@ -54,10 +61,11 @@ public final class ThreadPool: Sendable {
         }
     }
 
-    /// Queues `job` and raises the thread limit to the outstanding work count, so it starts at once.
-    public func submitImmediate(_ job: @escaping Job) {
+    /// Queues `job` and raises the thread limit to the outstanding work count, so it starts at once. With a
+    /// `name`, the thread carries it while it runs the job.
+    public func submitImmediate(name: String? = nil, _ job: @escaping Job) {
         let spawn = state.withLockedValue { s -> Int in
-            s.queue.append(job)
+            s.queue.append((name, job))
             s.work += 1
             s.maxThreads = max(s.maxThreads, s.work)
             var count = 0
@@ -98,14 +106,20 @@ public final class ThreadPool: Sendable {
         }
     }
 
-    /// Raises the abort flag that jobs poll.
+    /// Blocks until every submitted job has finished and every worker thread has exited.
+    public func join() {
+        wait()
+        workers.join()
+    }
+
+    /// Fires `cancellation`, which jobs wait on or poll (`isAborted`).
     public func abort() {
-        abortFlag.store(true, ordering: .releasing)
+        cancellation.cancel()
     }
 
     /// True once `abort` was called.
     public var isAborted: Bool {
-        abortFlag.load(ordering: .acquiring)
+        cancellation.isCancelled
     }
 
     /// Number of jobs queued or running.
@@ -125,27 +139,30 @@ public final class ThreadPool: Sendable {
     /// Starts a worker thread; when the system refuses one, the caller's thread does the work instead.
     private func startWorker() {
         do {
-            try DedicatedThread.spawn(name: name, cpuTime: cpuTime) { [self] in
+            try workers.spawn(name: name, cpuTime: cpuTime) { [self] in
                 workerLoop()
-            }.detach()
+            }
         } catch {
             workerLoop()
         }
     }
 
     private func workerLoop() {
-        while let job = nextJob() {
+        while let (jobName, job) = nextJob() {
+            if let jobName { DedicatedThread.setCurrentName(jobName) }
             do {
                 try job()
             } catch {
                 errors.record(error)
             }
+            // A job may have named its thread itself.
+            DedicatedThread.setCurrentName(name)
             finishJob()
         }
     }
 
-    private func nextJob() -> Job? {
-        state.withLockedValue { s -> Job? in
+    private func nextJob() -> (name: String?, job: Job)? {
+        state.withLockedValue { s -> (name: String?, job: Job)? in
             guard s.head < s.queue.count else {
                 s.running -= 1
                 return nil

@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// The 64-byte multifd channel hello (`MultiFDInit_t`): magic, version, uuid[16], id, 7 + 32 unused bytes.
 public struct MultiFDHello: Sendable, Equatable {
     /// `0x11223344`.
@@ -17,22 +19,22 @@ public struct MultiFDHello: Sendable, Equatable {
 
     /// The 64 wire bytes.
     public func encode() -> [UInt8] {
-        var builder = ByteBuilder(capacity: MultiFDWire.helloSize)
-        builder.put32(magic)
-        builder.put32(version)
-        builder.putBytes((uuid + [UInt8](repeating: 0, count: 16)).prefix(16))
-        builder.put8(id)
-        builder.putZeros(MultiFDWire.helloSize - 25)
+        var builder = ByteArrayWriter(capacity: MultiFDWire.helloSize)
+        builder.writeBE32(magic)
+        builder.writeBE32(version)
+        builder.write(bytes: Array((uuid + [UInt8](repeating: 0, count: 16)).prefix(16)))
+        builder.write8(id)
+        builder.write(zeros: MultiFDWire.helloSize - 25)
         return builder.bytes
     }
 
     /// Decodes 64 bytes without judging them.
     public static func decode(_ bytes: [UInt8]) throws -> MultiFDHello {
-        var parser = ByteParser(bytes)
-        let magic = try parser.get32()
-        let version = try parser.get32()
-        let uuid = try parser.getBytes(16)
-        var hello = MultiFDHello(uuid: uuid, id: try parser.get8())
+        var parser = ByteArrayReader(record: bytes)
+        let magic = try parser.readBE32()
+        let version = try parser.readBE32()
+        let uuid = try parser.readBytes(count: 16)
+        var hello = MultiFDHello(uuid: uuid, id: try parser.read8())
         hello.magic = magic
         hello.version = version
         return hello

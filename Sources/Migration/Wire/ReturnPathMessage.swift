@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// Messages on the return path (the reverse direction of the main socket): be16 type, be16 length, payload.
 ///
 /// QEMU's `MIG_RP_MSG_SHUT` (1, be32 error flag) and `MIG_RP_MSG_SWITCHOVER_ACK` (7, empty), plus vmig's
@@ -15,39 +17,39 @@ public enum ReturnPathMessage: Sendable, Equatable {
 
     /// The wire bytes.
     public func encode() -> [UInt8] {
-        var payload = ByteBuilder()
+        var payload = ByteArrayWriter()
         let type: UInt16
         switch self {
         case .shut(let error):
             type = Self.typeShut
-            payload.put32(error ? 1 : 0)
+            payload.writeBE32(error ? 1 : 0)
         case .switchoverAck:
             type = Self.typeSwitchoverAck
         case .result(let completed, let resume, let message):
             type = Self.typeResult
             let text = Array(message.utf8.prefix(Self.maxMessage))
-            payload.put8(completed ? 0 : 1)
-            payload.put8(0)
-            payload.put64(resume)
-            payload.put16(UInt16(text.count))
-            payload.putBytes(text)
+            payload.write8(completed ? 0 : 1)
+            payload.write8(0)
+            payload.writeBE64(resume)
+            payload.writeBE16(UInt16(text.count))
+            payload.write(bytes: Array(text))
         }
-        var builder = ByteBuilder()
-        builder.put16(type)
-        builder.put16(UInt16(payload.bytes.count))
-        builder.putBytes(payload.bytes)
+        var builder = ByteArrayWriter()
+        builder.writeBE16(type)
+        builder.writeBE16(UInt16(payload.bytes.count))
+        builder.write(bytes: Array(payload.bytes))
         return builder.bytes
     }
 
     /// Reads one message, checking type and length before reading the payload.
     static func read(from connection: SocketConnection) throws -> ReturnPathMessage {
-        var header = ByteParser(try connection.read(count: 4))
-        let type = try header.get16()
-        let length = Int(try header.get16())
+        var header = ByteArrayReader(record: try connection.read(count: 4))
+        let type = try header.readBE16()
+        let length = Int(try header.readBE16())
         switch (type, length) {
         case (typeShut, 4):
-            var parser = ByteParser(try connection.read(count: 4))
-            return .shut(error: try parser.get32() != 0)
+            var parser = ByteArrayReader(record: try connection.read(count: 4))
+            return .shut(error: try parser.readBE32() != 0)
         case (typeSwitchoverAck, 0):
             return .switchoverAck
         case (typeResult, 12...(12 + maxMessage)):
@@ -58,15 +60,15 @@ public enum ReturnPathMessage: Sendable, Equatable {
     }
 
     private static func decodeResult(_ bytes: [UInt8]) throws -> ReturnPathMessage {
-        var parser = ByteParser(bytes)
-        let status = try parser.get8()
-        _ = try parser.get8()
-        let resume = try parser.get64()
-        let length = Int(try parser.get16())
+        var parser = ByteArrayReader(record: bytes)
+        let status = try parser.read8()
+        _ = try parser.read8()
+        let resume = try parser.readBE64()
+        let length = Int(try parser.readBE16())
         guard length == parser.remaining else {
             throw MigrationError("Received invalid result message (text length \(length))")
         }
-        let text = String(decoding: try parser.getBytes(length), as: UTF8.self)
+        let text = String(decoding: try parser.readBytes(count: length), as: UTF8.self)
         return .result(completed: status == 0, resumeRealtimeNanoseconds: resume, message: text)
     }
 

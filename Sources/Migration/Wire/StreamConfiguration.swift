@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// The configuration record sent right after the QEVM header, so that mismatched ends fail early and clearly.
 ///
 /// Wire: `0x07`, be32 name length, machine name ("vmig"), then one subsection `0x05`, u8 18,
@@ -43,19 +45,19 @@ public struct StreamConfiguration: Sendable, Equatable {
 
     /// The record's bytes, type byte included.
     public func encode() -> [UInt8] {
-        var builder = ByteBuilder()
-        builder.put8(StreamRecord.configuration.rawValue)
-        builder.put32(UInt32(machine.utf8.count))
-        builder.putBytes(machine.utf8)
-        builder.put8(StreamRecord.subsection.rawValue)
-        builder.put8(UInt8(Self.subsectionName.utf8.count))
-        builder.putBytes(Self.subsectionName.utf8)
-        builder.put32(Self.subsectionVersion)
-        builder.put32(pageSize)
-        builder.put64(capabilities.mask)
-        builder.put8(multifdChannels)
-        builder.put8(UInt8(MultiFDCompression.allCases.firstIndex(of: multifdCompression)!))
-        builder.put16(0)
+        var builder = ByteArrayWriter()
+        builder.write8(StreamRecord.configuration.rawValue)
+        builder.writeBE32(UInt32(machine.utf8.count))
+        builder.write(bytes: Array(machine.utf8))
+        builder.write8(StreamRecord.subsection.rawValue)
+        builder.write8(UInt8(Self.subsectionName.utf8.count))
+        builder.write(bytes: Array(Self.subsectionName.utf8))
+        builder.writeBE32(Self.subsectionVersion)
+        builder.writeBE32(pageSize)
+        builder.writeBE64(capabilities.mask)
+        builder.write8(multifdChannels)
+        builder.write8(UInt8(MultiFDCompression.allCases.firstIndex(of: multifdCompression)!))
+        builder.writeBE16(0)
         return builder.bytes
     }
 

@@ -1,3 +1,5 @@
+import POSIXSupport
+
 extension VFIODevice {
     /// `load_setup`: snapshots the transfer mode (same rule and error as the source), creates
     /// the reorder buffer in multifd mode, clears the emulated config and moves the device to
@@ -5,10 +7,10 @@ extension VFIODevice {
     public func loadSetup(_ setup: VFIOMigrationSetup) throws {
         let multifd = try resolveTransferMode(setup)
         let properties = currentProperties
-        let afterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
+        let afterIter = VFIOMultiFDSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
         let loader = multifd ? makeLoader(properties: properties, loadConfigAfterIter: afterIter) : nil
         loader?.prepareSpareBuffers(size: VFIODeviceStatePacket.headerSize + VFIOMainChannelCodec.defaultDataBufferSize)
-        let (state, previous) = session.withLockedValue { session -> (VFIODeviceState, VFIOMultifdLoader?) in
+        let (state, previous) = session.withLockedValue { session -> (VFIODeviceState, VFIOMultiFDLoader?) in
             let previous = session.loader
             session.role = .destination
             session.multifdTransfer = multifd
@@ -25,10 +27,10 @@ extension VFIODevice {
         progress.update { $0.phase = .resuming }
     }
 
-    private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultifdLoader {
+    private func makeLoader(properties: VFIOProperties, loadConfigAfterIter: Bool) -> VFIOMultiFDLoader {
         let limits = queueLimits(properties)
-        return VFIOMultifdLoader(
-            VFIOMultifdLoader.Parameters(
+        return VFIOMultiFDLoader(
+            VFIOMultiFDLoader.Parameters(
                 deviceName: name, backend: backend, maxQueuedBuffers: limits.buffers,
                 maxQueuedBuffersSize: limits.bytes, loadConfigAfterIter: loadConfigAfterIter,
                 applyConfig: { [weak self] config in self?.applyLoadedConfig(config) }, progress: progress))
@@ -106,7 +108,7 @@ extension VFIODevice {
     }
 
     /// `switchover_start` (main stream's SWITCHOVER_START). Returns whether a load thread is
-    /// needed: then the caller must run `runLoadThread(shouldQuit:)` on a dedicated thread.
+    /// needed: then the caller must run `runLoadThread(cancellation:)` on a dedicated thread.
     public func switchoverStart() -> Bool {
         guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
         loader.markThreadRunning()
@@ -114,15 +116,16 @@ extension VFIODevice {
     }
 
     /// The load thread body: writes buffered packets to the device in idx order, then loads
-    /// the config. Blocks; `shouldQuit` is the engine's abort flag (polled at least every 50 ms).
-    public func runLoadThread(shouldQuit: () -> Bool = { false }) throws {
+    /// the config. Blocks until then, or until `cancellation` (the engine's abort) fires.
+    public func runLoadThread(cancellation: Cancellation = Cancellation()) throws {
         guard let loader = session.withLockedValue({ $0.loader }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
         do {
-            try loader.run(shouldQuit: shouldQuit)
+            try loader.run(cancellation: cancellation)
         } catch {
             progress.finish { $0.phase = .failed }
+            vfioLog.warning("\(name): load thread failed: \(error)")
             throw error
         }
         progress.finish { $0.phase = .completed }
@@ -131,7 +134,7 @@ extension VFIODevice {
     /// `load_cleanup`: stops and waits for a load loop (waking it if it waits), drops queued
     /// buffers. Safe to call more than once.
     public func loadCleanup() {
-        let loader = session.withLockedValue { session -> VFIOMultifdLoader? in
+        let loader = session.withLockedValue { session -> VFIOMultiFDLoader? in
             defer { session.loader = nil }
             return session.loader
         }

@@ -3,13 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import QEMUFormats
 
 extension VFIODevice {
     /// `load_state`: parses one VFIO section payload from the main stream and applies it
     /// (`vfio_load_state`). DATA_STATE chunks are streamed to the device through a buffer of at
     /// most 1 MiB, whatever size the stream claims. `approveSwitchover` is called for
     /// INIT_DATA_SENT (the engine's `qemu_loadvm_approve_switchover`).
-    public func loadState<R: VFIOStreamReader>(from reader: inout R, approveSwitchover: () throws -> Void = {}) throws {
+    public func loadState<R: BigEndianReader>(from reader: inout R, approveSwitchover: () throws -> Void = {}) throws {
         var tag = try reader.readBE64()
         while tag != VFIOStreamTag.endOfState.rawValue {
             switch VFIOStreamTag(rawValue: tag) {
@@ -34,7 +35,7 @@ extension VFIODevice {
         }
     }
 
-    private func loadConfigState<R: VFIOStreamReader>(from reader: inout R) throws {
+    private func loadConfigState<R: BigEndianReader>(from reader: inout R) throws {
         guard !multifdTransferEnabled else {
             throw VFIOError("\(name): got DEV_CONFIG_STATE in main migration channel but doing multifd transfer")
         }
@@ -63,7 +64,7 @@ extension VFIODevice {
     }
 
     /// Streams `size` bytes of device data from the main stream into the device.
-    private func loadData<R: VFIOStreamReader>(from reader: inout R, size: UInt64) throws {
+    private func loadData<R: BigEndianReader>(from reader: inout R, size: UInt64) throws {
         guard size > 0 else { return }
         var buffer = [UInt8](repeating: 0, count: Int(min(size, UInt64(VFIOMainChannelCodec.defaultDataBufferSize))))
         var remaining = size

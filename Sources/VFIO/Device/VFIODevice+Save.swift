@@ -1,3 +1,6 @@
+import POSIXSupport
+import QEMUFormats
+
 extension VFIODevice {
     /// `VFIO_MIG_STOP_COPY_SIZE`: the STOP_COPY size reported when the device cannot tell (100 GiB).
     public static let unknownStopCopySize: UInt64 = 100 << 30
@@ -5,12 +8,12 @@ extension VFIODevice {
     /// `save_setup` (START section): snapshots the transfer mode (errors when multifd is forced
     /// on but unsupported), sizes the read buffer, moves a running PRE_COPY-capable device to
     /// PRE_COPY, and writes SETUP_STATE, END_OF_STATE.
-    public func saveSetup<W: VFIOStreamWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
+    public func saveSetup<W: BigEndianWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
         let multifd = try resolveTransferMode(setup)
         try writer.write(tag: .devSetupState)
         let reportedSize = try? backend.stopCopySize()
         let bufferSize = dataBufferSize(stopCopySize: reportedSize ?? UInt64(VFIOMainChannelCodec.defaultDataBufferSize))
-        let loadConfigAfterIter = VFIOMultifdSupport.resolveLoadConfigAfterIter(
+        let loadConfigAfterIter = VFIOMultiFDSupport.resolveLoadConfigAfterIter(
             currentProperties.loadConfigAfterIter, setup: setup)
         let state = session.withLockedValue { session -> VFIODeviceState in
             session.role = .source
@@ -43,7 +46,7 @@ extension VFIODevice {
     }
 
     func resolveTransferMode(_ setup: VFIOMigrationSetup) throws -> Bool {
-        try VFIOMultifdSupport.resolve(currentProperties.multifdTransfer, setup: setup, deviceName: name)
+        try VFIOMultiFDSupport.resolve(currentProperties.multifdTransfer, setup: setup, deviceName: name)
     }
 
     private func enterPreCopyIfSupported(from state: VFIODeviceState) throws {
@@ -106,15 +109,15 @@ extension VFIODevice {
     /// is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst back to back
     /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
     /// `VFIORateObserver`).
-    public func saveIterate<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
         var buffers = takeReadBuffers()
         defer { returnReadBuffers(buffers) }
-        var burst = VFIOPrecopyBurst(start: MonotonicClock.now())
+        var burst = VFIOPrecopyBurst(start: HostClock.monotonicNanoseconds())
         var counts: [Int] = []
         repeat {
             if buffers.count == counts.count { buffers.append([]) }
             let count = try readBlock(into: &buffers[counts.count])
-            burst.chunkRead(bytes: count, at: MonotonicClock.now())
+            burst.chunkRead(bytes: count, at: HostClock.monotonicNanoseconds())
             counts.append(count)
         } while burst.wantsMore
         if let sustained = burst.sustained {
@@ -135,7 +138,7 @@ extension VFIODevice {
     }
 
     /// Reads one chunk from the device and writes it as DATA_STATE; returns the data bytes (0: it had none).
-    func saveBlock<W: VFIOStreamWriter>(to writer: inout W) throws -> Int {
+    func saveBlock<W: BigEndianWriter>(to writer: inout W) throws -> Int {
         var buffers = takeReadBuffers()
         defer { returnReadBuffers(buffers) }
         if buffers.isEmpty { buffers.append([]) }
@@ -171,7 +174,7 @@ extension VFIODevice {
     }
 
     /// Writes a chunk read by `readBlock` as DATA_STATE (nothing for an empty one) and counts it.
-    func writeBlock<W: VFIOStreamWriter>(_ chunk: ArraySlice<UInt8>, to writer: inout W) throws {
+    func writeBlock<W: BigEndianWriter>(_ chunk: ArraySlice<UInt8>, to writer: inout W) throws {
         guard !chunk.isEmpty else { return }
         try chunk.withUnsafeBytes { try VFIOMainChannelCodec.writeDataChunk($0, to: &writer) }
         transferStats.add(UInt64(chunk.count))
@@ -183,7 +186,7 @@ extension VFIODevice {
 
     /// `save_live_complete_precopy` (END section). Multifd mode: only END_OF_STATE (the save
     /// thread sends the data). Main-channel mode: STOP_COPY, every chunk, END_OF_STATE.
-    public func saveCompletePrecopy<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveCompletePrecopy<W: BigEndianWriter>(to writer: inout W) throws {
         guard !multifdTransferEnabled else {
             try writer.write(tag: .endOfState)
             return
@@ -220,7 +223,7 @@ extension VFIODevice {
         try setState(.stopCopy, recover: .stop)
         recordStopCopyStreamSize()
         progress.update { $0.phase = .stopCopy }
-        let saver = VFIOMultifdSaver(
+        let saver = VFIOMultiFDSaver(
             deviceName: name, idstr: idstr, instanceID: instanceID, backend: backend, dataBufferSize: bufferSize,
             config: config
         ) { [progress, transferStats] dataBytes, packetBytes in
@@ -230,20 +233,25 @@ extension VFIODevice {
                 $0.bytesSent += UInt64(packetBytes)
             }
         }
-        try saver.run(send: send, buffers: buffers, isAborted: isAborted)
+        do {
+            try saver.run(send: send, buffers: buffers, isAborted: isAborted)
+        } catch {
+            vfioLog.warning("\(name): save thread failed: \(error)")
+            throw error
+        }
         recordStopCopyRate(since: started)
         progress.finish { _ in }
     }
 
     /// When and at how many bytes read a stop-copy started.
     private func stopCopyStart() -> (time: UInt64, bytesRead: UInt64) {
-        (MonotonicClock.now(), progress.snapshot.bytesRead)
+        (HostClock.monotonicNanoseconds(), progress.snapshot.bytesRead)
     }
 
     /// Records the whole stop-copy that began at `start` with the device's rate observer.
     private func recordStopCopyRate(since start: (time: UInt64, bytesRead: UInt64)) {
         let bytes = progress.snapshot.bytesRead &- start.bytesRead
-        rates.recordStopCopy(bytes: bytes, nanoseconds: MonotonicClock.now() - start.time)
+        rates.recordStopCopy(bytes: bytes, nanoseconds: HostClock.monotonicNanoseconds() - start.time)
     }
 
     /// What the device will still move at switchover, for the engine's downtime model: the STOP_COPY size it
@@ -254,7 +262,7 @@ extension VFIODevice {
 
     /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.
     /// Multifd mode: CONFIG_LOAD_READY when load-config-after-iter is on, else END_OF_STATE.
-    public func saveState<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func saveState<W: BigEndianWriter>(to writer: inout W) throws {
         let (multifd, afterIter, config) = session.withLockedValue { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
         guard multifd else {
             try VFIOMainChannelCodec.writeConfigState(config, to: &writer)

@@ -25,7 +25,7 @@ struct VFIODeviceSession {
     /// `saveCleanup`.
     var readBuffers: [[UInt8]] = []
     /// The destination's reorder buffer and load loop (multifd mode only).
-    var loader: VFIOMultifdLoader?
+    var loader: VFIOMultiFDLoader?
     /// The `VFIO_MIGRATION` event callback.
     var eventHandler: (@Sendable (VFIOMigrationEvent) -> Void)?
 }

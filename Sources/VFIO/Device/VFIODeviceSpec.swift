@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// A parsed `-device vfio-pci,id=ID,prop=value,...` option.
 public struct VFIODeviceSpec: Equatable, Sendable {
     /// The driver name this model implements.
@@ -14,15 +16,19 @@ public struct VFIODeviceSpec: Equatable, Sendable {
         self.properties = properties
     }
 
-    /// Parses QEMU's option syntax: comma-separated `key=value` (`,,` is a literal comma); the
-    /// first item may be the bare driver name; a bare `key` means `key=on`; a later key wins.
+    /// Parses QEMU's option syntax (`QEMUOptionList`): comma-separated `key=value`; the first
+    /// item may be the bare driver name; a bare `key` means `key=on`; a later key wins.
     public static func parse(_ text: String) throws -> VFIODeviceSpec {
-        let items = splitOptions(text)
+        try VFIODeviceSpec(options: QEMUOptionList.pairs(text, impliedFirstKey: "driver"))
+    }
+
+    /// A spec from `key`/`value` pairs as text, each value read by its property's rules (`device_add`'s
+    /// arguments, or the items of an option list); a later key wins.
+    public init(options: [(key: String, value: String)]) throws {
         var driver: String?
         var id: String?
         var properties = VFIOProperties()
-        for (index, item) in items.enumerated() {
-            let (key, value) = keyValue(item, isFirst: index == 0)
+        for (key, value) in options {
             switch key {
             case "driver": driver = value
             case "id": id = value
@@ -33,8 +39,8 @@ public struct VFIODeviceSpec: Equatable, Sendable {
                 try properties.parse(name, from: value)
             }
         }
-        try checkDriver(driver)
-        return VFIODeviceSpec(id: try checkID(id), properties: properties)
+        try Self.checkDriver(driver)
+        self.init(id: try Self.checkID(id), properties: properties)
     }
 
     /// Whether `id` is a well-formed QEMU identifier: a letter, then letters, digits, `-`, `.`, `_`.
@@ -54,36 +60,5 @@ public struct VFIODeviceSpec: Equatable, Sendable {
         guard let id else { throw VFIOError("Parameter 'id' is missing") }
         guard isWellFormedID(id) else { throw VFIOError("Parameter 'id' expects an identifier") }
         return id
-    }
-
-    private static func keyValue(_ item: String, isFirst: Bool) -> (String, String) {
-        guard let equals = item.firstIndex(of: "=") else {
-            return isFirst ? ("driver", item) : (item, "on")
-        }
-        return (String(item[..<equals]), String(item[item.index(after: equals)...]))
-    }
-
-    /// Splits on single commas; a doubled comma is a literal comma inside a value.
-    static func splitOptions(_ text: String) -> [String] {
-        var items: [String] = []
-        var current = ""
-        var iterator = text.makeIterator()
-        var pending = iterator.next()
-        while let character = pending {
-            pending = iterator.next()
-            guard character == "," else {
-                current.append(character)
-                continue
-            }
-            if pending == "," {
-                current.append(",")
-                pending = iterator.next()
-            } else {
-                items.append(current)
-                current = ""
-            }
-        }
-        items.append(current)
-        return items.filter { !$0.isEmpty }
     }
 }

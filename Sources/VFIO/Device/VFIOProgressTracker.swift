@@ -1,3 +1,4 @@
+import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A device's migration counters plus a rate-limited progress callback: at most one report
@@ -44,7 +45,7 @@ final class VFIOProgressTracker: Sendable {
 
     /// Reports the counters if the last report is at least `interval` older than `now` (no lock held).
     /// Another thread may have reported after this caller read the clock: a report newer than `now` is recent.
-    func reportIfDue(now: UInt64 = MonotonicClock.now()) {
+    func reportIfDue(now: UInt64 = HostClock.monotonicNanoseconds()) {
         let report = guarded.withLockedValue { guarded -> (VFIOMigrationProgress, @Sendable (VFIOMigrationProgress) -> Void)? in
             guard let handler = guarded.handler else { return nil }
             if let last = guarded.lastReport, now < last || now - last < Self.interval { return nil }
@@ -58,7 +59,7 @@ final class VFIOProgressTracker: Sendable {
     func finish(_ change: (inout VFIOMigrationProgress) -> Void) {
         let report = guarded.withLockedValue { guarded -> (VFIOMigrationProgress, (@Sendable (VFIOMigrationProgress) -> Void)?) in
             change(&guarded.progress)
-            guarded.lastReport = MonotonicClock.now()
+            guarded.lastReport = HostClock.monotonicNanoseconds()
             return (guarded.progress, guarded.handler)
         }
         report.1?(report.0)

@@ -1,3 +1,4 @@
+import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Paces transfers to a byte rate by sleeping the calling thread, as a slow data fd would
@@ -18,7 +19,7 @@ final class BandwidthThrottle: Sendable {
     /// while nobody reads it): a thread that oversleeps or waits for a CPU does not lose that time for good.
     static let catchUpNanoseconds: UInt64 = 2_000_000
 
-    /// Accounts for `bytes` just transferred by an operation that began at `startedAt` (a `MonotonicClock`
+    /// Accounts for `bytes` just transferred by an operation that began at `startedAt` (a `HostClock.monotonicNanoseconds()`
     /// value) and sleeps until the rate allows them. The time the operation itself took counts towards the
     /// transfer, as on a real link: producing the bytes and waiting for the link overlap, they do not add up;
     /// and up to `catchUpNanoseconds` of time the caller was late is made up for.
@@ -31,6 +32,6 @@ final class BandwidthThrottle: Sendable {
             free = start + cost
             return free
         }
-        MonotonicClock.sleep(until: deadline)
+        HostClock.sleep(untilMonotonicNanoseconds: deadline)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
+import POSIXSupport
 
 /// A simulated migratable VFIO device implementing the uAPI v2 state machine.
 ///
@@ -63,7 +64,7 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     /// A device in RUNNING with every page at generation 0.
     public init(_ configuration: Configuration) {
         self.configuration = configuration
-        model = NIOLockedValueBox(SimulatedBackendModel(configuration: configuration, now: MonotonicClock.now()))
+        model = NIOLockedValueBox(SimulatedBackendModel(configuration: configuration, now: HostClock.monotonicNanoseconds()))
         readThrottle = BandwidthThrottle(bytesPerSecond: configuration.readBandwidth)
         writeThrottle = BandwidthThrottle(bytesPerSecond: configuration.writeBandwidth)
     }
@@ -80,7 +81,7 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
 
     /// Reads the outgoing stream, then sleeps to honour the read bandwidth.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let start = MonotonicClock.now()
+        let start = HostClock.monotonicNanoseconds()
         let count = try locked { model throws(VFIOBackendError) in try model.read(into: buffer) }
         readThrottle.pace(bytes: count, startedAt: start)
         return count
@@ -88,7 +89,7 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
 
     /// Writes the incoming stream, then sleeps to honour the write bandwidth.
     public func write(_ bytes: UnsafeRawBufferPointer) throws -> Int {
-        let start = MonotonicClock.now()
+        let start = HostClock.monotonicNanoseconds()
         let count = try locked { model throws(VFIOBackendError) in try model.write(bytes) }
         writeThrottle.pace(bytes: count, startedAt: start)
         return count
@@ -149,7 +150,7 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     }
 
     private func locked<R, E: Error>(_ body: (inout SimulatedBackendModel) throws(E) -> R) throws(E) -> R {
-        let now = MonotonicClock.now()
+        let now = HostClock.monotonicNanoseconds()
         // NIO's lock rethrows untyped errors, so the typed error travels out in a Result.
         let result = model.withLockedValue { (model: inout SimulatedBackendModel) -> Result<R, E> in
             model.tick(now: now)

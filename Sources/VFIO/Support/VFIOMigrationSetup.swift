@@ -1,5 +1,5 @@
 /// The migration settings that decide whether VFIO device state may travel over multifd
-/// channels (reference §4), as snapshotted at save/load setup.
+/// channels, as snapshotted at save/load setup.
 public struct VFIOMigrationSetup: Equatable, Sendable {
     /// Capability `multifd`.
     public var multifd: Bool
@@ -30,7 +30,7 @@ public struct VFIOMigrationSetup: Equatable, Sendable {
     /// `vfio_multifd_transfer_supported()`: multifd on, mapped-ram off, compression none and
     /// switchover-start sent.
     public var multifdTransferSupported: Bool {
-        VFIOMultifdSupport.isSupported(
+        VFIOMultiFDSupport.isSupported(
             multifd: multifd, mappedRAM: mappedRAM, multifdCompression: multifdCompression,
             sendSwitchoverStart: sendSwitchoverStart)
     }

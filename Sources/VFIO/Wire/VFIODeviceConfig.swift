@@ -1,3 +1,5 @@
+import QEMUFormats
+
 /// The emulated configuration state of a simulated VFIO device (QEMU's side of the device:
 /// PCI config space, interrupt setup), sent after all device data as "device config
 /// vmstate". Encoded as be32 magic `VCFG`, be32 length, then the bytes.
@@ -43,14 +45,14 @@ public struct VFIODeviceConfig: Equatable, Sendable {
     }
 
     /// Writes magic, length and bytes.
-    public func encode<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public func encode<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.writeBE32(Self.magic)
         try writer.writeBE32(UInt32(bytes.count))
         try writer.write(bytes: bytes)
     }
 
     /// Reads a config written by `encode(to:)`, bounding its length before allocating.
-    public static func decode<R: VFIOStreamReader>(from reader: inout R) throws -> VFIODeviceConfig {
+    public static func decode<R: BigEndianReader>(from reader: inout R) throws -> VFIODeviceConfig {
         let magic = try reader.readBE32()
         guard magic == Self.magic else {
             throw VFIOError("bad device config magic 0x\(String(magic, radix: 16))")

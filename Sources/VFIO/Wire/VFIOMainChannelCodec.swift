@@ -1,4 +1,6 @@
-/// Encoders and decoders for VFIO's legacy (main-channel) section payloads (reference §1.2).
+import QEMUFormats
+
+/// Encoders and decoders for VFIO's legacy (main-channel) section payloads.
 ///
 /// | phase | payload |
 /// |---|---|
@@ -11,13 +13,13 @@ public enum VFIOMainChannelCodec {
     public static let defaultDataBufferSize = 1 << 20
 
     /// Writes SETUP_STATE, END_OF_STATE.
-    public static func writeSetupState<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public static func writeSetupState<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devSetupState)
         try writer.write(tag: .endOfState)
     }
 
     /// Writes DATA_STATE, be64 size, `data`; writes nothing for empty data (as QEMU does).
-    public static func writeDataChunk<W: VFIOStreamWriter>(_ data: UnsafeRawBufferPointer, to writer: inout W) throws {
+    public static func writeDataChunk<W: BigEndianWriter>(_ data: UnsafeRawBufferPointer, to writer: inout W) throws {
         guard data.count > 0 else { return }
         try writer.write(tag: .devDataState)
         try writer.writeBE64(UInt64(data.count))
@@ -25,22 +27,22 @@ public enum VFIOMainChannelCodec {
     }
 
     /// Writes END_OF_STATE.
-    public static func writeEndOfState<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public static func writeEndOfState<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .endOfState)
     }
 
     /// Writes INIT_DATA_SENT (it replaces END_OF_STATE in that precopy section).
-    public static func writeInitDataSent<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public static func writeInitDataSent<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devInitDataSent)
     }
 
     /// Writes CONFIG_LOAD_READY (the whole non-iterable payload in that mode).
-    public static func writeConfigLoadReady<W: VFIOStreamWriter>(to writer: inout W) throws {
+    public static func writeConfigLoadReady<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devConfigLoadReady)
     }
 
     /// Writes CONFIG_STATE, the config, END_OF_STATE.
-    public static func writeConfigState<W: VFIOStreamWriter>(_ config: VFIODeviceConfig, to writer: inout W) throws {
+    public static func writeConfigState<W: BigEndianWriter>(_ config: VFIODeviceConfig, to writer: inout W) throws {
         try writer.write(tag: .devConfigState)
         try config.encode(to: &writer)
         try writer.write(tag: .endOfState)
@@ -48,14 +50,14 @@ public enum VFIOMainChannelCodec {
 
     /// The bytes of `writeConfigState`: also the data of the multifd config packet.
     public static func configStateBytes(_ config: VFIODeviceConfig) -> [UInt8] {
-        var writer = VFIOByteWriter()
+        var writer = ByteArrayWriter()
         try? writeConfigState(config, to: &writer)
         return writer.bytes
     }
 
     /// Reads one record. `maxDataSize` bounds a DATA_STATE size before anything is allocated;
     /// `deviceName` prefixes error messages.
-    public static func readRecord<R: VFIOStreamReader>(
+    public static func readRecord<R: BigEndianReader>(
         from reader: inout R, deviceName: String, maxDataSize: UInt64 = UInt64(defaultDataBufferSize)
     ) throws -> VFIOMainChannelRecord {
         let tag = try reader.readBE64()
@@ -77,14 +79,14 @@ public enum VFIOMainChannelCodec {
     }
 
     /// Reads the config and its END_OF_STATE after a CONFIG_STATE tag.
-    public static func readConfigBody<R: VFIOStreamReader>(from reader: inout R, deviceName: String) throws -> VFIODeviceConfig {
+    public static func readConfigBody<R: BigEndianReader>(from reader: inout R, deviceName: String) throws -> VFIODeviceConfig {
         let config = try VFIODeviceConfig.decode(from: &reader)
         try expectEndOfState(&reader, error: "\(deviceName): Failed loading device config space, end flag incorrect")
         return config
     }
 
     /// Reads a be64 and throws `error 0x<value>` unless it is END_OF_STATE.
-    static func expectEndOfState<R: VFIOStreamReader>(_ reader: inout R, error: String) throws {
+    static func expectEndOfState<R: BigEndianReader>(_ reader: inout R, error: String) throws {
         let value = try reader.readBE64()
         guard value == VFIOStreamTag.endOfState.rawValue else {
             throw VFIOError("\(error) 0x\(String(value, radix: 16))")

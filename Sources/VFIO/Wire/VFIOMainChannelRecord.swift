@@ -1,4 +1,4 @@
-/// One element of VFIO's payload inside a main-stream section (reference §1.2).
+/// One element of VFIO's payload inside a main-stream section.
 public enum VFIOMainChannelRecord: Equatable, Sendable {
     /// `DEV_SETUP_STATE` followed by `END_OF_STATE` (the setup section's whole payload).
     case setupState
