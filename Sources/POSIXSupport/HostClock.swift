@@ -29,6 +29,15 @@ public enum HostClock {
         reading(CLOCK_THREAD_CPUTIME_ID)
     }
 
+    /// Monotonic nanoseconds less the time the calling thread has spent ready to run but waiting for a CPU (the
+    /// second field of `/proc/thread-self/schedstat`): it advances while the thread runs or blocks (on a device, a
+    /// socket, a sleep), not while the host's other work keeps it off the CPUs. Only differences of readings on
+    /// one thread mean anything. Where the kernel does not report the wait, this is plain monotonic time.
+    public static func threadUnqueuedNanoseconds() -> UInt64 {
+        let now = monotonicNanoseconds()
+        return now &- min(runQueueWaitNanoseconds() ?? 0, now)
+    }
+
     /// Sleeps the calling thread for `duration` (signals do not cut it short).
     public static func sleep(for duration: Duration) {
         let (seconds, attoseconds) = max(duration, .zero).components
@@ -44,6 +53,27 @@ public enum HostClock {
         let now = monotonicNanoseconds()
         guard deadline > now else { return }
         sleep(for: .nanoseconds(Int64(deadline - now)))
+    }
+
+    /// Nanoseconds the calling thread has waited on a run queue, from `/proc/thread-self/schedstat`
+    /// ("cpu-time run-queue-wait timeslices"), or nil when it cannot be read.
+    private static func runQueueWaitNanoseconds() -> UInt64? {
+        let descriptor = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        let count = withUnsafeMutableBytes(of: &buffer) { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return withUnsafeBytes(of: &buffer) { bytes in
+            let fields = bytes.prefix(count).split(separator: UInt8(ascii: " "))
+            guard fields.count >= 2 else { return nil }
+            var value: UInt64 = 0
+            for digit in fields[1] {
+                guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+                value = value &* 10 &+ UInt64(digit - UInt8(ascii: "0"))
+            }
+            return value
+        }
     }
 
     private static func reading(_ clock: clockid_t) -> UInt64 {

@@ -112,12 +112,13 @@ extension VFIODevice {
     public func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
         var buffers = takeReadBuffers()
         defer { returnReadBuffers(buffers) }
-        var burst = VFIOPrecopyBurst(start: HostClock.monotonicNanoseconds())
+        // Burst times leave out the time this thread waited for a CPU: the rate is the device's, not the host's load.
+        var burst = VFIOPrecopyBurst(start: HostClock.threadUnqueuedNanoseconds())
         var counts: [Int] = []
         repeat {
             if buffers.count == counts.count { buffers.append([]) }
             let count = try readBlock(into: &buffers[counts.count])
-            burst.chunkRead(bytes: count, at: HostClock.monotonicNanoseconds())
+            burst.chunkRead(bytes: count, at: HostClock.threadUnqueuedNanoseconds())
             counts.append(count)
         } while burst.wantsMore
         if let sustained = burst.sustained {
