@@ -26,5 +26,4 @@ import Testing
         // Per mille of the wall time: about 330 when the CPUs are shared fairly, 1000 if the wait were counted.
         #expect(measured.load(ordering: .relaxed) < 800, "unqueued time was \(measured.load(ordering: .relaxed))‰ of wall time")
     }
-
 }
