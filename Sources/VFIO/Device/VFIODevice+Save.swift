@@ -112,13 +112,18 @@ extension VFIODevice {
     public func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
         var buffers = takeReadBuffers()
         defer { returnReadBuffers(buffers) }
-        // Burst times leave out the time this thread waited for a CPU: the rate is the device's, not the host's load.
-        var burst = VFIOPrecopyBurst(start: HostClock.threadUnqueuedNanoseconds())
+        prepareReadBuffers(&buffers)
+        // Timed on a clock that leaves out the time this thread waited for a CPU: the rate is the device's, not the
+        // host's other work. The buffers are ready before the clock starts, so a first burst does not time page faults.
+        var burst = VFIOPrecopyBurst()
         var counts: [Int] = []
+        var last = HostClock.threadUnqueuedNanoseconds()
         repeat {
             if buffers.count == counts.count { buffers.append([]) }
             let count = try readBlock(into: &buffers[counts.count])
-            burst.chunkRead(bytes: count, at: HostClock.threadUnqueuedNanoseconds())
+            let now = HostClock.threadUnqueuedNanoseconds()
+            burst.chunkRead(bytes: count, nanoseconds: now &- last)
+            last = now
             counts.append(count)
         } while burst.wantsMore
         if let sustained = burst.sustained {
@@ -151,8 +156,25 @@ extension VFIODevice {
     /// Reads one chunk (at most the data buffer size) from the device into `buffer`, which is sized to the data
     /// buffer once and then reused; returns the bytes read (0 when the device has nothing).
     func readBlock(into buffer: inout [UInt8]) throws -> Int {
+        sizeReadBuffer(&buffer)
+        return try readSizedBlock(into: &buffer)
+    }
+
+    /// Sizes as many read buffers as this burst will likely fill: the precopy data the device reported, in chunks,
+    /// at least one and at most a burst's worth.
+    private func prepareReadBuffers(_ buffers: inout [[UInt8]]) {
+        let (pending, size) = session.withLockedValue { ($0.precopyInitSize + $0.precopyDirtySize, $0.dataBufferSize) }
+        let chunks = min(UInt64(VFIOPrecopyBurst.maximumChunks), max(1, (pending + UInt64(size) - 1) / UInt64(max(size, 1))))
+        while buffers.count < Int(chunks) { buffers.append([]) }
+        for index in 0..<Int(chunks) { sizeReadBuffer(&buffers[index]) }
+    }
+
+    private func sizeReadBuffer(_ buffer: inout [UInt8]) {
         let size = session.withLockedValue { $0.dataBufferSize }
         if buffer.count != size { buffer = [UInt8](repeating: 0, count: size) }
+    }
+
+    private func readSizedBlock(into buffer: inout [UInt8]) throws -> Int {
         do {
             return try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
         } catch {

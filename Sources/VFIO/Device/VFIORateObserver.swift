@@ -3,9 +3,11 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// How fast this device was seen to deliver its state, kept across the migrations of this process, for the
 /// engine's downtime model (real hardware does not report its rates, so they are learned, never configured):
 ///
-/// - the read rate: what the device sustained in precopy bursts (`VFIOPrecopyBurst`: chunks read back to back
-///   before any is written, the first few left out), each burst weighing as much as all before it together, so
-///   a cold first burst soon stops counting;
+/// - the read rate: the best that the device sustained in its last few precopy bursts (`VFIOPrecopyBurst`: chunks
+///   read back to back before any is written, the first few left out). The best, not an average: a burst can only
+///   come out slower than the device (the host's other work, the destination competing for memory bandwidth), and
+///   such a low sample, once the device has no precopy data left to sample, would otherwise stand until the
+///   switchover;
 /// - the stop-copy rate: the whole last stop-copy, from entering STOP_COPY until the last packet was handed over,
 ///   which also folds in the link's share and the destination's pace at that time.
 ///
@@ -13,9 +15,11 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 public final class VFIORateObserver: Sendable {
     /// Stop-copies smaller than this say nothing about a rate.
     static let minimumStopCopyBytes: UInt64 = 1 << 20
+    /// Bursts whose rates are kept.
+    static let keptBursts = 8
 
     private struct State {
-        var readRate: Double?
+        var burstRates: [Double] = []
         var stopCopyRate: Double?
     }
 
@@ -28,7 +32,10 @@ public final class VFIORateObserver: Sendable {
     public func recordRead(bytes: Int, nanoseconds: UInt64) {
         guard bytes > 0, nanoseconds > 0 else { return }
         let rate = Double(bytes) / Double(nanoseconds) * 1e9
-        state.withLockedValue { $0.readRate = $0.readRate.map { ($0 + rate) / 2 } ?? rate }
+        state.withLockedValue { state in
+            state.burstRates.append(rate)
+            if state.burstRates.count > Self.keptBursts { state.burstRates.removeFirst() }
+        }
     }
 
     /// Records a whole stop-copy of `bytes` that took `nanoseconds`.
@@ -37,9 +44,9 @@ public final class VFIORateObserver: Sendable {
         state.withLockedValue { $0.stopCopyRate = Double(bytes) / Double(nanoseconds) * 1e9 }
     }
 
-    /// Bytes per second of the reads, nil before any.
+    /// Bytes per second of the best recent burst, nil before any.
     public var readRate: Double? {
-        state.withLockedValue { $0.readRate }
+        state.withLockedValue { $0.burstRates.max() }
     }
 
     /// Bytes per second of the last stop-copy, nil before one.
