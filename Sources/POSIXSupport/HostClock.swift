@@ -33,10 +33,21 @@ public enum HostClock {
     /// second field of `/proc/thread-self/schedstat`): it advances while the thread runs or blocks (on a device, a
     /// socket, a sleep), not while the host's other work keeps it off the CPUs. Only differences of readings on
     /// one thread mean anything. Where the kernel does not report the wait, this is plain monotonic time.
+    ///
+    /// The wait is read on both sides of the clock, and the reading retried when the thread waited in between: only
+    /// such a consistent reading is monotonic. After a few retries it takes the last one, which may run slightly
+    /// behind an earlier reading, so callers take differences saturating at zero.
     public static func threadUnqueuedNanoseconds() -> UInt64 {
-        let now = monotonicNanoseconds()
-        return now &- min(runQueueWaitNanoseconds() ?? 0, now)
+        var attempts = 0
+        while true {
+            let before = runQueueWaitNanoseconds() ?? 0
+            let now = monotonicNanoseconds()
+            let after = runQueueWaitNanoseconds() ?? 0
+            attempts += 1
+            if before == after || attempts == 3 { return now &- min(after, now) }
+        }
     }
+
 
     /// Sleeps the calling thread for `duration` (signals do not cut it short).
     public static func sleep(for duration: Duration) {

@@ -11,7 +11,8 @@ struct TapCommand: ParsableCommand {
             channel) is forwarded to --connect and what the source sends on it is written to DIR/channel-N.mig (N \
             counts connections from 0) before it is forwarded, so a migration that completed through the tap is \
             recorded whole. Replies (the return path) are forwarded, not recorded. Point the source's migrate at \
-            the --listen socket. Runs until killed, or until --exit-after connections have closed.
+            the --listen socket; it accepts connections once it has printed "vmig tap: listening on PATH". Runs \
+            until killed, or until --exit-after connections have closed.
             """)
 
     @Option(help: "Unix socket to listen on (unix:PATH or PATH).")
@@ -28,6 +29,8 @@ struct TapCommand: ParsableCommand {
 
     func run() throws {
         let tap = try ChannelTap(listenPath: Self.path(listen), targetPath: Self.path(connect), directory: directory)
+        // The socket file exists from bind on, but connections are refused until listen: say when they are not.
+        Console.out("vmig tap: listening on \(Self.path(listen))\n")
         do {
             try tap.run(connections: exitAfter)
         } catch {

@@ -32,10 +32,10 @@ final class TappedMigration: @unchecked Sendable {
             socketPath: directory + "/tap.sock", logPath: directory + "/tap.log")
         defer { tap.terminate() }
         _ = try pair.listen(pair.unixURI("mig.sock"))
-        // Not tap.waitForSocket: its probe connection would be a recorded channel.
-        var status = stat()
+        // Not tap.waitForSocket: its probe connection would be a recorded channel. The socket file appears at bind,
+        // before the tap listens; its line says it does.
         let deadline = HostClock.monotonicSeconds + TestTimeScale.scaled(20)
-        while stat(directory + "/tap.sock", &status) != 0 {
+        while !tap.log.contains("vmig tap: listening on") {
             guard HostClock.monotonicSeconds < deadline, tap.poll() == nil else { throw TestingError("vmig tap did not listen: \(tap.log)") }
             usleep(10_000)
         }

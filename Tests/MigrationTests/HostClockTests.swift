@@ -17,7 +17,8 @@ import Testing
             let wallStart = HostClock.monotonicNanoseconds()
             let unqueuedStart = HostClock.threadUnqueuedNanoseconds()
             while HostClock.monotonicNanoseconds() - wallStart < 400_000_000 {}
-            let unqueued = HostClock.threadUnqueuedNanoseconds() - unqueuedStart
+            let unqueuedEnd = HostClock.threadUnqueuedNanoseconds()
+            let unqueued = unqueuedEnd > unqueuedStart ? unqueuedEnd - unqueuedStart : 0
             measured.store(unqueued * 1000 / (HostClock.monotonicNanoseconds() - wallStart), ordering: .relaxed)
         }
         measuring.join()

@@ -122,8 +122,8 @@ extension VFIODevice {
             if buffers.count == counts.count { buffers.append([]) }
             let count = try readBlock(into: &buffers[counts.count])
             let now = HostClock.threadUnqueuedNanoseconds()
-            burst.chunkRead(bytes: count, nanoseconds: now &- last)
-            last = now
+            burst.chunkRead(bytes: count, nanoseconds: now > last ? now - last : 0)
+            last = max(now, last)
             counts.append(count)
         } while burst.wantsMore
         if let sustained = burst.sustained {
@@ -163,8 +163,13 @@ extension VFIODevice {
     /// Sizes as many read buffers as this burst will likely fill: the precopy data the device reported, in chunks,
     /// at least one and at most a burst's worth.
     private func prepareReadBuffers(_ buffers: inout [[UInt8]]) {
-        let (pending, size) = session.withLockedValue { ($0.precopyInitSize + $0.precopyDirtySize, $0.dataBufferSize) }
-        let chunks = min(UInt64(VFIOPrecopyBurst.maximumChunks), max(1, (pending + UInt64(size) - 1) / UInt64(max(size, 1))))
+        // The sizes are the device's report: saturating, whatever it claims.
+        let (pending, size) = session.withLockedValue { session in
+            (session.precopyInitSize.addingReportingOverflow(session.precopyDirtySize).overflow
+                ? UInt64.max : session.precopyInitSize + session.precopyDirtySize,
+             UInt64(max(session.dataBufferSize, 1)))
+        }
+        let chunks = min(UInt64(VFIOPrecopyBurst.maximumChunks), max(1, pending / size + (pending % size == 0 ? 0 : 1)))
         while buffers.count < Int(chunks) { buffers.append([]) }
         for index in 0..<Int(chunks) { sizeReadBuffer(&buffers[index]) }
     }

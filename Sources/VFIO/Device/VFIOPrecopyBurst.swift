@@ -27,10 +27,11 @@ struct VFIOPrecopyBurst {
         chunks += 1
         lastChunkBytes = bytes
         totalBytes += bytes
-        totalNanoseconds += nanoseconds
+        totalNanoseconds = totalNanoseconds.addingReportingOverflow(nanoseconds).overflow ? .max : totalNanoseconds + nanoseconds
         if chunks > Self.warmUpChunks && bytes > 0 {
             sustainedBytes += bytes
-            sustainedNanoseconds += nanoseconds
+            sustainedNanoseconds = sustainedNanoseconds.addingReportingOverflow(nanoseconds).overflow
+                ? .max : sustainedNanoseconds + nanoseconds
         }
     }
 
