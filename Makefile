@@ -57,10 +57,10 @@ fuzz: deps
 ## tsan / asan: the concurrency and integration tests (and the daemons they spawn) under ThreadSanitizer or
 ## AddressSanitizer, each in its own scratch path; fails when any process wrote a report
 SANITIZED_TESTS ?= QMPTests|IntegrationTests|MigrationTests|VFIOTests|MachineTests|FuzzTests
-tsan: deps
+tsan: deps qemu10
 	scripts/sanitize.sh thread "$(SANITIZED_TESTS)"
 
-asan: deps
+asan: deps qemu10
 	scripts/sanitize.sh address "$(SANITIZED_TESTS)"
 
 clean:

@@ -24,6 +24,8 @@ export "$variable=log_path=$reports/report halt_on_error=0 detect_leaks=0"
 # out: each fills 1 GiB of RAM and 832 MiB of device state beside two busy loops, which instrumented daemons do
 # not start within the demo's own 30 s; the other integration tests cover the same migration paths.
 export VMIG_TEST_TIME_SCALE=5
+# The QEMU peer is looked for beside the tests' build; under another scratch path, name it.
+export VMIG_QEMU=${VMIG_QEMU:-$root/.build/qemu10/usr/bin/qemu-system-x86_64}
 swift test --disable-xctest --skip-build --scratch-path "$scratch" --sanitize="$kind" --filter "$filter" \
     --skip DemoTests || status=$?
 end=$(date +%s)

@@ -27,6 +27,13 @@ package final class TestMachine: Sendable {
         if !sections.isEmpty { machine.host.wrapSectionHandlers { $0 + sections } }
     }
 
+    /// A test's machine ends as vmigd's does: whatever migration it still has is cancelled and its threads are
+    /// joined, so none outlives the test (ThreadSanitizer reported the finished, never-joined threads of
+    /// destinations still listening when the test process exited).
+    deinit {
+        machine.stop()
+    }
+
     /// A machine waiting for an incoming migration (`--incoming defer` unless told otherwise), RAM zeroed.
     package static func destination(
         size: Int = 64 << 20, paused: Bool = false, incoming: IncomingMode = .deferred, devices: [String] = [],
