@@ -27,7 +27,6 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private var inputClosed = false
     private var reading = true
     private var drainScheduled = false
-    private var isDisconnectingSlowReader = false
     private var context: ChannelHandlerContext?
 
     /// Most commands run in one event-loop turn before the rest are rescheduled.
@@ -183,7 +182,6 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        // Inline on the client's own loop, so an event a command emits (STOP) precedes its reply, as in QEMU.
         core.events.subscribe(key) { bytes in
             if loop.inEventLoop {
                 handler.value.deliverEvent(bytes)
@@ -193,22 +191,14 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func disconnectSlowReader() {
-        core.events.unsubscribe(key)
-        context?.close(promise: nil)
-    }
-
     private func deliverEvent(_ bytes: [UInt8]) {
         guard let context else { return }
         if !context.channel.isWritable {
             // Policy: a client that leaves more than the configured bytes unread is disconnected rather than
             // allowed to grow our memory or stall the event fan-out for everyone else.
-            // This may run under the hub's lock (inline delivery): leave the hub in a task of its own.
-            guard !isDisconnectingSlowReader else { return }
-            isDisconnectingSlowReader = true
             core.logger.warning("QMP client is not reading its output; disconnecting it")
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.execute { handler.value.disconnectSlowReader() }
+            core.events.unsubscribe(key)
+            context.close(promise: nil)
             return
         }
         write(bytes)

@@ -1,5 +1,6 @@
 import Glibc
 import JSON
+import struct NIOConcurrencyHelpers.NIOLock
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Fans events out to every negotiated client of every QMP socket.
@@ -8,14 +9,15 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// and hands the bytes to each client's event loop, so it never waits on a client. Each client bounds what it
 /// holds unsent (see ``QMPServer/Configuration/maxUnsentBytes``).
 public final class QMPEventHub: Sendable {
-    /// Delivers the bytes of one event line to one client; must not block, nor call back into the hub (it runs under
-    /// the hub's lock).
+    /// Delivers the bytes of one event line to one client; must not block, nor emit (it runs under the hub's emission
+    /// lock).
     typealias Deliver = @Sendable ([UInt8]) -> Void
 
     /// Checks an event against the schema; returns why it does not conform, or nil.
     public typealias Validator = @Sendable (String, JSONObject?) -> String?
 
     private let subscribers = NIOLockedValueBox<[ObjectIdentifier: Deliver]>([:])
+    private let emission = NIOLock()
     private let observers = NIOLockedValueBox<[@Sendable (String, JSONObject?) -> Void]>([])
     private let validator: Validator?
 
@@ -31,11 +33,13 @@ public final class QMPEventHub: Sendable {
             Self.reportSchemaViolation("event \(name) violates the schema: \(problem)")
         }
         for observer in observers.withLockedValue({ $0 }) { observer(name, data) }
-        // Encoded and handed out under the lock: events emitted at once by two threads then reach every client in
-        // the same order, with timestamps in that order (QEMU's monitor lock does the same).
-        subscribers.withLockedValue { subscribers in
+        // One emission at a time, encoded and handed to every client before the next: events emitted at once by
+        // two threads then reach every client in the same order, with timestamps in that order (QEMU's monitor
+        // lock does the same). The subscriber list has a lock of its own, so a delivery that drops its client
+        // (and unsubscribes it) does not take a lock its thread already holds.
+        emission.withLock {
             let bytes = QMPMessage.event(name, data: data)
-            for deliver in subscribers.values { deliver(bytes) }
+            for deliver in subscribers.withLockedValue({ Array($0.values) }) { deliver(bytes) }
         }
     }
 
