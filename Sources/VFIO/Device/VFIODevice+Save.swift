@@ -157,7 +157,11 @@ extension VFIODevice {
     /// buffer once and then reused; returns the bytes read (0 when the device has nothing).
     func readBlock(into buffer: inout [UInt8]) throws -> Int {
         sizeReadBuffer(&buffer)
-        return try readSizedBlock(into: &buffer)
+        do {
+            return try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
+        } catch {
+            throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
+        }
     }
 
     /// Sizes as many read buffers as this burst will likely fill: the precopy data the device reported, in chunks,
@@ -177,14 +181,6 @@ extension VFIODevice {
     private func sizeReadBuffer(_ buffer: inout [UInt8]) {
         let size = session.withLockedValue { $0.dataBufferSize }
         if buffer.count != size { buffer = [UInt8](repeating: 0, count: size) }
-    }
-
-    private func readSizedBlock(into buffer: inout [UInt8]) throws -> Int {
-        do {
-            return try buffer.withUnsafeMutableBytes { try backend.read(into: $0) }
-        } catch {
-            throw VFIOError("\(name): reading device state failed: \(VFIOBackendError.errnoValue(of: error))", detail: "\(error)")
-        }
     }
 
     /// The device's read buffers, taken out of the session for one iteration. They are kept across iterations so
