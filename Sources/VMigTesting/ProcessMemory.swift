@@ -11,11 +11,7 @@ public enum ProcessMemory {
     /// Bytes a memory bound in a test allows on top of its own: `VMIG_TEST_MEMORY_SLACK_MB` from the environment
     /// (0 when unset). `scripts/sanitize.sh address` sets it to AddressSanitizer's quarantine, which keeps that much
     /// freed memory resident on purpose.
-    public static let sanitizerSlackBytes: Int = {
-        guard let text = getenv("VMIG_TEST_MEMORY_SLACK_MB").map({ String(cString: $0) }), let megabytes = Int(text),
-              megabytes > 0 else { return 0 }
-        return megabytes << 20
-    }()
+    public static let sanitizerSlackBytes = Int(max(TestEnvironment.number("VMIG_TEST_MEMORY_SLACK_MB") ?? 0, 0)) << 20
 
     /// The mapped address space (`VmSize`) in bytes, or nil when the process is gone: it grows by a whole thread
     /// stack for every ended thread that nobody joined.
