@@ -94,7 +94,9 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "VMigTesting"], swiftSettings: strict),
         .testTarget(name: "QAPITests", dependencies: ["QAPI", "JSON"], swiftSettings: strict),
         .testTarget(
-            name: "QMPTests", dependencies: ["JSON", "POSIXSupport", "VMigTesting"], exclude: ["python"],
+            name: "QMPTests",
+            dependencies: ["JSON", "QMP", "POSIXSupport", "VMigTesting", .product(name: "NIOPosix", package: "swift-nio")],
+            exclude: ["python"],
             swiftSettings: strict),
         .testTarget(
             name: "MigrationTests", dependencies: [locks, "Migration", "POSIXSupport", "VMigTesting", "MachineTesting"],

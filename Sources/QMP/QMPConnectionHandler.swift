@@ -3,6 +3,7 @@ import JSON
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One client connection: decodes its byte stream, runs its commands strictly in order (`exec-oob` ones may
 /// overtake), writes replies and, once negotiated, events.
@@ -182,11 +183,20 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
+        // Emitted on this client's own loop, an event is written at once (so an event a command emits precedes
+        // its reply, as in QEMU), unless deliveries handed over by other threads are still queued on the loop:
+        // then it queues behind them, or it would overtake events emitted before it. Emissions are serialised by
+        // the hub, so the count cannot rise between the check and the inline write.
+        let queued = QueuedDeliveries()
         core.events.subscribe(key) { bytes in
-            if loop.inEventLoop {
+            if loop.inEventLoop && queued.count.load(ordering: .acquiring) == 0 {
                 handler.value.deliverEvent(bytes)
             } else {
-                loop.execute { handler.value.deliverEvent(bytes) }
+                queued.count.add(1, ordering: .acquiringAndReleasing)
+                loop.execute {
+                    queued.count.subtract(1, ordering: .acquiringAndReleasing)
+                    handler.value.deliverEvent(bytes)
+                }
             }
         }
     }
@@ -216,4 +226,9 @@ final class QMPConnectionHandler: ChannelInboundHandler {
         promise.futureResult.whenComplete { _ in action() }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
+}
+
+/// How many event deliveries for one client wait on its event loop.
+private final class QueuedDeliveries: Sendable {
+    let count = Atomic<Int>(0)
 }
