@@ -66,9 +66,10 @@ pipeline_floor
 if [ -n "$pipeline" ]; then rm -f "$pipeline"; fi
 echo "-- destination peak RSS with x-migration-max-queued-buffers-size=16M per device"
 "$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --queue-limit 16M --runs 1
-echo "-- the same with 64 QMP clients issuing commands on the source during the migration (issue 12: load)"
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 5 --qmp-clients 0
-"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 5 --qmp-clients 64
+echo "-- the same with 64 QMP clients on the source during the migration, runs alternating with none (issue 12: load)"
+echo "   each client polling every 50 ms (a management application following a job), then back to back"
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 9 --qmp-clients 64 --qmp-interval 50 --compare-qmp-load
+"$bin/vmig-bench" devices --devices 4 --state-size 256M --bandwidth 1G --channels 4 --runs 5 --qmp-clients 64 --compare-qmp-load
 echo "-- downtime against devices (256 MiB each at 1 GiB/s) and channels; plot: docs/downtime-vs-devices.svg"
 sweep=$(mktemp /tmp/vmig-sweep.XXXXXX)
 for n in 1 2 4 8; do

@@ -16,18 +16,43 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
     @Option(help: "Destination x-migration-max-queued-buffers-size per device (empty = unlimited).") var queueLimit = ""
     @Option(help: "Runs (the median downtime is reported).") var runs = 3
     @Option(help: "QMP clients issuing commands on the source during the migration.") var qmpClients = 0
+    @Option(help: "Milliseconds each QMP client waits between commands (0: back to back).") var qmpInterval = 0
+    @Flag(help: "With --qmp-clients: alternate runs without and with the clients and print the downtime ratio.")
+    var compareQMPLoad = false
 
     func run() throws {
-        var results: [Measurement] = []
-        for _ in 0..<runs { results.append(try measure()) }
-        results.sort { $0.downtime < $1.downtime }
+        guard compareQMPLoad && qmpClients > 0 else {
+            report(try (0..<runs).map { _ in try measure(qmpClients: qmpClients) }, qmpClients: qmpClients)
+            return
+        }
+        var quiet: [Measurement] = []
+        var loaded: [Measurement] = []
+        for _ in 0..<runs {
+            quiet.append(try measure(qmpClients: 0))
+            loaded.append(try measure(qmpClients: qmpClients))
+        }
+        let without = report(quiet, qmpClients: 0)
+        let with = report(loaded, qmpClients: qmpClients)
+        let paired = zip(loaded, quiet).map { Double($0.downtime) / Double(max($1.downtime, 1)) }.sorted()
+        print("downtime with \(qmpClients) QMP clients / without (alternating runs): ratio of the medians "
+            + String(format2: Double(with.downtime) / Double(max(without.downtime, 1)))
+            + ", median of the \(runs) paired ratios " + String(format2: paired[paired.count / 2]))
+    }
+
+    /// Prints one line for `measurements` and returns the median one (by downtime).
+    @discardableResult
+    private func report(_ measurements: [Measurement], qmpClients: Int) -> Measurement {
+        let results = measurements.sorted { $0.downtime < $1.downtime }
         let median = results[results.count / 2]
-        let path = (channels == 0 ? "main channel" : "multifd \(channels) ch") + (qmpClients > 0 ? ", \(qmpClients) QMP clients" : "")
+        let pacing = qmpInterval > 0 ? " every \(qmpInterval) ms" : " back to back"
+        let path = (channels == 0 ? "main channel" : "multifd \(channels) ch")
+            + (qmpClients > 0 ? ", \(qmpClients) QMP clients" + pacing : "")
         print(
             "devices \(devices) x \(stateSize) @ \(bandwidth)/s, RAM \(memory), \(path): downtime \(median.downtime) ms, "
                 + "total \(median.total) ms, vfio \(median.vfioBytes >> 20) MiB, destination peak RSS \(median.peakRSS >> 20) MiB "
                 + "(median of \(runs); downtimes \(results.map(\.downtime))), "
                 + "CPU s source/destination \(String(format2: median.sourceCPU))/\(String(format2: median.destinationCPU))")
+        return median
     }
 
     struct Measurement {
@@ -50,14 +75,14 @@ struct DeviceDowntimeBenchmark: ParsableCommand {
         }
     }
 
-    private func measure() throws -> Measurement {
+    private func measure(qmpClients: Int) throws -> Measurement {
         let pair = try BenchmarkPair(
             memory: memory, channels: channels, sourceArguments: deviceArguments(destination: false),
             destinationArguments: deviceArguments(destination: true))
         // To measure the device state's downtime rather than leftover RAM, hold the switchover (a downtime limit of 0
         // fits nothing) until RAM is sent, then allow it: the next sync finds no RAM dirty (the source is paused).
         try pair.src.execute("migrate-set-parameters", ["downtime-limit": 0])
-        let load = qmpClients > 0 ? try QMPClientLoad(count: qmpClients, socketPath: pair.source.socketPath) : nil
+        let load = qmpClients > 0 ? try QMPClientLoad(count: qmpClients, socketPath: pair.source.socketPath, intervalMilliseconds: qmpInterval) : nil
         try pair.startMigration()
         try pair.src.waitForRAMSent(timeout: 600)
         try pair.src.execute("migrate-set-parameters", ["downtime-limit": 1000])
