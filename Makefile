@@ -39,7 +39,7 @@ demo: release
 	$(RELEASE_BIN)/vmig demo $(DEMO_ARGS)
 
 ## bench: the figures for docs/benchmarks.md (not a test: nothing asserts a speed)
-bench: release
+bench: release qemu10
 	scripts/bench.sh $(RELEASE_BIN)
 
 ## docs: regenerate the embedded schema and docs/qmp-reference.md after editing schema/

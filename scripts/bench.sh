@@ -49,6 +49,9 @@ kill $pid; wait $pid 2>/dev/null || true
 echo "== RAM migration between two vmigd processes (2 GiB random RAM, paused guest, unix sockets)"
 "$bin/vmig-bench" migrate --memory 2G --channels 4
 "$bin/vmig-bench" migrate --memory 2G --channels 0
+echo "== side by side with QEMU 10.0 (issue 14): 2 GiB random RAM, paused, multifd 4 channels, unix sockets"
+echo "   QEMU's RAM is a shared memory-backend-file in /dev/shm, compared byte for byte after every migration"
+"$bin/vmig-bench" peers --memory 2G --channels 4 --runs 3
 
 echo "== switchover downtime with VFIO devices (4 x 256 MiB stop-copy state, 512 MiB RAM, paused guest)"
 # The machine's floor for moving the 1 GiB of device state (C, no protocol, no pacing), measured before and after

@@ -15,9 +15,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     /// The directory's path.
     public let path: String
 
-    /// Creates `/tmp/PREFIX-XXXXXX`.
-    public init(prefix: String = "vmig-test") throws {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    /// Creates `PARENT/PREFIX-XXXXXX` (`/tmp` unless told otherwise; `/dev/shm` keeps big files off the disk).
+    public init(prefix: String = "vmig-test", in parent: String = "/tmp") throws {
+        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw TestingError("mkdtemp failed: \(String(cString: strerror(errno)))")
         }

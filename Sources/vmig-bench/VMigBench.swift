@@ -8,6 +8,6 @@ struct VMigBench: ParsableCommand {
         abstract: "Measure vmig: QMP round trips, JSON codec throughput.",
         subcommands: [
             QMPRoundTripBenchmark.self, JSONCodecBenchmark.self, RAMMigrationBenchmark.self, DeviceDowntimeBenchmark.self,
-            ConvergenceBenchmark.self,
+            ConvergenceBenchmark.self, PeerBenchmark.self,
         ])
 }

@@ -1,0 +1,70 @@
+import Glibc
+import POSIXSupport
+
+/// A real QEMU 10.0 (`qemu-system-x86_64 -machine none`) as a child process with a QMP socket, paused (`-S`), for
+/// the tests and benchmarks that use it as vmigd's peer. Its guest RAM is a shared `memory-backend-file`, so the
+/// file holds exactly the guest's RAM: fill it before starting a source, compare it after a migration into QEMU.
+public final class QEMUProcess: @unchecked Sendable {
+    /// The process.
+    public let process: DaemonProcess
+    /// A negotiated QMP client.
+    public let qmp: QMPTestClient
+    /// The file backing guest RAM (the backend's id is `ram`, so is QEMU's RAM block name).
+    public let memoryFile: String
+
+    /// `VMIG_QEMU`, else `.build/qemu10/usr/bin/qemu-system-x86_64` next to the build directory of the running
+    /// binary (scripts/install-qemu10.sh, `make qemu10`).
+    public static var binary: String {
+        if let path = getenv("VMIG_QEMU") { return String(cString: path) }
+        // The binaries live in ROOT/.build/CONFIGURATION (or deeper): keep what precedes the first `.build`.
+        let parts = DaemonProcess.binaryDirectory.split(separator: "/", omittingEmptySubsequences: false)
+        let root = (parts.firstIndex(of: ".build").map { parts[..<$0] } ?? parts[...]).joined(separator: "/")
+        return root + "/.build/qemu10/usr/bin/qemu-system-x86_64"
+    }
+
+    /// Whether ``binary`` exists and is executable.
+    public static var isAvailable: Bool { access(binary, X_OK) == 0 }
+
+    /// Starts QEMU named `name` in `directory` with `memoryBytes` of RAM backed by `memoryFile` (created, or
+    /// extended to the size, when missing or short); `incoming` adds `-incoming defer`.
+    public init(
+        in directory: TemporaryDirectory, name: String = "qemu", memoryBytes: UInt64, memoryFile: String,
+        incoming: Bool = false
+    ) throws {
+        guard Self.isAvailable else {
+            throw TestingError(
+                "no QEMU 10.0 at \(Self.binary): run scripts/install-qemu10.sh (make qemu10) or set VMIG_QEMU")
+        }
+        try Self.ensureSize(of: memoryFile, bytes: memoryBytes)
+        let socket = directory.path + "/\(name).qmp"
+        let megabytes = memoryBytes >> 20
+        var arguments = [
+            "-machine", "none,memory-backend=ram", "-m", "\(megabytes)M",
+            "-object", "memory-backend-file,id=ram,size=\(megabytes)M,mem-path=\(memoryFile),share=on",
+            "-S", "-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
+            "-qmp", "unix:\(socket),server=on,wait=off",
+        ]
+        if incoming { arguments += ["-incoming", "defer"] }
+        self.memoryFile = memoryFile
+        process = try DaemonProcess(
+            binary: Self.binary, arguments: arguments, socketPath: socket, logPath: directory.path + "/\(name).log")
+        try process.waitForSocket(timeout: 30)
+        qmp = try QMPTestClient(path: socket)
+    }
+
+    deinit {
+        process.terminate()
+    }
+
+    /// Makes `path` at least `bytes` long (a new file is sparse: zero pages).
+    private static func ensureSize(of path: String, bytes: UInt64) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TestingError("open \(path): errno \(errno)") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw TestingError("fstat \(path): errno \(errno)") }
+        if UInt64(status.st_size) < bytes, ftruncate(fd, off_t(bytes)) != 0 {
+            throw TestingError("ftruncate \(path): errno \(errno)")
+        }
+    }
+}
