@@ -59,7 +59,8 @@ public final class Machine: Sendable {
             },
             emit: events)
         if options.paused { vm.autostart = false }
-        host = VMHost(vm: vm, memory: memory, type: type, devices: devices, uuid: options.uuid, workload: workload)
+        host = VMHost(
+            vm: vm, memory: memory, type: type, devices: devices, uuid: options.uuid, workload: workload, announce: events)
         engine = MigrationEngine(host: host, incoming: options.incoming)
         engine.setEventHandler { events(.migration($0)) }
         // exit-on-error (QEMU's default for migrate-incoming and -incoming): a failed incoming migration ends the

@@ -21,11 +21,16 @@ public final class VMHost: MigrationHost {
     /// Tests only: replaces the section handlers the engine sees (wrapping them, or adding fakes).
     private let handlerWrapper = NIOLockedValueBox<(@Sendable ([any SaveStateHandler]) -> [any SaveStateHandler])?>(nil)
 
-    /// The host of `vm` with its RAM, devices and UUID.
+    /// Where the switchover's start and end are announced.
+    private let announce: @Sendable (MachineEvent) -> Void
+
+    /// The host of `vm` with its RAM, devices and UUID; `announce` hears when a switchover begins and ends.
     public init(
         vm: VirtualMachine, memory: GuestMemory, type: MachineType = .vmig, devices: DeviceTable = DeviceTable(),
-        uuid: [UInt8] = [UInt8](repeating: 0, count: 16), workload: GuestWorkload? = nil
+        uuid: [UInt8] = [UInt8](repeating: 0, count: 16), workload: GuestWorkload? = nil,
+        announce: @escaping @Sendable (MachineEvent) -> Void = { _ in }
     ) {
+        self.announce = announce
         self.vm = vm
         self.type = type
         self.workload = workload
@@ -55,6 +60,7 @@ public final class VMHost: MigrationHost {
 
     /// Source, at switchover: the VM stops (`STOP` if it ran) and goes to `finish-migrate`.
     public func stopForSwitchover() {
+        announce(.switchover(began: true))
         stateBeforeSwitchover.withLockedValue { $0 = vm.runState }
         vm.stop(to: .finishMigrate)
         if vm.runState != .finishMigrate { vm.setState(.finishMigrate) }
@@ -72,12 +78,14 @@ public final class VMHost: MigrationHost {
         } else {
             vm.setState(previous)
         }
+        announce(.switchover(began: false))
     }
 
     /// Source, after success: `postmigrate`.
     public func outgoingCompleted() {
         stateBeforeSwitchover.withLockedValue { $0 = nil }
         vm.setState(.postmigrate)
+        announce(.switchover(began: false))
     }
 
     /// Source, with `auto-converge`: throttles the guest workload.

@@ -4,9 +4,11 @@ import QMP
 
 /// A machine's events as QMP events: the name and data QEMU sends.
 public enum MachineEventJSON {
-    /// The QMP event name and data of `event`.
-    public static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?) {
+    /// The QMP event name and data of `event`; nil for what QEMU announces to no client (a switchover's start and
+    /// end).
+    public static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?)? {
         switch event {
+        case .switchover: return nil
         case .stop: return ("STOP", nil)
         case .resume: return ("RESUME", nil)
         case .quit: return ("SHUTDOWN", ["guest": false, "reason": "host-qmp-quit"])
@@ -32,7 +34,7 @@ public enum MachineEventJSON {
 
     /// Emits `event` on `hub`.
     public static func emit(_ event: MachineEvent, on hub: QMPEventHub) {
-        let (name, data) = qmp(event)
+        guard let (name, data) = qmp(event) else { return }
         hub.emit(name, data: data)
     }
 }

@@ -24,10 +24,17 @@ public final class QMPMonitor: Sendable {
         events = QMPEventHub(validator: schema.eventValidator)
     }
 
-    /// Where the machine sends what it announces: each event goes to the clients as its QMP event.
+    /// Where the machine sends what it announces: each event goes to the clients as its QMP event, and a
+    /// switchover holds their commands while it runs (``QMPServer/switchoverBegan()``).
     public var eventSink: @Sendable (MachineEvent) -> Void {
         let events = self.events
-        return { MachineEventJSON.emit($0, on: events) }
+        let server = self.server
+        return { event in
+            if case .switchover(let began) = event, let server = server.withLockedValue({ $0 }) {
+                if began { server.switchoverBegan() } else { server.switchoverEnded() }
+            }
+            MachineEventJSON.emit(event, on: events)
+        }
     }
 
     /// Serves every command over `machine` on each of `unixPaths`.

@@ -28,6 +28,8 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private var inputClosed = false
     private var reading = true
     private var drainScheduled = false
+    /// The next queued command waits for a switchover to end.
+    private var waitingForHold = false
     private var context: ChannelHandlerContext?
 
     /// Most commands run in one event-loop turn before the rest are rescheduled.
@@ -102,7 +104,9 @@ final class QMPConnectionHandler: ChannelInboundHandler {
     private func drainQueue() {
         guard let context else { return }
         var ran = 0
-        while !busy, context.channel.isWritable, ran < Self.batchSize, let item = queue.popFirst() {
+        while !busy, context.channel.isWritable, ran < Self.batchSize, !isHeld(queue.first, on: context.eventLoop),
+            let item = queue.popFirst()
+        {
             perform(item)
             ran += 1
         }
@@ -120,6 +124,22 @@ final class QMPConnectionHandler: ChannelInboundHandler {
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.execute { handler.value.context?.close(promise: nil) }
         }
+    }
+
+    /// Whether `item`, a command, waits for a switchover to end (see ``CommandHold``); the queue drains again when
+    /// it does.
+    private func isHeld(_ item: JSONStreamDecoder.Item?, on loop: any EventLoop) -> Bool {
+        guard !waitingForHold, case .value(let input) = item, let name = input["execute"]?.stringValue else {
+            return waitingForHold
+        }
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        waitingForHold = core.hold.defers(name) {
+            loop.execute {
+                handler.value.waitingForHold = false
+                handler.value.drainQueue()
+            }
+        }
+        return waitingForHold
     }
 
     /// Reads the socket only while the client takes its output and the queue is short.

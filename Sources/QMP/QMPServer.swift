@@ -17,6 +17,8 @@ final class QMPServerCore: Sendable {
     /// The thread of ``QMPCommand/Execution/longRunning`` commands, owned by the server.
     let longRunningLane = NIOThreadPool(numberOfThreads: 1)
     let logger: Logger
+    /// Holds clients' commands during a migration's switchover.
+    let hold = CommandHold()
     private let clients = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     init(
@@ -146,6 +148,26 @@ public final class QMPServer: Sendable {
             try? await client.close()
         }
         try? await core.longRunningLane.shutdownGracefully()
+    }
+
+    /// Commands that run while a switchover holds the others: those that steer or watch the migration.
+    public static let commandsDuringSwitchover: Set<String> = [
+        "qmp_capabilities", "migrate_cancel", "query-migrate", "x-query-vfio-migration",
+    ]
+
+    /// The longest a switchover holds commands (a stalled one must not silence the monitor).
+    public static let longestSwitchoverHold = TimeAmount.seconds(1)
+
+    /// A migration's switchover began (the source VM stopped): until ``switchoverEnded()``, or
+    /// ``longestSwitchoverHold`` later, clients' commands other than ``commandsDuringSwitchover`` wait in their
+    /// queues, as QEMU's monitor waits for its big lock. Events still go out.
+    public func switchoverBegan() {
+        core.hold.hold(exempting: Self.commandsDuringSwitchover, atMost: Self.longestSwitchoverHold, on: group.next())
+    }
+
+    /// The switchover ended (completed, failed or cancelled): held commands run.
+    public func switchoverEnded() {
+        core.hold.release()
     }
 
     /// Paths this server listens on.

@@ -61,6 +61,29 @@ struct QMPLoadTests {
         }
     }
 
+    /// A command that does not steer the migration, sent while the source VM is stopped for the switchover, waits
+    /// until the switchover ended (as QEMU's monitor waits for its big lock), or at most the hold's bound.
+    @Test func aCommandSentDuringTheSwitchoverIsAnsweredOnceItEnded() throws {
+        let device = "vfio-pci,id=gpu0,x-state-size=8M,x-precopy=off"
+        let pair = try DaemonPair(
+            memory: "32M", sourceArguments: ["--device", device + ",x-read-bandwidth=32M"],
+            destinationArguments: ["--device", device])
+        // About 250 ms of stop-copy reads: allow them, so the switchover happens at once.
+        try pair.setParameters(["downtime-limit": 10000])
+        let other = try QMPTestClient(path: pair.source.socketPath)
+        try pair.src.execute("migrate", ["uri": .string(try pair.listen(pair.unixURI()))])
+        let seen = try pair.src.waitForMigrationStatus(["device", "completed", "failed"], timeout: 60, pollMicroseconds: 2_000)
+        #expect(seen["status"] == "device", "the switchover was not seen: \(seen)")
+        let asked = HostClock.monotonicSeconds
+        let status = try other.execute("query-status")["status"]
+        let waited = HostClock.monotonicSeconds - asked
+        #expect(status == "postmigrate" || waited >= 0.9, "answered \(status ?? .null) after \(waited) s, during the switchover")
+        let info = try pair.waitForStatus(pair.src, ["completed", "failed"])
+        #expect(info["status"] == "completed")
+        let (source, destination) = try pair.digests()
+        #expect(source == destination, "digests differ")
+    }
+
     @Test func digestsQueuedByManyClientsDoNotHoldUpMigrateCancel() throws {
         let directory = try TemporaryDirectory(prefix: "vmig-lane")
         let daemon = try DaemonProcess.vmigd(in: directory, name: "vm", extraArguments: ["-m", "32M"])
