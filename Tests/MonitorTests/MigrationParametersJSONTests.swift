@@ -1,4 +1,5 @@
 import JSON
+import Migration
 @testable import Monitor
 import QMP
 import Testing
@@ -7,10 +8,10 @@ import Testing
 /// cut down to its low bits (the schema refuses it first, but the mapping no longer relies on that).
 @Suite struct MigrationParametersJSONTests {
     @Test func narrowMembersAreCheckedNotTruncated() throws {
-        #expect(try MigrationParametersJSON.update(from: ["multifd-channels": 16]).multifdChannels == 16)
+        #expect(try MigrationParameterUpdate(qapi: ["multifd-channels": 16]).multifdChannels == 16)
         for (name, value, type) in [("multifd-channels", 300, "uint8_t"), ("x-checkpoint-delay", 1 << 33, "uint32_t")] {
             do {
-                _ = try MigrationParametersJSON.update(from: [name: .integer(Int64(value))])
+                _ = try MigrationParameterUpdate(qapi: [name: .integer(Int64(value))])
                 Issue.record("\(name)=\(value) was accepted")
             } catch let error as QMPError {
                 #expect("\(error)".contains("Parameter '\(name)' expects \(type)"), "\(error)")
