@@ -27,27 +27,21 @@ switchover   Sources/Machine/Devices/DeviceTable.swift                vmStateCha
 save         Sources/Migration/Threads/ThreadPool.swift               submitImmediate: the save thread
 save         Sources/Migration/Handlers/SaveStateHandler.swift        saveCompleteThread (protocol)
 save         Sources/Migration/Handlers/SaveContext.swift             SaveThreadContext.multifd / LoadContext
-save         Sources/Machine/Devices/VFIOSaveStateHandler.swift       saveCompleteThread -> device; vmStateChange
-save         Sources/Machine/Devices/VFIOErrorBridge.swift            VFIOError -> MigrationError
+save         Sources/Machine/Devices/VFIOSaveStateHandler.swift       saveCompleteThread, loadStateBuffer, switchoverStart
 save         Sources/VFIO/Device/VFIODevice+Save.swift                saveCompletePrecopyThread
 save         Sources/VFIO/Device/VFIODevice+State.swift               setState(.stopCopy), vmStateChange
-save         Sources/VFIO/Save/VFIOStateSender.swift                  VFIOPacketSender
-save         Sources/VFIO/Save/VFIOMultiFDSaver.swift                 read a chunk into a packet, send it
+save         Sources/VFIO/Save/VFIOMultiFDSaver.swift                 read a chunk into a packet, send it (VFIOPacketSender)
 device       Sources/VFIO/Backend/VFIOMigrationBackend.swift          read(into:) / write(_:)
 device       Sources/VFIO/Simulation/SimulatedVFIOBackend.swift       the device's read and write
 save         Sources/VFIO/Wire/VFIODeviceStatePacket.swift            the 12-byte VFIO packet header
 multifd      Sources/Migration/MultiFD/MultiFDSender.swift            queueDeviceState: a slot to an idle channel
-multifd      Sources/Migration/MultiFD/MultiFDSendSlot.swift          the slot holding the payload
-multifd      Sources/Migration/MultiFD/MultiFDSendChannel.swift       the channel: socket, slot, semaphores
+multifd      Sources/Migration/MultiFD/MultiFDSendChannel.swift       the channel: socket, semaphores, its slot
 multifd      Sources/Migration/MultiFD/MultiFDSendWorker.swift        the channel thread writes header + payload
 wire         Sources/Migration/Wire/MultiFDDeviceStatePacket.swift    MultiFDPacketDeviceState_t
-wire         Sources/Migration/Wire/MultiFDPacketHeader.swift         MultiFDPacketHdr_t
-wire         Sources/Migration/Wire/MultiFDWire.swift                 magic, flags, sizes
+wire         Sources/Migration/Wire/MultiFDWire.swift                 magic, flags, sizes, MultiFDPacketHdr_t
 socket       Sources/Migration/Transport/SocketConnection.swift       write / read on the socket
 load         Sources/Migration/Engine/IncomingMigration.swift         accepts the channel, runs its receive thread
-load         Sources/Migration/MultiFD/MultiFDReceiver.swift          receiveDeviceState
-load         Sources/Migration/MultiFD/DeviceStateRegistry.swift      idstr/instance -> handler
-load         Sources/Machine/Devices/VFIOSaveStateHandler+Load.swift  loadStateBuffer, switchoverStart
+load         Sources/Migration/MultiFD/MultiFDReceiver.swift          receiveDeviceState, DeviceStateRegistry
 load         Sources/VFIO/Device/VFIODevice+Load.swift                loadStateBuffer, runLoadThread
 load         Sources/VFIO/Load/VFIOMultiFDLoader.swift                reorder buffer, load thread writes
 load         Sources/Migration/Engine/IncomingLoader.swift            SWITCHOVER_START, load threads, completion
