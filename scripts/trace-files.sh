@@ -21,8 +21,7 @@ trace() {
 switchover   Sources/Migration/Engine/OutgoingRunner.swift            stopVM, then one save thread per handler
 switchover   Sources/Migration/Engine/MigrationHost.swift             stopForSwitchover / incomingCompleted
 switchover   Sources/Machine/VMHost.swift                             stopForSwitchover -> vm.stop(to: .finishMigrate)
-switchover   Sources/Machine/VirtualMachine.swift                     stop/resume: state, guestRunning, STOP/RESUME
-switchover   Sources/Machine/Machine.swift                            guestRunning: workload and devices.vmStateChange
+switchover   Sources/Machine/Machine.swift                            VirtualMachine.stop/resume -> guestRunning: workload, devices
 switchover   Sources/Machine/Devices/DeviceTable.swift                vmStateChange for every row's handler
 save         Sources/Migration/Threads/ThreadPool.swift               submitImmediate: the save thread
 save         Sources/Migration/Handlers/SaveStateHandler.swift        saveCompleteThread (protocol)
@@ -37,8 +36,7 @@ save         Sources/VFIO/Wire/VFIODeviceStatePacket.swift            the 12-byt
 multifd      Sources/Migration/MultiFD/MultiFDSender.swift            queueDeviceState: a slot to an idle channel
 multifd      Sources/Migration/MultiFD/MultiFDSendChannel.swift       the channel: socket, semaphores, its slot
 multifd      Sources/Migration/MultiFD/MultiFDSendWorker.swift        the channel thread writes header + payload
-wire         Sources/Migration/Wire/MultiFDDeviceStatePacket.swift    MultiFDPacketDeviceState_t
-wire         Sources/Migration/Wire/MultiFDWire.swift                 magic, flags, sizes, MultiFDPacketHdr_t
+wire         Sources/Migration/Wire/MultiFDWire.swift                 MultiFDPacketHdr_t, MultiFDPacketDeviceState_t
 socket       Sources/Migration/Transport/SocketConnection.swift       write / read on the socket
 load         Sources/Migration/Engine/IncomingMigration.swift         accepts the channel, runs its receive thread
 load         Sources/Migration/MultiFD/MultiFDReceiver.swift          receiveDeviceState, DeviceStateRegistry
