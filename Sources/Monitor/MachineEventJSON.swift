@@ -3,9 +3,9 @@ import Machine
 import QMP
 
 /// A machine's events as QMP events: the name and data QEMU sends.
-public enum MachineEventJSON {
+package enum MachineEventJSON {
     /// The QMP event name and data of `event`.
-    public static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?) {
+    package static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?) {
         switch event {
         case .stop: return ("STOP", nil)
         case .resume: return ("RESUME", nil)
@@ -31,7 +31,7 @@ public enum MachineEventJSON {
     }
 
     /// Emits `event` on `hub`.
-    public static func emit(_ event: MachineEvent, on hub: QMPEventHub) {
+    package static func emit(_ event: MachineEvent, on hub: QMPEventHub) {
         let (name, data) = qmp(event)
         hub.emit(name, data: data)
     }

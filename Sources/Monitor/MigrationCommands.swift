@@ -5,17 +5,17 @@ import QAPI
 import QMP
 
 /// The migration commands: QMP arguments (already schema-checked) to the engine's Swift API and back.
-public struct MigrationCommands: Sendable {
+package struct MigrationCommands: Sendable {
     /// The machine whose engine the commands drive.
-    public let machine: Machine
+    package let machine: Machine
 
     /// Commands over `machine`'s migration engine.
-    public init(machine: Machine) {
+    package init(machine: Machine) {
         self.machine = machine
     }
 
     /// The command handlers.
-    public var commands: [QMPCommand] {
+    package var commands: [QMPCommand] {
         let engine = machine.engine
         let host = machine.host
         return [

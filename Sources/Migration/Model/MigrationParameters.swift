@@ -3,7 +3,7 @@
 extension MigrationParameters {
     /// Returns these parameters with `update` applied, after QEMU's semantic checks (`migrate_params_check`) and
     /// vmig's support checks; throws with QEMU's texts.
-    public func applying(_ update: MigrationParameterUpdate) throws -> MigrationParameters {
+    package func applying(_ update: MigrationParameterUpdate) throws -> MigrationParameters {
         var next = self
         update.apply(to: &next)
         try next.validate()

@@ -1,39 +1,39 @@
 /// Constants of the multifd channel format (migration/multifd.h).
-public enum MultiFDWire {
-    public static let magic: UInt32 = 0x1122_3344
-    public static let version: UInt32 = 1
+package enum MultiFDWire {
+    package static let magic: UInt32 = 0x1122_3344
+    package static let version: UInt32 = 1
     /// Size of `MultiFDInit_t`.
-    public static let helloSize = 64
+    package static let helloSize = 64
     /// Size of `MultiFDPacketHdr_t`.
-    public static let headerSize = 12
-    public static let flagSync: UInt32 = 0x01
-    public static let compressionMask: UInt32 = 0x3E
-    public static let flagDeviceState: UInt32 = 0x40
+    package static let headerSize = 12
+    package static let flagSync: UInt32 = 0x01
+    package static let compressionMask: UInt32 = 0x3E
+    package static let flagDeviceState: UInt32 = 0x40
     /// Fixed part of the RAM packet header (`MultiFDPacket_t` up to `offset[]`).
-    public static let ramFixedSize = 320
+    package static let ramFixedSize = 320
     /// Pages per RAM packet: `MULTIFD_PACKET_SIZE` (512 KiB) / 4 KiB.
-    public static let pagesPerPacket = 128
+    package static let pagesPerPacket = 128
     /// Full RAM packet header: fixed part + 8 × pages.
-    public static let ramHeaderSize = ramFixedSize + 8 * pagesPerPacket
+    package static let ramHeaderSize = ramFixedSize + 8 * pagesPerPacket
     /// Width of the `ramblock` and device-state `idstr` fields.
-    public static let nameFieldSize = 256
+    package static let nameFieldSize = 256
     /// Size of `MultiFDPacketDeviceState_t`.
-    public static let deviceStateHeaderSize = 276
+    package static let deviceStateHeaderSize = 276
     /// Largest device-state payload accepted (bounded before allocating).
-    public static let maxDeviceStatePayload = 64 << 20
+    package static let maxDeviceStatePayload = 64 << 20
 }
 
 /// The 12-byte header that starts every multifd packet (`MultiFDPacketHdr_t`): magic, version, flags.
-public struct MultiFDPacketHeader: Sendable, Equatable {
+package struct MultiFDPacketHeader: Sendable, Equatable {
     /// `0x11223344`.
-    public var magic: UInt32 = MultiFDWire.magic
+    package var magic: UInt32 = MultiFDWire.magic
     /// 1.
-    public var version: UInt32 = MultiFDWire.version
+    package var version: UInt32 = MultiFDWire.version
     /// SYNC `0x01`, compression `0x3e`, DEVICE_STATE `0x40`.
-    public var flags: UInt32
+    package var flags: UInt32
 
     /// A header with `flags`.
-    public init(flags: UInt32) {
+    package init(flags: UInt32) {
         self.flags = flags
     }
 
@@ -45,7 +45,7 @@ public struct MultiFDPacketHeader: Sendable, Equatable {
     }
 
     /// Reads and checks the 12 bytes at `pointer` (QEMU's `multifd_recv_unfill_packet_header` texts).
-    public static func load(from pointer: UnsafeRawPointer) throws -> MultiFDPacketHeader {
+    package static func load(from pointer: UnsafeRawPointer) throws -> MultiFDPacketHeader {
         let magic = pointer.loadBE32(at: 0)
         let version = pointer.loadBE32(at: 4)
         if magic != MultiFDWire.magic {
@@ -57,25 +57,25 @@ public struct MultiFDPacketHeader: Sendable, Equatable {
         return MultiFDPacketHeader(flags: pointer.loadBE32(at: 8))
     }
 
-    public var isDeviceState: Bool { flags & MultiFDWire.flagDeviceState != 0 }
-    public var isSync: Bool { flags & MultiFDWire.flagSync != 0 }
+    package var isDeviceState: Bool { flags & MultiFDWire.flagDeviceState != 0 }
+    package var isSync: Bool { flags & MultiFDWire.flagSync != 0 }
 }
 
 /// The multifd device-state packet header (`MultiFDPacketDeviceState_t`, 276 bytes):
 /// hdr(12, flags 0x40) | idstr[256] NUL-terminated @12 | instance_id u32 @268 | next_packet_size u32 @272;
 /// then exactly `next_packet_size` opaque payload bytes.
-public struct MultiFDDeviceStateHeader: Sendable, Equatable {
+package struct MultiFDDeviceStateHeader: Sendable, Equatable {
     /// Header flags (`0x40`).
-    public var flags: UInt32 = MultiFDWire.flagDeviceState
+    package var flags: UInt32 = MultiFDWire.flagDeviceState
     /// Section idstr of the target handler.
-    public var idstr: String
+    package var idstr: String
     /// Instance id of the target handler.
-    public var instanceID: UInt32
+    package var instanceID: UInt32
     /// `next_packet_size`: payload bytes that follow.
-    public var payloadSize: UInt32
+    package var payloadSize: UInt32
 
     /// A header for `payloadSize` bytes of state of section `idstr`/`instanceID`.
-    public init(idstr: String, instanceID: UInt32, payloadSize: UInt32) {
+    package init(idstr: String, instanceID: UInt32, payloadSize: UInt32) {
         self.idstr = idstr
         self.instanceID = instanceID
         self.payloadSize = payloadSize
@@ -93,7 +93,7 @@ public struct MultiFDDeviceStateHeader: Sendable, Equatable {
     }
 
     /// The 276 wire bytes.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: MultiFDWire.deviceStateHeaderSize)
         bytes.withUnsafeMutableBytes { store(at: $0.baseAddress!) }
         return bytes
@@ -101,7 +101,7 @@ public struct MultiFDDeviceStateHeader: Sendable, Equatable {
 
     /// Decodes and checks 276 bytes, in QEMU's order: SYNC flag, empty packet, unterminated idstr; then vmig's
     /// payload bound (`maxPayload`, default 64 MiB as the engine uses), checked before anything is allocated.
-    public static func decode(_ bytes: [UInt8], maxPayload: Int = 64 << 20) throws
+    package static func decode(_ bytes: [UInt8], maxPayload: Int = 64 << 20) throws
         -> MultiFDDeviceStateHeader {
         guard bytes.count >= MultiFDWire.deviceStateHeaderSize else {
             throw MigrationError("multifd: device state packet header too short (\(bytes.count) bytes)")
@@ -110,7 +110,7 @@ public struct MultiFDDeviceStateHeader: Sendable, Equatable {
     }
 
     /// `decode` over a raw 276-byte buffer.
-    public static func load(from base: UnsafeRawPointer, maxPayload: Int) throws -> MultiFDDeviceStateHeader {
+    package static func load(from base: UnsafeRawPointer, maxPayload: Int) throws -> MultiFDDeviceStateHeader {
         let header = try MultiFDPacketHeader.load(from: base)
         if header.isSync {
             throw MigrationError("multifd: received SYNC device state packet")
