@@ -51,6 +51,20 @@ package struct SwiftGenerationPlan: Sendable {
     /// The generated types, in the order they are written.
     package let entries: [Entry]
 
+    /// A plan writing `entries` to `typesPath` (module `typesModule`) and their mapping to `jsonPath`.
+    package init(
+        typesPath: String, jsonPath: String, typesModule: String, access: String, errorFunction: String,
+        jsonImports: [String], entries: [Entry]
+    ) {
+        self.typesPath = typesPath
+        self.jsonPath = jsonPath
+        self.typesModule = typesModule
+        self.access = access
+        self.errorFunction = errorFunction
+        self.jsonImports = jsonImports
+        self.entries = entries
+    }
+
     /// The migration parameters and capabilities: the engine's `MigrationParameters`, `MigrationParameterUpdate`,
     /// `MigrationCapability` and the enums they use, and the Monitor's mapping of them for
     /// `query-migrate-parameters`, `migrate-set-parameters`, `query-migrate-capabilities` and
