@@ -44,7 +44,7 @@ package struct SwiftGenerationPlan: Sendable {
     package let typesModule: String
     /// The access level of the plain types and their members (`public` or `package`).
     package let access: String
-    /// The error type of the mapping: an expression of type `(String) -> Error`-like, `QMPError.generic`.
+    /// The function the mapping builds its errors with from a message, e.g. `QMPError.generic`.
     package let errorFunction: String
     /// The modules the mapping imports besides `JSON`, `QAPI` and ``typesModule``.
     package let jsonImports: [String]
