@@ -1,7 +1,7 @@
 import Migration
 
 /// The fuzz targets: what `make fuzz` runs and what the corpus replay in `make test` feeds.
-public enum FuzzTarget: String, CaseIterable, Sendable {
+package enum FuzzTarget: String, CaseIterable, Sendable {
     /// QMP decoder and dispatcher: ``QMPInputFuzzing``.
     case qmp
     /// The main migration stream: ``MainStreamFuzzing``.
@@ -10,7 +10,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case multifd
 
     /// Runs one input through the target's entry point.
-    public func run(_ data: [UInt8]) {
+    package func run(_ data: [UInt8]) {
         switch self {
         case .qmp: QMPInputFuzzing.run(data)
         case .mainStream: MainStreamFuzzing.run(data)
@@ -22,7 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 extension FuzzTarget {
     /// Valid inputs built from the encoders (and, for the main stream, captured from a real source): the seeds
     /// `make fuzz` starts each run from, next to the committed corpus.
-    public func seeds() throws -> [[UInt8]] {
+    package func seeds() throws -> [[UInt8]] {
         switch self {
         case .qmp:
             return [

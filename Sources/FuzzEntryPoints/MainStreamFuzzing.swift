@@ -7,9 +7,9 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// Fuzz entry over the main migration stream parser: each input is sent as a whole incoming migration to one
 /// long-lived destination engine (over a Unix socket, as a source would), which must end that migration
 /// (completed or failed, never stuck) and be ready for the next one, as a daemon must.
-public enum MainStreamFuzzing {
+package enum MainStreamFuzzing {
     /// Guest RAM of the destination: small, so a valid stream fits the fuzzer's input size.
-    public static let ramSize = 1 << 16
+    package static let ramSize = 1 << 16
 
     /// The destination VM, a real machine waiting for an incoming migration.
     private final class Destination: Sendable {
@@ -36,7 +36,7 @@ public enum MainStreamFuzzing {
 
     /// Runs one input; returns the destination's final status and error.
     @discardableResult
-    public static func run(_ data: [UInt8]) -> (status: MigrationStatus?, error: String?) {
+    package static func run(_ data: [UInt8]) -> (status: MigrationStatus?, error: String?) {
         current.withLockedValue { current in
             if current == nil || current?.engine.info().status == .completed {
                 current = Destination()
@@ -96,7 +96,7 @@ extension MainStreamFuzzing {
     /// A complete, valid main stream for the destination's RAM size, as a real source sends it: the seed the
     /// committed corpus starts from (`fill` .zero gives a stream of a few hundred bytes, `.pattern` one with
     /// normal pages too).
-    public static func captureValidStream(fill: MemoryFill) throws -> [UInt8] {
+    package static func captureValidStream(fill: MemoryFill) throws -> [UInt8] {
         let path = "/tmp/vmig-fuzz-capture-\(getpid()).sock"
         unlink(path)
         let listener = try UnixSocketListener.listen(at: path, backlog: 1)

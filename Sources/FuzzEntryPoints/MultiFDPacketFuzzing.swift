@@ -3,12 +3,12 @@ import Migration
 /// Fuzz entry over the multifd packet parsers: the channel hello, the RAM packet header with its page offsets,
 /// and the device-state packet header. The first byte picks the parser; the rest is the packet. A packet that
 /// decodes must encode back to one that decodes to the same value.
-public enum MultiFDPacketFuzzing {
+package enum MultiFDPacketFuzzing {
     private static let ramSize = 1 << 20
     private static let ramHeaderSize = MultiFDRAMPacket(packetNumber: 0).encode().count
 
     /// Runs one input.
-    public static func run(_ data: [UInt8]) {
+    package static func run(_ data: [UInt8]) {
         guard let selector = data.first else { return }
         let packet = Array(data.dropFirst())
         switch selector % 3 {

@@ -7,7 +7,7 @@ import QMP
 /// Fuzz entry over the QMP input path: the stream decoder, then the session (shape checks, negotiation,
 /// command lookup, schema validation), then the read-only commands themselves, exactly as a connection runs
 /// them. Every reply must be one well-formed JSON object line; anything else stops the fuzzer.
-public enum QMPInputFuzzing {
+package enum QMPInputFuzzing {
     /// Commands run for real: read-only queries. `query-qmp-schema` is left out only for speed (one call costs
     /// as much as thousands of others); its arguments are still validated.
     private static func runs(_ name: String) -> Bool {
@@ -24,7 +24,7 @@ public enum QMPInputFuzzing {
     /// The first two bytes steer the run: the input (the rest) is fed in two pieces cut where the first byte says
     /// (so that values split across reads are covered too), and the session starts negotiated, with OOB, when
     /// the second byte is odd.
-    public static func run(_ data: [UInt8]) {
+    package static func run(_ data: [UInt8]) {
         guard data.count >= 2 else { return }
         var session = QMPSession(commands: commands, schema: QAPICommandSchema())
         var decoder = JSONStreamDecoder()

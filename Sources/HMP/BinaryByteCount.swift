@@ -1,7 +1,7 @@
 /// Byte counts and rates for people: `512.0 MiB`, `1.25 GiB/s`.
-public enum BinaryByteCount {
+package enum BinaryByteCount {
     /// `bytes` in B, KiB, MiB, GiB or TiB with one decimal (none for bytes).
-    public static func string(_ bytes: UInt64) -> String {
+    package static func string(_ bytes: UInt64) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB"]
         guard bytes >= 1024 else { return "\(bytes) B" }
         var value = Double(bytes) / 1024
@@ -14,7 +14,7 @@ public enum BinaryByteCount {
     }
 
     /// A rate in bytes per second: `812.4 MiB/s`.
-    public static func rate(_ bytesPerSecond: Double) -> String {
+    package static func rate(_ bytesPerSecond: Double) -> String {
         string(UInt64(max(0, bytesPerSecond.isFinite ? bytesPerSecond : 0))) + "/s"
     }
 }

@@ -1,16 +1,16 @@
 import JSON
 
 /// Compares the `x-query-digest` replies of a migration's source and destination: the integrity check.
-public struct DigestComparison: Sendable, Equatable {
+package struct DigestComparison: Sendable, Equatable {
     /// Names of what differs: `ram`, device ids, or `DEVICE (missing on destination)`.
-    public let mismatches: [String]
+    package let mismatches: [String]
     /// How many digests were compared (RAM plus devices).
-    public let comparedCount: Int
+    package let comparedCount: Int
     /// The RAM digest of the source.
-    public let ramDigest: String
+    package let ramDigest: String
 
     /// Compares two DigestInfo objects.
-    public init(source: JSONValue, destination: JSONValue) {
+    package init(source: JSONValue, destination: JSONValue) {
         var mismatches: [String] = []
         if source.text("ram") != destination.text("ram") { mismatches.append("ram") }
         let sourceDevices = Self.deviceDigests(source)
@@ -31,10 +31,10 @@ public struct DigestComparison: Sendable, Equatable {
     }
 
     /// Whether every digest is equal.
-    public var matches: Bool { mismatches.isEmpty }
+    package var matches: Bool { mismatches.isEmpty }
 
     /// One line: `OK: RAM and 3 device digests identical (ram 5f0c1a2b3c4d…)` or `MISMATCH: ram, gpu0`.
-    public var summary: String {
+    package var summary: String {
         guard matches else { return "MISMATCH: " + mismatches.joined(separator: ", ") }
         let devices = comparedCount - 1
         let what = devices == 0 ? "RAM digest" : "RAM and \(devices) device digest\(devices == 1 ? "" : "s")"

@@ -1,8 +1,8 @@
 /// Tab completion of HMP command lines: command names, `info` subcommands, capability and parameter names,
 /// `on`/`off`, and enum values of parameters.
-public enum HMPCompleter {
+package enum HMPCompleter {
     /// The completion of the last word of `line` (the text before the cursor).
-    public static func complete(_ line: String) -> HMPCompletion {
+    package static func complete(_ line: String) -> HMPCompletion {
         var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let word = (line.last.map { $0 == " " || $0 == "\t" } ?? true) ? "" : (words.popLast() ?? "")
         let candidates = names(after: words).filter { $0.hasPrefix(word) }
@@ -10,7 +10,7 @@ public enum HMPCompleter {
     }
 
     /// Every top-level command name, aliases of one character left out.
-    public static var commandNames: [String] {
+    package static var commandNames: [String] {
         completableNames(HMPCommandTable.commands)
     }
 

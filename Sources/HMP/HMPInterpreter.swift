@@ -14,9 +14,9 @@ import JSON
 /// Errors of the command (unknown command, bad value, QMP error reply) are part of the text, as in QEMU, and
 /// clear ``HMPResult/succeeded``. Only errors of the caller itself other than ``QMPCallError`` (a lost
 /// connection) are thrown.
-public struct HMPInterpreter {
+package struct HMPInterpreter {
     /// Who runs the interpreter; it decides what `migrate` without `-d` does.
-    public enum Frontend: Sendable, Equatable {
+    package enum Frontend: Sendable, Equatable {
         /// QMP's `human-monitor-command`: like QEMU, `migrate` without `-d` starts the migration and prints
         /// `terminal does not allow synchronous migration, continuing detached`.
         case humanMonitorCommand
@@ -26,17 +26,17 @@ public struct HMPInterpreter {
     }
 
     /// Who runs the interpreter.
-    public let frontend: Frontend
+    package let frontend: Frontend
     private let caller: any QMPCaller
 
     /// Creates an interpreter that talks to QMP through `caller`.
-    public init(caller: any QMPCaller, frontend: Frontend = .humanMonitorCommand) {
+    package init(caller: any QMPCaller, frontend: Frontend = .humanMonitorCommand) {
         self.caller = caller
         self.frontend = frontend
     }
 
     /// Runs one command line and returns its output and outcome.
-    public func execute(_ commandLine: String) throws -> HMPResult {
+    package func execute(_ commandLine: String) throws -> HMPResult {
         let context = HMPCommandContext(caller: caller, frontend: frontend)
         var scanner = HMPScanner(commandLine)
         guard let command = resolve(in: HMPCommandTable.commands, path: [], scanner: &scanner, context: context) else {
@@ -55,7 +55,7 @@ public struct HMPInterpreter {
     }
 
     /// Runs one command line and returns the text as QMP's `human-monitor-command` returns it (CRLF line ends).
-    public func humanMonitorCommand(_ commandLine: String) throws -> String {
+    package func humanMonitorCommand(_ commandLine: String) throws -> String {
         try execute(commandLine).monitorText
     }
 

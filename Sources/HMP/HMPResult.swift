@@ -1,7 +1,7 @@
 /// What running one HMP command line produced.
-public struct HMPResult: Sendable, Equatable {
+package struct HMPResult: Sendable, Equatable {
     /// What the client does after printing ``text``.
-    public enum FollowUp: Sendable, Equatable {
+    package enum FollowUp: Sendable, Equatable {
         /// Nothing: the command is done.
         case none
         /// `migrate` without `-d` started a migration and the client should wait for it, showing progress
@@ -12,21 +12,21 @@ public struct HMPResult: Sendable, Equatable {
     }
 
     /// The monitor's output, lines ended by `\n` (QEMU's monitor turns them into CRLF on the wire).
-    public var text: String
+    package var text: String
     /// False when the command failed: unknown command, bad arguments, or an error from the server.
-    public var succeeded: Bool
+    package var succeeded: Bool
     /// What the client does next.
-    public var followUp: FollowUp
+    package var followUp: FollowUp
 
     /// Creates a result.
-    public init(text: String, succeeded: Bool, followUp: FollowUp = .none) {
+    package init(text: String, succeeded: Bool, followUp: FollowUp = .none) {
         self.text = text
         self.succeeded = succeeded
         self.followUp = followUp
     }
 
     /// The text as QEMU's `human-monitor-command` returns it: every `\n` preceded by `\r`.
-    public var monitorText: String {
+    package var monitorText: String {
         var output = ""
         output.reserveCapacity(text.utf8.count + 16)
         for character in text {

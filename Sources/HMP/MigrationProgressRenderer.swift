@@ -5,12 +5,12 @@ import JSON
 /// a device's bar counts its data stream (``DeviceTransferProgress``). Rates come from the difference between two
 /// samples; a row where nothing moves (a rate of zero, as during setup), a row with nothing left to move and every
 /// row once the migration has ended show no rate.
-public enum MigrationProgressRenderer {
+package enum MigrationProgressRenderer {
     /// The width of the bars in characters.
-    public static let barWidth = 24
+    package static let barWidth = 24
 
     /// The lines for `sample`; `previous` (an earlier sample of the same migration) gives the rates.
-    public static func lines(_ sample: MigrationProgressSample, previous: MigrationProgressSample?) -> [String] {
+    package static func lines(_ sample: MigrationProgressSample, previous: MigrationProgressSample?) -> [String] {
         let interval = previous.map { sample.time - $0.time } ?? 0
         var lines = [statusLine(sample)]
         if let blocker = sample.info["x-switchover-blocker"]?.stringValue, sample.isOngoing {
@@ -26,7 +26,7 @@ public enum MigrationProgressRenderer {
     }
 
     /// `[#######.........]`: `fraction` of the bar filled.
-    public static func bar(_ fraction: Double) -> String {
+    package static func bar(_ fraction: Double) -> String {
         let filled = Int((max(0, min(1, fraction)) * Double(barWidth)).rounded(.down))
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: barWidth - filled) + "]"
     }

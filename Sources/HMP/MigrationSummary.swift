@@ -3,9 +3,9 @@ import JSON
 /// The report printed when a watched migration ends: outcome, total time, downtime, throughput, bytes on the
 /// wire, RAM and VFIO bytes, bytes per device (its data stream, as on its bar, with its state size beside), and
 /// the integrity check. Every figure is the `query-migrate` field of the same meaning, as `info migrate` shows it.
-public enum MigrationSummary {
+package enum MigrationSummary {
     /// The lines for the final sample; the integrity line appears only for a completed migration.
-    public static func lines(_ sample: MigrationProgressSample, integrity: IntegrityCheck) -> [String] {
+    package static func lines(_ sample: MigrationProgressSample, integrity: IntegrityCheck) -> [String] {
         let info = sample.info
         var lines = [headline(info)]
         if sample.figuresAreCarried { lines.append(field("figures", "as last reported while the migration ran")) }

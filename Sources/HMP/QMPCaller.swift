@@ -8,24 +8,24 @@ import JSON
 /// A command that the server answers with an error must throw ``QMPCallError``; the interpreter prints
 /// such errors HMP-style (`Error: …`). Any other error (a lost connection, a timeout) is not the
 /// command's fault: the interpreter lets it propagate to its caller.
-public protocol QMPCaller {
+package protocol QMPCaller {
     /// Runs `command` with `arguments` (empty for none) and returns the reply's `return` value.
     func execute(_ command: String, _ arguments: JSONObject) throws -> JSONValue
 }
 
 /// A QMP error reply: QEMU's error class (`GenericError`, `CommandNotFound`, …) and its description.
-public struct QMPCallError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct QMPCallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The error class, e.g. `GenericError`.
-    public let errorClass: String
+    package let errorClass: String
     /// The human-readable description, printed by HMP after `Error: `.
-    public let desc: String
+    package let desc: String
 
     /// Creates the error of a reply `{"error": {"class": errorClass, "desc": desc}}`.
-    public init(errorClass: String, desc: String) {
+    package init(errorClass: String, desc: String) {
         self.errorClass = errorClass
         self.desc = desc
     }
 
     /// `CLASS: desc`.
-    public var description: String { "\(errorClass): \(desc)" }
+    package var description: String { "\(errorClass): \(desc)" }
 }

@@ -1,5 +1,5 @@
 /// Why a piece of a JSON stream could not be decoded. `description` is QEMU's text for the case.
-public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Malformed JSON; the detail is QEMU's wording where one exists (`expecting value`, `invalid keyword 'x'`).
     case syntax(String)
     /// One message grew beyond the size cap (QEMU: 64 MiB).
@@ -11,7 +11,7 @@ public enum JSONParseError: Error, Sendable, Equatable, CustomStringConvertible 
     static let maxDetailBytes = 1023
 
     /// QEMU's text for this error.
-    public var description: String {
+    package var description: String {
         switch self {
         case .syntax(let detail): return "JSON parse error, \(Self.cut(detail))"
         case .messageTooLarge: return "JSON token size limit exceeded"

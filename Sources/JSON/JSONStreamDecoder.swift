@@ -8,29 +8,29 @@ import CJansson
 /// where the top-level value ends (tracking strings, escapes and bracket depth, so each byte is looked at
 /// once), then libjansson parses exactly that span. A malformed value yields one ``JSONParseError`` and
 /// decoding resumes after it, so one bad message never poisons the ones that follow.
-public struct JSONStreamDecoder: Sendable {
+package struct JSONStreamDecoder: Sendable {
     /// Caps on one message.
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Largest accepted message, in bytes (QEMU: 64 MiB).
-        public var maxMessageBytes: Int
+        package var maxMessageBytes: Int
         /// Deepest accepted nesting of objects and arrays (QEMU: 1024).
-        public var maxDepth: Int
+        package var maxDepth: Int
 
         /// Caps with QEMU's defaults unless given.
-        public init(maxMessageBytes: Int = 64 << 20, maxDepth: Int = 1024) {
+        package init(maxMessageBytes: Int = 64 << 20, maxDepth: Int = 1024) {
             self.maxMessageBytes = maxMessageBytes
             self.maxDepth = maxDepth
         }
     }
 
     /// What one step of decoding produced.
-    public enum Item: Sendable, Equatable {
+    package enum Item: Sendable, Equatable {
         case value(JSONValue)
         case error(JSONParseError)
     }
 
     /// The caps this decoder enforces.
-    public let limits: Limits
+    package let limits: Limits
     private var buffer: [UInt8] = []
     /// Index of the first byte not yet consumed.
     private var readIndex = 0
@@ -116,15 +116,15 @@ public struct JSONStreamDecoder: Sendable {
     }
 
     /// An empty decoder with the given caps.
-    public init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Bytes received but not yet returned as values.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    package var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Appends received bytes.
-    public mutating func feed<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    package mutating func feed<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         if readIndex > 0 && readIndex >= buffer.count / 2 {
             buffer.removeSubrange(0..<readIndex)
             scanIndex -= readIndex
@@ -134,12 +134,12 @@ public struct JSONStreamDecoder: Sendable {
     }
 
     /// Tells the decoder the stream ended, so a trailing bare token (`42`, `true`) is complete.
-    public mutating func finish() {
+    package mutating func finish() {
         buffer.append(UInt8(ascii: " "))
     }
 
     /// The next complete value or error, or nil when more bytes are needed.
-    public mutating func next() -> Item? {
+    package mutating func next() -> Item? {
         if !scan.inValue {
             if let value = parseCompleteStructure() { return .value(value) }
             guard startValue() else { return nil }
@@ -151,7 +151,7 @@ public struct JSONStreamDecoder: Sendable {
     }
 
     /// Decodes everything currently buffered.
-    public mutating func drain() -> [Item] {
+    package mutating func drain() -> [Item] {
         var items: [Item] = []
         while let item = next() { items.append(item) }
         return items

@@ -1,14 +1,14 @@
 import OrderedCollections
 
 /// An ordered JSON object: keys keep the order they were inserted or parsed in.
-public typealias JSONObject = OrderedDictionary<String, JSONValue>
+package typealias JSONObject = OrderedDictionary<String, JSONValue>
 
 /// A JSON value, independent of any parser.
 ///
 /// Integers keep their full range: values that fit in `Int64` are `.int`, larger non-negative
 /// values (QMP sizes are uint64) are `.uint`. Use ``JSONValue/normalized`` constructors such as
 /// ``JSONValue/integer(_:)`` to get the canonical form.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// An integer in the `Int64` range.
@@ -23,52 +23,52 @@ public enum JSONValue: Sendable, Hashable {
 
 extension JSONValue {
     /// The canonical value for an unsigned integer: `.int` when it fits, `.uint` otherwise.
-    public static func integer(_ value: UInt64) -> JSONValue {
+    package static func integer(_ value: UInt64) -> JSONValue {
         value <= UInt64(Int64.max) ? .int(Int64(value)) : .uint(value)
     }
 
     /// The canonical value for any binary integer.
-    public static func integer<T: BinaryInteger>(_ value: T) -> JSONValue {
+    package static func integer<T: BinaryInteger>(_ value: T) -> JSONValue {
         if let small = Int64(exactly: value) { return .int(small) }
         if let big = UInt64(exactly: value) { return .uint(big) }
         return .double(Double(value))
     }
 
     /// An empty object, as in `{"return": {}}`.
-    public static var emptyObject: JSONValue { .object([:]) }
+    package static var emptyObject: JSONValue { .object([:]) }
 
     /// The object's members, or nil when this is not an object.
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         if case .object(let members) = self { return members }
         return nil
     }
 
     /// The array's elements, or nil when this is not an array.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }
         return nil
     }
 
     /// The string, or nil when this is not a string.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
     /// The boolean, or nil when this is not a boolean.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil
     }
 
     /// The value as a signed 64-bit integer, or nil when it is not an integer in that range.
-    public var int64Value: Int64? {
+    package var int64Value: Int64? {
         if case .int(let number) = self { return number }
         return nil
     }
 
     /// The value as an unsigned 64-bit integer, or nil when it is not a non-negative integer.
-    public var uint64Value: UInt64? {
+    package var uint64Value: UInt64? {
         switch self {
         case .int(let number) where number >= 0: return UInt64(number)
         case .uint(let number): return number
@@ -77,7 +77,7 @@ extension JSONValue {
     }
 
     /// The value as a floating-point number (integers convert), or nil when it is not a number.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .int(let number): return Double(number)
         case .uint(let number): return Double(number)
@@ -87,18 +87,18 @@ extension JSONValue {
     }
 
     /// Whether this is the JSON `null`.
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
     /// Member lookup for objects; nil for other values or missing keys.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         objectValue?[key]
     }
 
     /// The name of this value's JSON type as QEMU's messages spell it.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -115,18 +115,18 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
-    public init(nilLiteral: ()) { self = .null }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int64) { self = .int(value) }
-    public init(floatLiteral value: Double) { self = .double(value) }
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    package init(nilLiteral: ()) { self = .null }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int64) { self = .int(value) }
+    package init(floatLiteral value: Double) { self = .double(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(JSONObject(elements, uniquingKeysWith: { _, last in last }))
     }
 }
 
 extension JSONValue: CustomStringConvertible {
     /// The compact JSON text of this value.
-    public var description: String { JSONWriter.string(self, style: .compact) }
+    package var description: String { JSONWriter.string(self, style: .compact) }
 }

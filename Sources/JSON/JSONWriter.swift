@@ -1,9 +1,9 @@
 import CJansson
 
 /// Turns ``JSONValue``s into one-line JSON text with libjansson.
-public enum JSONWriter {
+package enum JSONWriter {
     /// How separators are written.
-    public enum Style: Sendable {
+    package enum Style: Sendable {
         /// No whitespace at all: `{"a":1,"b":[2,3]}`.
         case compact
         /// QEMU's QMP output style, one space after `,` and `:`: `{"a": 1, "b": [2, 3]}`.
@@ -11,19 +11,19 @@ public enum JSONWriter {
     }
 
     /// Encodes `value` as one line of UTF-8 JSON text (never containing a newline).
-    public static func encode(_ value: JSONValue, style: Style = .compact) -> [UInt8] {
+    package static func encode(_ value: JSONValue, style: Style = .compact) -> [UInt8] {
         var bytes: [UInt8] = []
         append(value, style: style, to: &bytes)
         return bytes
     }
 
     /// Encodes `value` and returns the text as a `String`.
-    public static func string(_ value: JSONValue, style: Style = .compact) -> String {
+    package static func string(_ value: JSONValue, style: Style = .compact) -> String {
         String(decoding: encode(value, style: style), as: UTF8.self)
     }
 
     /// Appends the encoding of `value` to `bytes`.
-    public static func append(_ value: JSONValue, style: Style = .compact, to bytes: inout [UInt8]) {
+    package static func append(_ value: JSONValue, style: Style = .compact, to bytes: inout [UInt8]) {
         let marker = BigIntegerMarker.shared
         var sawBigInteger = false
         var flags = Int(JSON_ENCODE_ANY)

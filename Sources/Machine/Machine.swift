@@ -1,5 +1,7 @@
 import Glibc
 import Migration
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
+import Synchronization
 import VFIO
 
 /// One virtual machine, assembled: its run state, guest RAM and workload, its devices each with its migration
@@ -8,30 +10,30 @@ import VFIO
 ///
 /// Run-state changes reach the workload and every plugged device before `STOP`/`RESUME` is announced, the same
 /// way whether `stop`/`cont` or a migration's switchover caused them.
-public final class Machine: Sendable {
+package final class Machine: Sendable {
     /// The machine type.
-    public let type: MachineType
+    package let type: MachineType
     /// The run state (`STOP`/`RESUME`).
-    public let vm: VirtualMachine
+    package let vm: VirtualMachine
     /// The VM as the engine sees it.
-    public let host: VMHost
+    package let host: VMHost
     /// The plugged devices, each with its migration handler.
-    public let devices: DeviceTable
+    package let devices: DeviceTable
     /// The guest's vCPU workload, dirtying RAM while the VM runs.
-    public let workload: GuestWorkload
+    package let workload: GuestWorkload
     /// The migration engine, source or destination.
-    public let engine: MigrationEngine
+    package let engine: MigrationEngine
     /// Fired by `quit`, a failed incoming migration with `exit-on-error`, or the process's owner (signals).
-    public let shutdownSignal: ShutdownSignal
+    package let shutdownSignal: ShutdownSignal
     private let incoming: IncomingMode
     private let events: @Sendable (MachineEvent) -> Void
 
     /// Why `init` ended early: a shutdown was asked for while the RAM was being filled.
-    public struct StoppedWhileStarting: Error {}
+    package struct StoppedWhileStarting: Error {}
 
     /// Builds the VM: fills its RAM (stopping early, with ``StoppedWhileStarting``, once `shutdown` fires), plugs
     /// `options.devices` and starts the workload. `events` receives everything the machine announces.
-    public init(
+    package init(
         _ options: MachineOptions, shutdown: ShutdownSignal = ShutdownSignal(),
         events: @escaping @Sendable (MachineEvent) -> Void = { _ in }
     ) throws {
@@ -83,43 +85,43 @@ public final class Machine: Sendable {
     }
 
     /// `--incoming URI`: listens for the migration now.
-    public func listenFromCommandLine() throws {
+    package func listenFromCommandLine() throws {
         if case .uri = incoming { try engine.listenFromCommandLine() }
     }
 
     /// Returns once the machine was asked to shut down (`quit`, a signal, a failed `exit-on-error` migration).
-    public func run() async {
+    package func run() async {
         await shutdownSignal.wait()
     }
 
     /// True when the machine stops because an incoming migration failed with `exit-on-error`.
-    public var exitsWithFailure: Bool { shutdownSignal.isFailure }
+    package var exitsWithFailure: Bool { shutdownSignal.isFailure }
 
     /// `quit`: announces the shutdown and ends ``run()``.
-    public func quit() {
+    package func quit() {
         events(.quit)
         shutdownSignal.trigger()
     }
 
     /// Stops the engine (cancelling a running migration and joining its thread) and the workload thread. Blocks:
     /// call it from a thread of its own or a pool.
-    public func stop() {
+    package func stop() {
         engine.shutdown()
         workload.stop()
     }
 
     /// Whether a migration is running (devices cannot be plugged or unplugged then).
-    public var isMigrating: Bool { engine.info().status?.isRunning ?? false }
+    package var isMigrating: Bool { engine.info().status?.isRunning ?? false }
 
     /// Plugs a device from `-device` options (`--device`, `device_add`) with a simulated backend.
     @discardableResult
-    public func plug(commandLine: String) throws -> VFIODevice {
+    package func plug(commandLine: String) throws -> VFIODevice {
         try plug(VFIODeviceSpec.parse(commandLine))
     }
 
     /// Plugs a device in the lowest free slot and connects its events; `backend` defaults to a simulated one.
     @discardableResult
-    public func plug(_ spec: VFIODeviceSpec, backend: (any VFIOMigrationBackend)? = nil) throws -> VFIODevice {
+    package func plug(_ spec: VFIODeviceSpec, backend: (any VFIOMigrationBackend)? = nil) throws -> VFIODevice {
         let device = try devices.add(spec, backend: backend)
         let events = self.events
         device.setEventHandler { events(.vfioMigration($0)) }
@@ -131,11 +133,82 @@ public final class Machine: Sendable {
     /// `device_del`: removes the device with `id` together with its migration handler and frees its slot; it is
     /// neither migrated nor told about run-state changes any more. Returns it, or nil when there is none.
     @discardableResult
-    public func unplug(id: String) -> VFIODevice? {
+    package func unplug(id: String) -> VFIODevice? {
         guard let device = devices.remove(id: id) else { return nil }
         device.setEventHandler(nil)
         device.setProgressHandler(nil)
         events(.deviceDeleted(id: device.id, qomPath: device.qomPath))
         return device
+    }
+}
+
+/// One simulated virtual machine's run state: running or stopped, and how it got there.
+///
+/// Every transition that QEMU announces emits the same event (`STOP`, `RESUME`) through `emit`.
+package final class VirtualMachine: Sendable {
+    /// The VM's name (`--name`), reported by `query-name`.
+    package let name: String?
+    private let state: NIOLockedValueBox<RunState>
+    private let autostartFlag: Atomic<Bool>
+    private let emit: @Sendable (MachineEvent) -> Void
+    private let guestRunning: @Sendable (RunState) -> Void
+
+    /// Creates a VM in `initialState` (`running`, `prelaunch` for `--paused`, `inmigrate` for `--incoming`).
+    /// `guestRunning` gets the new state when the VM starts or stops running; it starts or stops what the
+    /// guest does (its workload, its devices) and returns once that took effect. It is called before `RESUME`
+    /// and before `STOP` are announced.
+    package init(
+        name: String?, initialState: RunState, guestRunning: @escaping @Sendable (RunState) -> Void = { _ in },
+        emit: @escaping @Sendable (MachineEvent) -> Void
+    ) {
+        self.name = name
+        self.guestRunning = guestRunning
+        self.state = NIOLockedValueBox(initialState)
+        self.autostartFlag = Atomic(initialState != .prelaunch)
+        self.emit = emit
+    }
+
+    /// The current run state.
+    package var runState: RunState { state.withLockedValue { $0 } }
+
+    /// Whether guest CPUs run.
+    package var isRunning: Bool { runState == .running }
+
+    /// Whether an incoming VM starts running once its migration completes (QEMU's `autostart`): false with
+    /// `--paused`; `stop`/`cont` during `inmigrate` change it.
+    package var autostart: Bool {
+        get { autostartFlag.load(ordering: .acquiring) }
+        set { autostartFlag.store(newValue, ordering: .releasing) }
+    }
+
+    /// `stop`: a running VM becomes `paused` (event `STOP`); a stopped one is left as it is.
+    package func stop(to target: RunState = .paused) {
+        let stopped = state.withLockedValue { current -> Bool in
+            guard current == .running else { return false }
+            current = target
+            return true
+        }
+        if stopped {
+            guestRunning(target)
+            emit(.stop)
+        }
+    }
+
+    /// `cont`: a stopped VM runs again (event `RESUME`).
+    package func resume() {
+        let resumed = state.withLockedValue { current -> Bool in
+            guard current != .running else { return false }
+            current = .running
+            return true
+        }
+        if resumed {
+            guestRunning(.running)
+            emit(.resume)
+        }
+    }
+
+    /// Sets a state without an event (e.g. `postmigrate` after a completed outgoing migration).
+    package func setState(_ newState: RunState) {
+        state.withLockedValue { $0 = newState }
     }
 }

@@ -2,7 +2,7 @@ import Migration
 import VFIO
 
 /// What a machine announces as it runs; the monitor turns each into its QMP event.
-public enum MachineEvent: Sendable {
+package enum MachineEvent: Sendable {
     /// The VM stopped running (`STOP`).
     case stop
     /// The VM runs again (`RESUME`).

@@ -1,28 +1,28 @@
 import Migration
 
 /// What a machine is assembled from (the `vmigd` options that describe the VM, not its monitors).
-public struct MachineOptions: Sendable {
+package struct MachineOptions: Sendable {
     /// The machine type.
-    public var type: MachineType = .vmig
+    package var type: MachineType = .vmig
     /// The VM's name (`--name`), reported by `query-name`.
-    public var name: String?
+    package var name: String?
     /// Start with the VM paused (`--paused`, QEMU's `-S`).
-    public var paused = false
+    package var paused = false
     /// Guest RAM size in bytes (a whole number of pages).
-    public var memoryBytes: Int
+    package var memoryBytes: Int
     /// Guest RAM's initial content.
-    public var memoryFill: MemoryFill
+    package var memoryFill: MemoryFill
     /// Bytes per second the guest workload dirties while the VM runs (0 = idle).
-    public var dirtyRate: UInt64 = 0
+    package var dirtyRate: UInt64 = 0
     /// `--incoming`: none, deferred or a URI to listen on at start.
-    public var incoming: IncomingMode = .none
+    package var incoming: IncomingMode = .none
     /// `--device` option strings, plugged in order.
-    public var devices: [String] = []
+    package var devices: [String] = []
     /// The VM's UUID (16 bytes), checked in every multifd channel hello.
-    public var uuid = [UInt8](repeating: 0, count: 16)
+    package var uuid = [UInt8](repeating: 0, count: 16)
 
     /// A machine of `memoryBytes` of RAM filled with `memoryFill`; the rest takes its defaults.
-    public init(memoryBytes: Int, memoryFill: MemoryFill = .random(seed: 1)) {
+    package init(memoryBytes: Int, memoryFill: MemoryFill = .random(seed: 1)) {
         self.memoryBytes = memoryBytes
         self.memoryFill = memoryFill
     }

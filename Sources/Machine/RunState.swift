@@ -1,5 +1,5 @@
 /// QEMU's run states (qapi `RunState`); vmig reaches the ones a migrating VM passes through.
-public enum RunState: String, Sendable, CaseIterable {
+package enum RunState: String, Sendable, CaseIterable {
     case debug, inmigrate
     case internalError = "internal-error"
     case ioError = "io-error"

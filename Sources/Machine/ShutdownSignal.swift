@@ -1,19 +1,19 @@
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A one-shot latch that async code can wait on and any thread can trigger.
-public final class ShutdownSignal: Sendable {
+package final class ShutdownSignal: Sendable {
     /// An untriggered latch.
-    public init() {}
+    package init() {}
 
     private let state = NIOLockedValueBox<(fired: Bool, failure: Bool, waiters: [CheckedContinuation<Void, Never>])>(
         (false, false, []))
 
     /// True when the first trigger was a failure: the process then exits with status 1.
-    public var isFailure: Bool { state.withLockedValue { $0.failure } }
+    package var isFailure: Bool { state.withLockedValue { $0.failure } }
 
     /// Fires the latch; `failure` counts only when it is the first trigger (a failure during a requested shutdown
     /// does not change how the process exits).
-    public func trigger(failure: Bool = false) {
+    package func trigger(failure: Bool = false) {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             if !state.fired { state.failure = failure }
             state.fired = true
@@ -24,12 +24,12 @@ public final class ShutdownSignal: Sendable {
     }
 
     /// Whether ``trigger()`` has run.
-    public var isTriggered: Bool {
+    package var isTriggered: Bool {
         state.withLockedValue { $0.fired }
     }
 
     /// Returns once the latch has fired.
-    public func wait() async {
+    package func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLockedValue { state -> Bool in
                 if state.fired { return true }

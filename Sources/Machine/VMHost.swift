@@ -3,19 +3,19 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The VM as the migration engine sees it: run-state changes at QEMU's moments, guest RAM, the handlers of
 /// device state to migrate, and the digests that prove a migration copied everything.
-public final class VMHost: MigrationHost {
+package final class VMHost: MigrationHost {
     /// The VM's run state.
-    public let vm: VirtualMachine
+    package let vm: VirtualMachine
     /// Guest RAM.
-    public let memory: GuestMemory
+    package let memory: GuestMemory
     /// The VM's UUID, checked in every multifd channel hello.
-    public let uuid: [UInt8]
+    package let uuid: [UInt8]
     /// The machine's VFIO devices, each with its handler.
-    public let devices: DeviceTable
+    package let devices: DeviceTable
     /// The machine type, which decides the sections migrated besides RAM.
-    public let type: MachineType
+    package let type: MachineType
     /// The guest's vCPU workload, which `auto-converge` throttles (nil: nothing to throttle).
-    public let workload: GuestWorkload?
+    package let workload: GuestWorkload?
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = NIOLockedValueBox<RunState?>(nil)
     /// Tests only: replaces the section handlers the engine sees (wrapping them, or adding fakes).
@@ -25,7 +25,7 @@ public final class VMHost: MigrationHost {
     private let announce: @Sendable (MachineEvent) -> Void
 
     /// The host of `vm` with its RAM, devices and UUID; `announce` hears when a switchover begins and ends.
-    public init(
+    package init(
         vm: VirtualMachine, memory: GuestMemory, type: MachineType = .vmig, devices: DeviceTable = DeviceTable(),
         uuid: [UInt8] = [UInt8](repeating: 0, count: 16), workload: GuestWorkload? = nil,
         announce: @escaping @Sendable (MachineEvent) -> Void = { _ in }
@@ -40,7 +40,7 @@ public final class VMHost: MigrationHost {
     }
 
     /// The machine type's sections: for `vmig`, one handler per VFIO device (RAM is the engine's own).
-    public var saveHandlers: [any SaveStateHandler] {
+    package var saveHandlers: [any SaveStateHandler] {
         let handlers = type.sectionHandlers(devices: devices)
         return handlerWrapper.withLockedValue { $0 }?(handlers) ?? handlers
     }
@@ -52,14 +52,14 @@ public final class VMHost: MigrationHost {
     }
 
     /// Source, at `migrate`: the devices' progress of an earlier migration (either role) is cleared.
-    public func outgoingStarting() {
+    package func outgoingStarting() {
         for device in devices.devices {
             device.clearMigrationProgress()
         }
     }
 
     /// Source, at switchover: the VM stops (`STOP` if it ran) and goes to `finish-migrate`.
-    public func stopForSwitchover() {
+    package func stopForSwitchover() {
         announce(.switchover(began: true))
         stateBeforeSwitchover.withLockedValue { $0 = vm.runState }
         vm.stop(to: .finishMigrate)
@@ -67,7 +67,7 @@ public final class VMHost: MigrationHost {
     }
 
     /// Source, after a failed or cancelled migration: the VM returns to the state it had at switchover.
-    public func resumeAfterFailedOutgoing() {
+    package func resumeAfterFailedOutgoing() {
         let previous = stateBeforeSwitchover.withLockedValue { state in
             defer { state = nil }
             return state
@@ -82,22 +82,22 @@ public final class VMHost: MigrationHost {
     }
 
     /// Source, after success: `postmigrate`.
-    public func outgoingCompleted() {
+    package func outgoingCompleted() {
         stateBeforeSwitchover.withLockedValue { $0 = nil }
         vm.setState(.postmigrate)
         announce(.switchover(began: false))
     }
 
     /// Source, with `auto-converge`: throttles the guest workload.
-    public func setGuestThrottle(percentage: Int) {
+    package func setGuestThrottle(percentage: Int) {
         workload?.setThrottle(percentage: percentage)
     }
 
     /// Destination: loading started; the VM stays `inmigrate`.
-    public func incomingStarted() {}
+    package func incomingStarted() {}
 
     /// Destination: everything loaded; run (`RESUME`) unless started paused or stopped meanwhile.
-    public func incomingCompleted() {
+    package func incomingCompleted() {
         if vm.autostart {
             vm.resume()
         } else {
@@ -106,17 +106,17 @@ public final class VMHost: MigrationHost {
     }
 
     /// Destination: loading failed; the VM stays stopped and the daemon keeps serving.
-    public func incomingFailed(_ error: MigrationError) {}
+    package func incomingFailed(_ error: MigrationError) {}
 
     /// `x-query-digest`: the RAM digest and one per device.
-    public func digests() -> MachineDigests {
+    package func digests() -> MachineDigests {
         MachineDigests(
             ram: memory.digest(), devices: devices.devices.map { MachineDigests.Device(id: $0.id, digest: $0.digest()) })
     }
 
     /// QEMU's `vfio.transferred` for `query-migrate`: reported by a source that has devices while its migration
     /// is active or completed; nil otherwise.
-    public func vfioTransferred(_ info: MigrationInfo) -> UInt64? {
+    package func vfioTransferred(_ info: MigrationInfo) -> UInt64? {
         guard let status = info.status, [.active, .preSwitchover, .device, .completed].contains(status) else {
             return nil
         }

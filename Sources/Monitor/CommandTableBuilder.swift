@@ -4,16 +4,16 @@ import QMP
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// Assembles the daemon's command table from every command group.
-public enum CommandTableBuilder {
+package enum CommandTableBuilder {
     /// Every command over `machine`.
-    public static func build(machine: Machine, version: QMPVersion, schema: any QMPCommandSchema) -> QMPCommandTable {
+    package static func build(machine: Machine, version: QMPVersion, schema: any QMPCommandSchema) -> QMPCommandTable {
         build(
             monitor: MonitorCommands(machine: machine, version: version, schema: schema),
             migration: MigrationCommands(machine: machine), devices: DeviceCommands(machine: machine))
     }
 
     /// Builds the table; `query-commands` and `query-qmp-schema` report exactly what it holds.
-    public static func build(
+    package static func build(
         monitor: MonitorCommands, migration: MigrationCommands, devices: DeviceCommands
     ) -> QMPCommandTable {
         let names = CommandNameList()

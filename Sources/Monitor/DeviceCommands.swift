@@ -6,19 +6,19 @@ import VFIO
 
 /// `device_add`, `device_del`, `qom-list`, `qom-get`, `qom-set` and `x-query-vfio-migration` over the
 /// machine's VFIO devices.
-public struct DeviceCommands: Sendable {
+package struct DeviceCommands: Sendable {
     /// The machine whose devices the commands plug, unplug and inspect.
-    public let machine: Machine
+    package let machine: Machine
 
     /// Commands over `machine`'s devices; plugging is refused while it migrates.
-    public init(machine: Machine) {
+    package init(machine: Machine) {
         self.machine = machine
     }
 
     static let peripheral = "/machine/peripheral"
 
     /// The command handlers.
-    public var commands: [QMPCommand] {
+    package var commands: [QMPCommand] {
         let this = self
         return [
             QMPCommand("device_add") { arguments in try this.add(arguments) },

@@ -8,16 +8,16 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// `vmigd` reaches: the stream decoder, the session (negotiation, QEMU's checks in QEMU's order, schema
 /// validation), the command table and handlers, and the machine's events mapped to QMP (checked against the
 /// schema). Commands run on the caller's thread, one at a time, whatever their execution kind.
-public final class EmbeddedMonitor {
+package final class EmbeddedMonitor {
     /// The machine the client talks to.
-    public let machine: Machine
+    package let machine: Machine
     private var session: QMPSession
     private var decoder = JSONStreamDecoder()
     private let events = EventLines()
     private let version: QMPVersion
 
     /// Builds the machine `options` describe, its command table and one client session.
-    public init(_ options: MachineOptions, version: QMPVersion = QMPMonitor.version) throws {
+    package init(_ options: MachineOptions, version: QMPVersion = QMPMonitor.version) throws {
         let schema = QAPICommandSchema()
         let hub = QMPEventHub(validator: schema.eventValidator)
         let events = self.events
@@ -29,22 +29,22 @@ public final class EmbeddedMonitor {
     }
 
     /// The greeting a client reads first.
-    public var greeting: [UInt8] { QMPMessage.greeting(version) }
+    package var greeting: [UInt8] { QMPMessage.greeting(version) }
 
     /// Feeds `bytes` (cut anywhere) and runs every input they complete; returns the reply lines, in order.
-    public func feed(_ bytes: some Collection<UInt8>) -> [[UInt8]] {
+    package func feed(_ bytes: some Collection<UInt8>) -> [[UInt8]] {
         decoder.feed(bytes)
         return drain()
     }
 
     /// The client closed its input: runs what is left and returns the reply lines.
-    public func finish() -> [[UInt8]] {
+    package func finish() -> [[UInt8]] {
         decoder.finish()
         return drain()
     }
 
     /// The event lines sent since the last call; a client gets events only once negotiated.
-    public func takeEvents() -> [[UInt8]] {
+    package func takeEvents() -> [[UInt8]] {
         events.take()
     }
 

@@ -3,10 +3,10 @@ import Machine
 import QMP
 
 /// A machine's events as QMP events: the name and data QEMU sends.
-public enum MachineEventJSON {
+package enum MachineEventJSON {
     /// The QMP event name and data of `event`; nil for what QEMU announces to no client (a switchover's start and
     /// end).
-    public static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?)? {
+    package static func qmp(_ event: MachineEvent) -> (name: String, data: JSONObject?)? {
         switch event {
         case .switchover: return nil
         case .stop: return ("STOP", nil)
@@ -33,7 +33,7 @@ public enum MachineEventJSON {
     }
 
     /// Emits `event` on `hub`.
-    public static func emit(_ event: MachineEvent, on hub: QMPEventHub) {
+    package static func emit(_ event: MachineEvent, on hub: QMPEventHub) {
         guard let (name, data) = qmp(event) else { return }
         hub.emit(name, data: data)
     }

@@ -5,17 +5,17 @@ import QAPI
 import QMP
 
 /// The migration commands: QMP arguments (already schema-checked) to the engine's Swift API and back.
-public struct MigrationCommands: Sendable {
+package struct MigrationCommands: Sendable {
     /// The machine whose engine the commands drive.
-    public let machine: Machine
+    package let machine: Machine
 
     /// Commands over `machine`'s migration engine.
-    public init(machine: Machine) {
+    package init(machine: Machine) {
         self.machine = machine
     }
 
     /// The command handlers.
-    public var commands: [QMPCommand] {
+    package var commands: [QMPCommand] {
         let engine = machine.engine
         let host = machine.host
         return [
@@ -45,14 +45,14 @@ public struct MigrationCommands: Sendable {
                 return .emptyObject
             },
             QMPCommand("query-migrate-capabilities") { _ in
-                .array(engine.capabilities.list.map { ["state": .bool($0.state), "capability": .string($0.capability.name)] })
+                .array(engine.capabilities.list.map(MigrationCapabilityStatusJSON.json))
             },
             QMPCommand("migrate-set-parameters") { arguments in
-                try engine.setParameters(try MigrationParametersJSON.update(from: arguments))
+                try engine.setParameters(try MigrationParameterUpdate(qapi: arguments))
                 return .emptyObject
             },
             QMPCommand("query-migrate-parameters") { _ in
-                MigrationParametersJSON.json(engine.parameters)
+                engine.parameters.qapiJSON
             },
             QMPCommand("query-migrate") { _ in
                 MigrationInfoJSON.json(engine.info(), vfioTransferred: host.vfioTransferred(engine.info()))
@@ -80,14 +80,9 @@ public struct MigrationCommands: Sendable {
         }
     }
 
+    /// The `capabilities` list of `migrate-set-capabilities` (generated mapping of `MigrationCapabilityStatus`).
     static func capabilityChanges(_ arguments: JSONObject) throws -> [(MigrationCapability, Bool)] {
-        try (arguments["capabilities"]?.arrayValue ?? []).map { entry in
-            let name = entry["capability"]?.stringValue ?? ""
-            guard let capability = MigrationCapability(rawValue: name) else {
-                throw QMPError.generic("Parameter 'capability' does not accept value '\(name)'")
-            }
-            return (capability, entry["state"]?.boolValue ?? false)
-        }
+        try (arguments["capabilities"]?.arrayValue ?? []).map { try MigrationCapabilityStatusJSON.decode($0) }
     }
 }
 

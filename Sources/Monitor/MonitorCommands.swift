@@ -3,23 +3,23 @@ import Machine
 import QMP
 
 /// The control and run-state commands of `vmigd`: everything that is not migration or devices.
-public struct MonitorCommands: Sendable {
+package struct MonitorCommands: Sendable {
     /// The machine whose run state the commands report and change.
-    public let machine: Machine
+    package let machine: Machine
     /// What `query-version` and the greeting report.
-    public let version: QMPVersion
+    package let version: QMPVersion
     /// The schema behind `query-qmp-schema`.
-    public let schema: any QMPCommandSchema
+    package let schema: any QMPCommandSchema
 
     /// The commands over `machine`; `quit` shuts it down after the reply to `quit` was written.
-    public init(machine: Machine, version: QMPVersion, schema: any QMPCommandSchema) {
+    package init(machine: Machine, version: QMPVersion, schema: any QMPCommandSchema) {
         self.machine = machine
         self.version = version
         self.schema = schema
     }
 
     /// The commands, given the full set of implemented command names (for `query-commands`).
-    public func commands(implemented: @escaping @Sendable () -> [String]) -> [QMPCommand] {
+    package func commands(implemented: @escaping @Sendable () -> [String]) -> [QMPCommand] {
         let machine = self.machine
         let vm = machine.vm
         let version = self.version

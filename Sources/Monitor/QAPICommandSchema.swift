@@ -3,20 +3,20 @@ import QAPI
 import QMP
 
 /// Drives the QMP server from the QAPI schema: argument validation and introspection.
-public struct QAPICommandSchema: QMPCommandSchema {
+package struct QAPICommandSchema: QMPCommandSchema {
     /// The schema that drives validation and introspection.
-    public let schema: QAPISchema
+    package let schema: QAPISchema
 
     /// Wraps `schema` (the one compiled into the binary unless given).
-    public init(_ schema: QAPISchema = .embedded) {
+    package init(_ schema: QAPISchema = .embedded) {
         self.schema = schema
     }
 
     /// Every command the schema declares.
-    public var commandNames: [String] { schema.commandNames }
+    package var commandNames: [String] { schema.commandNames }
 
     /// Checks arguments against the schema; errors are `GenericError` with QEMU's text.
-    public func validateArguments(command: String, arguments: JSONObject) throws(QMPError) -> JSONObject {
+    package func validateArguments(command: String, arguments: JSONObject) throws(QMPError) -> JSONObject {
         do {
             return try schema.validateArguments(command: command, arguments: arguments)
         } catch {
@@ -25,12 +25,12 @@ public struct QAPICommandSchema: QMPCommandSchema {
     }
 
     /// Whether the schema marks `command` as `allow-oob`.
-    public func allowsOutOfBand(command: String) -> Bool {
+    package func allowsOutOfBand(command: String) -> Bool {
         schema.command(command)?.allowOOB ?? false
     }
 
     /// The event checker for ``QMPEventHub``: nil when `name` with `data` conforms to the schema.
-    public var eventValidator: QMPEventHub.Validator {
+    package var eventValidator: QMPEventHub.Validator {
         let schema = self.schema
         return { name, data in
             do throws(QAPIValidationError) {
@@ -43,7 +43,7 @@ public struct QAPICommandSchema: QMPCommandSchema {
     }
 
     /// SchemaInfo entries for `query-qmp-schema`.
-    public func introspection(implementedCommands: Set<String>) -> JSONValue {
+    package func introspection(implementedCommands: Set<String>) -> JSONValue {
         schema.introspection(implementedCommands: implementedCommands)
     }
 }

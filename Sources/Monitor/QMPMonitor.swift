@@ -7,9 +7,9 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 ///
 /// Made before the machine, so the machine can be given ``eventSink`` as it is built; ``serve(_:unixPaths:)``
 /// then opens the sockets.
-public final class QMPMonitor: Sendable {
+package final class QMPMonitor: Sendable {
     /// What `query-version` and the greeting report.
-    public static let version = QMPVersion(major: 10, minor: 0, micro: 0, package: "vmig 0.1.0")
+    package static let version = QMPVersion(major: 10, minor: 0, micro: 0, package: "vmig 0.1.0")
 
     private let schema = QAPICommandSchema()
     private let events: QMPEventHub
@@ -19,14 +19,14 @@ public final class QMPMonitor: Sendable {
     private let server = NIOLockedValueBox<QMPServer?>(nil)
 
     /// A monitor whose clients may leave `configuration.maxUnsentBytes` unread.
-    public init(configuration: QMPServer.Configuration = QMPServer.Configuration()) {
+    package init(configuration: QMPServer.Configuration = QMPServer.Configuration()) {
         self.configuration = configuration
         events = QMPEventHub(validator: schema.eventValidator)
     }
 
     /// Where the machine sends what it announces: each event goes to the clients as its QMP event, and a
     /// switchover holds their commands while it runs (``QMPServer/switchoverBegan()``).
-    public var eventSink: @Sendable (MachineEvent) -> Void {
+    package var eventSink: @Sendable (MachineEvent) -> Void {
         let events = self.events
         let server = self.server
         return { event in
@@ -38,7 +38,7 @@ public final class QMPMonitor: Sendable {
     }
 
     /// Serves every command over `machine` on each of `unixPaths`.
-    public func serve(_ machine: Machine, unixPaths: [String]) async throws {
+    package func serve(_ machine: Machine, unixPaths: [String]) async throws {
         let table = CommandTableBuilder.build(machine: machine, version: Self.version, schema: schema)
         threadPool.start()
         let server = QMPServer(
@@ -53,7 +53,7 @@ public final class QMPMonitor: Sendable {
     /// Closes the monitors (removing their socket files), runs `afterClosing` (the machine stops there, so no
     /// command reaches it any more) on the monitor's pool for blocking work, since stopping joins the migration
     /// thread, then stops the monitor's threads.
-    public func shutdown(afterClosing: @escaping @Sendable () -> Void = {}) async {
+    package func shutdown(afterClosing: @escaping @Sendable () -> Void = {}) async {
         if let server = server.withLockedValue({ $0 }) { await server.shutdown() }
         _ = try? await threadPool.runIfActive(afterClosing)
         try? await threadPool.shutdownGracefully()

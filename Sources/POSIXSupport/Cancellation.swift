@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Lock order: a waiter registers while holding its own mutex (that mutex, then this object's lock); `cancel()`
 /// calls the wake-ups with no lock of this object held, and each takes only its waiter's mutex.
-public final class Cancellation: Sendable {
+package final class Cancellation: Sendable {
     private struct Waiters {
         var nextID = 0
         var wakeUps: [Int: @Sendable () -> Void] = [:]
@@ -17,17 +17,17 @@ public final class Cancellation: Sendable {
     private let waiters = NIOLockedValueBox(Waiters())
 
     /// A cancellation that has not fired.
-    public init() {}
+    package init() {}
 
     /// True once `cancel()` was called.
-    public var isCancelled: Bool {
+    package var isCancelled: Bool {
         flag.load(ordering: .acquiring)
     }
 
     /// Raises the flag and wakes every registered waiter. Returns true for the call that raised it; later calls
     /// do nothing.
     @discardableResult
-    public func cancel() -> Bool {
+    package func cancel() -> Bool {
         let wakeUps = waiters.withLockedValue { state -> [@Sendable () -> Void]? in
             guard !flag.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
             defer { state.wakeUps.removeAll() }
@@ -42,7 +42,7 @@ public final class Cancellation: Sendable {
 
     /// Sleeps the calling thread for `duration`, or less when this fires first. Returns `isCancelled`.
     @discardableResult
-    public func sleep(for duration: Duration) -> Bool {
+    package func sleep(for duration: Duration) -> Bool {
         _ = Semaphore().wait(unlessCancelled: self, timeout: duration)
         return isCancelled
     }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// An OS thread (pthread) of its own for one blocking body, so blocking work never runs on Dispatch or on Swift
 /// concurrency's pool.
-public final class DedicatedThread: Sendable {
+package final class DedicatedThread: Sendable {
     private let handle: pthread_t
     private let released = Atomic<Bool>(false)
 
@@ -20,7 +20,7 @@ public final class DedicatedThread: Sendable {
 
     /// Starts `body` on a new thread; throws when the system cannot create another thread. With a `name`, the
     /// thread carries it in `top -H`, gdb and perf (cut to Linux's 15 bytes, see `setCurrentName`).
-    public static func spawn(
+    package static func spawn(
         name: String? = nil, _ body: @escaping @Sendable () -> Void
     ) throws(ThreadSpawnError) -> DedicatedThread {
         let start = Unmanaged.passRetained(ThreadBody(name: name, body))
@@ -38,7 +38,7 @@ public final class DedicatedThread: Sendable {
 
     /// Names the calling thread (`pthread_setname_np`). Linux keeps at most 15 bytes: a longer name is cut there,
     /// on a character boundary.
-    public static func setCurrentName(_ name: String) {
+    package static func setCurrentName(_ name: String) {
         var bytes = Array(name.utf8.prefix(maxNameBytes))
         while !bytes.isEmpty && String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
         bytes.append(0)
@@ -48,11 +48,11 @@ public final class DedicatedThread: Sendable {
     }
 
     /// The longest thread name Linux keeps, in bytes (16 with the terminating NUL).
-    public static let maxNameBytes = 15
+    package static let maxNameBytes = 15
 
     /// Waits for the body to return. Only the first call of `join` or `detach` acts; on the thread itself it
     /// detaches instead (a thread cannot wait for itself).
-    public func join() {
+    package func join() {
         guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if isCurrent {
             pthread_detach(handle)
@@ -62,12 +62,12 @@ public final class DedicatedThread: Sendable {
     }
 
     /// Lets the thread clean up by itself when its body returns; `join` becomes a no-op.
-    public func detach() {
+    package func detach() {
         if !released.exchange(true, ordering: .acquiringAndReleasing) { pthread_detach(handle) }
     }
 
     /// True when called on this thread.
-    public var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
+    package var isCurrent: Bool { pthread_equal(pthread_self(), handle) != 0 }
 }
 
 /// The heap box carrying a thread's name and body across `pthread_create`.

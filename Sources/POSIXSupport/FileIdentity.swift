@@ -2,14 +2,14 @@ import Glibc
 
 /// The device and inode of a file: what makes "the socket file I created" different from whatever another
 /// process later put at the same path.
-public struct FileIdentity: Sendable, Equatable {
+package struct FileIdentity: Sendable, Equatable {
     /// `st_dev`.
-    public var device: UInt64
+    package var device: UInt64
     /// `st_ino`.
-    public var inode: UInt64
+    package var inode: UInt64
 
     /// The identity of the file at `path` itself (not a symlink's target), or nil when nothing is there.
-    public init?(path: String) {
+    package init?(path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         device = UInt64(info.st_dev)
@@ -18,7 +18,7 @@ public struct FileIdentity: Sendable, Equatable {
 
     /// Removes `path` only while it is still the file with `identity`; returns whether it did.
     @discardableResult
-    public static func unlink(_ path: String, ifStill identity: FileIdentity?) -> Bool {
+    package static func unlink(_ path: String, ifStill identity: FileIdentity?) -> Bool {
         guard let identity, FileIdentity(path: path) == identity else { return false }
         return Glibc.unlink(path) == 0
     }

@@ -3,29 +3,29 @@ import Glibc
 /// The one owner of clock readings: `CLOCK_MONOTONIC` for intervals, rates and deadlines (the clock
 /// `PThreadCondition` times out on), `CLOCK_REALTIME` only where two processes compare instants (downtime), and a
 /// thread's CPU time. Named so as not to shadow Swift's `Clock` protocol; intervals handed to waits are `Duration`.
-public enum HostClock {
+package enum HostClock {
     /// Monotonic time in nanoseconds since an arbitrary fixed point.
-    public static func monotonicNanoseconds() -> UInt64 {
+    package static func monotonicNanoseconds() -> UInt64 {
         reading(CLOCK_MONOTONIC)
     }
 
     /// Monotonic time in milliseconds.
-    public static func monotonicMilliseconds() -> UInt64 {
+    package static func monotonicMilliseconds() -> UInt64 {
         monotonicNanoseconds() / 1_000_000
     }
 
     /// Monotonic time in seconds.
-    public static var monotonicSeconds: Double {
+    package static var monotonicSeconds: Double {
         Double(monotonicNanoseconds()) / 1e9
     }
 
     /// Wall-clock time in nanoseconds since the epoch (shared between processes on one host).
-    public static func realtimeNanoseconds() -> UInt64 {
+    package static func realtimeNanoseconds() -> UInt64 {
         reading(CLOCK_REALTIME)
     }
 
     /// CPU time consumed by the calling thread, in nanoseconds.
-    public static func threadCPUNanoseconds() -> UInt64 {
+    package static func threadCPUNanoseconds() -> UInt64 {
         reading(CLOCK_THREAD_CPUTIME_ID)
     }
 
@@ -37,7 +37,7 @@ public enum HostClock {
     /// The wait is read on both sides of the clock, and the reading retried when the thread waited in between: only
     /// such a consistent reading is monotonic. After a few retries it takes the last one, which may run slightly
     /// behind an earlier reading, so callers take differences saturating at zero.
-    public static func threadUnqueuedNanoseconds() -> UInt64 {
+    package static func threadUnqueuedNanoseconds() -> UInt64 {
         var attempts = 0
         while true {
             let before = runQueueWaitNanoseconds() ?? 0
@@ -50,7 +50,7 @@ public enum HostClock {
 
 
     /// Sleeps the calling thread for `duration` (signals do not cut it short).
-    public static func sleep(for duration: Duration) {
+    package static func sleep(for duration: Duration) {
         let (seconds, attoseconds) = max(duration, .zero).components
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         var remaining = timespec()
@@ -60,7 +60,7 @@ public enum HostClock {
     }
 
     /// Sleeps the calling thread until `deadline`, a `monotonicNanoseconds()` value, has passed.
-    public static func sleep(untilMonotonicNanoseconds deadline: UInt64) {
+    package static func sleep(untilMonotonicNanoseconds deadline: UInt64) {
         let now = monotonicNanoseconds()
         guard deadline > now else { return }
         sleep(for: .nanoseconds(Int64(deadline - now)))

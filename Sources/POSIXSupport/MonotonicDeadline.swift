@@ -2,12 +2,12 @@ import Glibc
 
 /// A point in time on `CLOCK_MONOTONIC`, the clock `PThreadCondition` times out on. The rest of the code measures
 /// time with the standard library's `ContinuousClock`; this type exists only to hand pthreads an absolute time.
-public struct MonotonicDeadline: Sendable {
+package struct MonotonicDeadline: Sendable {
     /// The deadline as pthreads wants it.
     let timespec: timespec
 
     /// `timeout` from now.
-    public init(after timeout: Duration) {
+    package init(after timeout: Duration) {
         var now = Glibc.timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let (seconds, attoseconds) = max(timeout, .zero).components

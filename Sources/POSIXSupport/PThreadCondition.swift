@@ -2,12 +2,12 @@ import Glibc
 
 /// A pthread condition variable whose timed waits run on `CLOCK_MONOTONIC` (a wall-clock step neither shortens
 /// nor stretches them). Always used with one `PThreadMutex` that guards the state it signals about.
-public final class PThreadCondition: @unchecked Sendable {
+package final class PThreadCondition: @unchecked Sendable {
     // @unchecked: a pthread condition is made for concurrent use; the pointer never changes after init.
     private let pointer: UnsafeMutablePointer<pthread_cond_t>
 
     /// A condition with no waiters.
-    public init() {
+    package init() {
         pointer = .allocate(capacity: 1)
         pointer.initialize(to: pthread_cond_t())
         var attributes = pthread_condattr_t()
@@ -24,20 +24,20 @@ public final class PThreadCondition: @unchecked Sendable {
     }
 
     /// Atomically releases `mutex` (held by the caller) and waits to be signalled (spurious wake-ups possible).
-    public func wait(_ mutex: PThreadMutex) {
+    package func wait(_ mutex: PThreadMutex) {
         let result = pthread_cond_wait(pointer, mutex.pointer)
         precondition(result == 0, "pthread_cond_wait failed: \(result)")
     }
 
     /// Like `wait(_:)`, but returns false once `deadline` (see `MonotonicDeadline`) has passed.
-    public func wait(_ mutex: PThreadMutex, deadline: MonotonicDeadline) -> Bool {
+    package func wait(_ mutex: PThreadMutex, deadline: MonotonicDeadline) -> Bool {
         var spec = deadline.timespec
         return pthread_cond_timedwait(pointer, mutex.pointer, &spec) != ETIMEDOUT
     }
 
     /// Like `wait(_:)`, but `cancellation` wakes it too. Returns false when `cancellation` has fired (checked with
     /// the mutex held, so a cancel is never missed).
-    public func wait(_ mutex: PThreadMutex, unlessCancelled cancellation: Cancellation) -> Bool {
+    package func wait(_ mutex: PThreadMutex, unlessCancelled cancellation: Cancellation) -> Bool {
         cancellation.whileRegistered({ [self] in mutex.withLock { broadcast() } }) {
             if !cancellation.isCancelled { wait(mutex) }
         }
@@ -45,12 +45,12 @@ public final class PThreadCondition: @unchecked Sendable {
     }
 
     /// Wakes one waiter.
-    public func signal() {
+    package func signal() {
         pthread_cond_signal(pointer)
     }
 
     /// Wakes every waiter.
-    public func broadcast() {
+    package func broadcast() {
         pthread_cond_broadcast(pointer)
     }
 }

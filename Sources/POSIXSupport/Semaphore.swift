@@ -3,24 +3,24 @@
 /// wake its waiters.
 ///
 /// Shared state itself lives in `Mutex`/`Atomic`; semaphores only carry wake-ups.
-public final class Semaphore: @unchecked Sendable {
+package final class Semaphore: @unchecked Sendable {
     // @unchecked: `count` is only touched with `mutex` held.
     private let mutex = PThreadMutex()
     private let posted = PThreadCondition()
     private var count: Int
 
     /// Creates a semaphore with an initial count.
-    public init(value: Int = 0) {
+    package init(value: Int = 0) {
         count = value
     }
 
     /// Increments the count, waking one waiter.
-    public func post() {
+    package func post() {
         post(count: 1)
     }
 
     /// Adds `count` (values below 1 do nothing), waking as many waiters.
-    public func post(count added: Int) {
+    package func post(count added: Int) {
         guard added > 0 else { return }
         mutex.withLock {
             count += added
@@ -29,23 +29,23 @@ public final class Semaphore: @unchecked Sendable {
     }
 
     /// Blocks until the count is positive, then decrements it.
-    public func wait() {
+    package func wait() {
         _ = take(unlessCancelled: nil, deadline: nil)
     }
 
     /// Waits at most `timeout`; returns false on timeout.
-    public func wait(timeout: Duration) -> Bool {
+    package func wait(timeout: Duration) -> Bool {
         take(unlessCancelled: nil, deadline: MonotonicDeadline(after: timeout))
     }
 
     /// Waits until posted or until `cancellation` fires, whichever comes first. Cancellation wins: once it has
     /// fired this returns false without taking the count.
-    public func wait(unlessCancelled cancellation: Cancellation) -> Bool {
+    package func wait(unlessCancelled cancellation: Cancellation) -> Bool {
         take(unlessCancelled: cancellation, deadline: nil)
     }
 
     /// `wait(unlessCancelled:)` that also gives up (false) after `timeout`.
-    public func wait(unlessCancelled cancellation: Cancellation, timeout: Duration) -> Bool {
+    package func wait(unlessCancelled cancellation: Cancellation, timeout: Duration) -> Bool {
         take(unlessCancelled: cancellation, deadline: MonotonicDeadline(after: timeout))
     }
 
@@ -77,7 +77,7 @@ public final class Semaphore: @unchecked Sendable {
     }
 
     /// Takes the semaphore if it is available without blocking.
-    public func tryWait() -> Bool {
+    package func tryWait() -> Bool {
         mutex.withLock {
             guard count > 0 else { return false }
             count -= 1

@@ -4,13 +4,13 @@ import Glibc
 /// log file (or stderr into a file of its own).
 ///
 /// Not thread-safe: one owner polls, waits for and stops the process. Releasing the object does not stop it.
-public final class SpawnedProcess {
+package final class SpawnedProcess {
     /// The child's process id.
-    public let pid: pid_t
+    package let pid: pid_t
     /// The file receiving the child's stdout, and its stderr unless ``errorLogPath`` is set (truncated at start).
-    public let logPath: String
+    package let logPath: String
     /// The file receiving the child's stderr when it is kept apart from stdout (truncated at start), else nil.
-    public let errorLogPath: String?
+    package let errorLogPath: String?
     private var exitStatus: Int32?
 
     /// Starts `executable` (a path, not searched in `PATH`) with `arguments` and the current environment.
@@ -23,7 +23,7 @@ public final class SpawnedProcess {
     ///   - defaultSignals: the child starts with no signal blocked and SIGINT at its default action, as a command
     ///     started from an interactive shell, instead of inheriting this process's signal mask and an ignored
     ///     SIGINT (a test runner's threads may block signals; a shell's background job ignores SIGINT).
-    public init(
+    package init(
         executable: String, arguments: [String], inputPath: String = "/dev/null", logPath: String,
         errorLogPath: String? = nil, ownProcessGroup: Bool = false, defaultSignals: Bool = false
     ) throws(SpawnError) {
@@ -36,7 +36,7 @@ public final class SpawnedProcess {
     }
 
     /// The exit status once the process has ended (128 + signal number when a signal killed it), else nil.
-    public func poll() -> Int32? {
+    package func poll() -> Int32? {
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
@@ -45,7 +45,7 @@ public final class SpawnedProcess {
     }
 
     /// Waits up to `timeout` seconds for the process to end; returns its exit status, or nil if it still runs.
-    public func waitForExit(timeout: Double) -> Int32? {
+    package func waitForExit(timeout: Double) -> Int32? {
         let deadline = ContinuousClock.now.advanced(by: .seconds(timeout))
         while ContinuousClock.now < deadline {
             if let status = poll() { return status }
@@ -55,12 +55,12 @@ public final class SpawnedProcess {
     }
 
     /// Sends signal `number` to the process, unless it has already been reaped (its pid may be reused).
-    public func send(signal number: Int32) {
+    package func send(signal number: Int32) {
         if exitStatus == nil { kill(pid, number) }
     }
 
     /// Stops the process: SIGTERM, then SIGKILL if it is still there after two seconds. Does nothing once it ended.
-    public func terminate() {
+    package func terminate() {
         guard poll() == nil else { return }
         kill(pid, SIGTERM)
         guard waitForExit(timeout: 2) == nil else { return }
@@ -70,10 +70,10 @@ public final class SpawnedProcess {
 
     /// The process's output so far: the text of ``logPath`` (stdout, with stderr unless ``errorLogPath`` is set;
     /// empty when it cannot be read).
-    public var output: String { TextFile.read(logPath) ?? "" }
+    package var output: String { TextFile.read(logPath) ?? "" }
 
     /// The last `count` lines of ``output``.
-    public func outputTail(lines count: Int) -> String {
+    package func outputTail(lines count: Int) -> String {
         output.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 

@@ -1,14 +1,14 @@
 import Glibc
 
 /// Reads whole files with plain C stdio (no Foundation).
-public enum TextFile {
+package enum TextFile {
     /// The file at `path` as UTF-8 text (invalid bytes replaced), or nil when it cannot be opened.
-    public static func read(_ path: String) -> String? {
+    package static func read(_ path: String) -> String? {
         bytes(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The bytes of the file at `path`, or nil when it cannot be opened.
-    public static func bytes(_ path: String) -> [UInt8]? {
+    package static func bytes(_ path: String) -> [UInt8]? {
         guard let handle = fopen(path, "rb") else { return nil }
         defer { fclose(handle) }
         var bytes: [UInt8] = []

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The threads one owner started, so that none outlives it: `join()` waits for all of them. Threads that have
 /// ended are joined (at no cost) whenever another one starts, so a long-lived owner keeps only the running ones.
-public final class ThreadGroup: Sendable {
+package final class ThreadGroup: Sendable {
     /// Carries a member's "ended" flag from its body to the group before the member exists.
     private final class EndFlag: Sendable {
         let value = Atomic<Bool>(false)
@@ -12,10 +12,10 @@ public final class ThreadGroup: Sendable {
     private let members = NIOLockedValueBox<[(thread: DedicatedThread, ended: EndFlag)]>([])
 
     /// An empty group.
-    public init() {}
+    package init() {}
 
     /// Starts `body` on a named thread of this group (see `DedicatedThread.spawn`).
-    public func spawn(name: String, _ body: @escaping @Sendable () -> Void) throws(ThreadSpawnError) {
+    package func spawn(name: String, _ body: @escaping @Sendable () -> Void) throws(ThreadSpawnError) {
         reapEnded()
         let ended = EndFlag()
         let thread = try DedicatedThread.spawn(name: name) {
@@ -27,7 +27,7 @@ public final class ThreadGroup: Sendable {
 
     /// Waits for every thread of the group, including those started while it waits (a thread of the group that
     /// calls it skips itself).
-    public func join() {
+    package func join() {
         while true {
             let taken = members.withLockedValue { list in
                 defer { list.removeAll() }
@@ -41,7 +41,7 @@ public final class ThreadGroup: Sendable {
     }
 
     /// Threads started and not yet joined (running, or ended but not reaped yet).
-    public var count: Int {
+    package var count: Int {
         members.withLockedValue { $0.count }
     }
 

@@ -1,10 +1,10 @@
 import Glibc
 
 /// Why a ``DedicatedThread`` could not start.
-public struct ThreadSpawnError: Error, CustomStringConvertible {
+package struct ThreadSpawnError: Error, CustomStringConvertible {
     /// The error number `pthread_create` returned.
-    public let code: Int32
+    package let code: Int32
 
     /// The system's text for ``code`` (`Resource temporarily unavailable`).
-    public var description: String { String(cString: strerror(code)) }
+    package var description: String { String(cString: strerror(code)) }
 }

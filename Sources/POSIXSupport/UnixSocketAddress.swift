@@ -1,14 +1,14 @@
 import Glibc
 
 /// The address (`sockaddr_un`) of a Unix-domain socket file, for `connect` and `bind`.
-public struct UnixSocketAddress {
+package struct UnixSocketAddress {
     /// The socket file's path.
-    public let path: String
+    package let path: String
     private var address = sockaddr_un()
 
     /// The address of `path`; throws ``UnixSocketError/pathTooLong(_:)`` when the path and its terminating NUL
     /// do not fit `sun_path` (108 bytes on Linux).
-    public init(path: String) throws(UnixSocketError) {
+    package init(path: String) throws(UnixSocketError) {
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .pathTooLong(path) }
         self.path = path
@@ -17,7 +17,7 @@ public struct UnixSocketAddress {
     }
 
     /// Calls `body` with the address as a `sockaddr` pointer and its length.
-    public func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    package func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         withUnsafePointer(to: address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }

@@ -1,9 +1,9 @@
 import Glibc
 
 /// Opens stream sockets connected to Unix socket files.
-public enum UnixSocketConnector {
+package enum UnixSocketConnector {
     /// A new blocking, close-on-exec stream socket connected to `path`; the caller owns the descriptor.
-    public static func connect(to path: String) throws(UnixSocketError) -> Int32 {
+    package static func connect(to path: String) throws(UnixSocketError) -> Int32 {
         let address = try UnixSocketAddress(path: path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed(errno) }
@@ -16,7 +16,7 @@ public enum UnixSocketConnector {
     }
 
     /// True when something accepts connections on `path` (the probe connection is closed at once).
-    public static func isListening(_ path: String) -> Bool {
+    package static func isListening(_ path: String) -> Bool {
         guard let fd = try? connect(to: path) else { return false }
         close(fd)
         return true

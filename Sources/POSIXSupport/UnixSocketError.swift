@@ -2,7 +2,7 @@ import Glibc
 
 /// Why a Unix socket address could not be built, a connection to it could not be made, or a socket could not
 /// listen on it.
-public enum UnixSocketError: Error, CustomStringConvertible {
+package enum UnixSocketError: Error, CustomStringConvertible {
     /// The path does not fit a `sockaddr_un`.
     case pathTooLong(String)
     /// `socket()` failed with this error number.
@@ -15,7 +15,7 @@ public enum UnixSocketError: Error, CustomStringConvertible {
     case listenFailed(String, Int32)
 
     /// Why, without the path: the system's text (`No such file or directory`) or `socket path too long`.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .pathTooLong: return "socket path too long"
         case .socketFailed(let code), .connectFailed(_, let code), .bindFailed(_, let code), .listenFailed(_, let code):
@@ -25,7 +25,7 @@ public enum UnixSocketError: Error, CustomStringConvertible {
 
     /// `socket: REASON`, `connect PATH: REASON`, `bind PATH: REASON`, `listen PATH: REASON` or
     /// `PATH: socket path too long`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .pathTooLong(let path): return "\(path): \(reason)"
         case .socketFailed: return "socket: \(reason)"

@@ -1,14 +1,14 @@
 import Glibc
 
 /// Opens stream sockets listening on Unix socket files.
-public enum UnixSocketListener {
+package enum UnixSocketListener {
     /// A new blocking, close-on-exec stream socket bound to `path` (socket file mode 0600) and listening with a queue of `backlog`
     /// pending connections; the caller owns the descriptor and the socket file (closing the descriptor leaves
     /// the file behind, so the caller unlinks it).
     ///
     /// A file already at `path` is not replaced: that fails with ``UnixSocketError/bindFailed(_:_:)`` and
     /// `EADDRINUSE`. When `listen()` fails, the file just bound is removed again.
-    public static func listen(at path: String, backlog: Int32) throws(UnixSocketError) -> Int32 {
+    package static func listen(at path: String, backlog: Int32) throws(UnixSocketError) -> Int32 {
         let address = try UnixSocketAddress(path: path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed(errno) }

@@ -1,15 +1,15 @@
 /// Writes the Swift files that embed the schema in `Sources/QAPI/Embedded/`: one per schema file holding its
 /// exact text as a raw string literal, and `EmbeddedSchema.swift` listing them in load order, so the binaries
 /// carry the schema and run from any directory.
-public enum EmbeddedSchemaRenderer {
+package enum EmbeddedSchemaRenderer {
     /// The directory, relative to the package root, that holds the generated files.
-    public static let directory = "Sources/QAPI/Embedded"
+    package static let directory = "Sources/QAPI/Embedded"
 
     /// The generated files for `files`: their names (in ``directory``) and texts, the index first.
     ///
     /// Fails for a text with a carriage return (a multi-line literal would turn CRLF into LF, and the copy
     /// would no longer be exact) and for a file name that does not make a Swift identifier.
-    public static func swiftSources(files: [(name: String, text: String)]) throws(QAPISchemaError)
+    package static func swiftSources(files: [(name: String, text: String)]) throws(QAPISchemaError)
         -> [(fileName: String, text: String)]
     {
         var identifiers: [String] = []
@@ -33,9 +33,9 @@ public enum EmbeddedSchemaRenderer {
         var source = header + """
 
             /// The schema files compiled into the binaries, so they run from any directory.
-            public enum EmbeddedSchema {
+            package enum EmbeddedSchema {
                 /// Each schema file's name and exact text, in load order (sorted by name).
-                public static let files: [(name: String, text: String)] = [
+                package static let files: [(name: String, text: String)] = [
 
             """
         for (file, identifier) in zip(files, identifiers) {

@@ -1,7 +1,7 @@
 import JSON
 
 extension EntryReader {
-    /// Parses a member list: `{"uri": "str", "*detach": "bool", "*x": {"type": "uint32", "features": [...], "doc": "..."}}`.
+    /// Parses a member list: `{"uri": "str", "*detach": "bool", "*x": {"type": "uint32", "features": [...], "doc": "...", "default": 20}}`.
     ///
     /// `optionalAllowed` is false for alternate and union branches, which cannot be optional.
     func members(_ value: JSONValue, key: String, optionalAllowed: Bool = true) throws(QAPISchemaError)
@@ -52,7 +52,9 @@ extension EntryReader {
         let type = try typeExpression(typeValue, context: context)
         let features = try reader.strings("features", isValid: SchemaNames.isLowerName)
         let doc = try reader.optionalString("doc")
+        let defaultValue = reader.value("default")
         try reader.finish()
-        return QAPIMember(name: name, isOptional: isOptional, type: type, features: features, doc: doc)
+        return QAPIMember(
+            name: name, isOptional: isOptional, type: type, features: features, doc: doc, defaultValue: defaultValue)
     }
 }

@@ -5,7 +5,7 @@ extension JSONValue {
     /// wrapped in two's complement (`-1` reads as 18446744073709551615); nil for anything else.
     ///
     /// Handlers of uint64/size members that passed validation read them with this, as QEMU does.
-    public var wrappingUInt64Value: UInt64? {
+    package var wrappingUInt64Value: UInt64? {
         switch self {
         case .int(let number): return UInt64(bitPattern: number)
         case .uint(let number): return number

@@ -1,3 +1,5 @@
+import JSON
+
 extension MarkdownReference {
     /// The lines of one definition: heading, facts, doc, members, return type, examples.
     func entry(_ definition: Definition) -> [String] {
@@ -76,7 +78,11 @@ extension MarkdownReference {
         var lines = ["", "| \(heading) | Type | Description |", "|---|---|---|"]
         for member in members {
             let name = "`\(member.name)`" + (member.isOptional ? " *optional*" : "")
-            lines.append("| \(name) | \(typeText(member.typeExpression)) | \(description(member.doc, member.features)) |")
+            var text = description(member.doc, member.features)
+            if let value = member.defaultValue {
+                text += (text.isEmpty ? "" : " ") + "Default: `\(Self.cell(JSONWriter.string(value)))`."
+            }
+            lines.append("| \(name) | \(typeText(member.typeExpression)) | \(text) |")
         }
         return lines
     }

@@ -1,3 +1,5 @@
+import JSON
+
 /// A JSON object type: a struct (its base's members first), a union, or an implicit object type.
 struct ObjectType: Sendable {
     /// One member, with its type resolved.
@@ -7,6 +9,8 @@ struct ObjectType: Sendable {
         let isOptional: Bool
         let features: [String]
         let doc: String?
+        /// The schema's `"default"`, if any.
+        let defaultValue: JSONValue?
     }
 
     /// A union's branches, chosen by the value of the `tag` member.

@@ -1,11 +1,11 @@
 /// One value of an enum, as declared in the schema.
-public struct QAPIEnumValue: Sendable, Hashable {
+package struct QAPIEnumValue: Sendable, Hashable {
     /// The value as it appears on the wire.
-    public let name: String
+    package let name: String
     /// Features such as `unstable`.
-    public let features: [String]
+    package let features: [String]
     /// The value's documentation, if the schema gives one.
-    public let doc: String?
+    package let doc: String?
 
     init(name: String, features: [String], doc: String?) {
         self.name = name

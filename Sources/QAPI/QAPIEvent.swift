@@ -1,22 +1,22 @@
 /// An event as the schema declares it.
-public struct QAPIEvent: Sendable {
+package struct QAPIEvent: Sendable {
     /// The name that appears in `{"event": NAME, ...}`.
-    public let name: String
+    package let name: String
     /// The schema file that declares it.
-    public let file: String
+    package let file: String
     /// The QEMU (or `vmig`) version that introduced it.
-    public let since: String
+    package let since: String
     /// The documentation text.
-    public let doc: String
+    package let doc: String
     /// Features such as `unstable`.
-    public let features: [String]
+    package let features: [String]
     /// The members of `data`, a named data struct's base members first.
-    public let data: [QAPIMember]
+    package let data: [QAPIMember]
     /// Example messages, one line each.
-    public let examples: [String]
+    package let examples: [String]
     /// Index of the data's object type in the type table (`q_empty` when the event has no data).
     let dataType: Int
 
     /// Whether the event carries the `unstable` feature.
-    public var isUnstable: Bool { features.contains("unstable") }
+    package var isUnstable: Bool { features.contains("unstable") }
 }

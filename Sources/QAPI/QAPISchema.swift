@@ -5,15 +5,15 @@ import JSON
 ///
 /// Loading is the expensive part; validation afterwards is one dictionary lookup for the command plus a
 /// walk over the arguments.
-public final class QAPISchema: Sendable {
+package final class QAPISchema: Sendable {
     /// The files' items (definitions and section headings) in load order.
     let items: [SchemaItem]
     /// Every resolved type.
     let table: TypeTable
     /// All commands in schema order.
-    public let commands: [QAPICommand]
+    package let commands: [QAPICommand]
     /// All events in schema order.
-    public let events: [QAPIEvent]
+    package let events: [QAPIEvent]
     private let commandsByName: [String: QAPICommand]
     private let eventsByName: [String: QAPIEvent]
 
@@ -21,7 +21,7 @@ public final class QAPISchema: Sendable {
     /// `schema/*.json` sorted by name).
     ///
     /// Errors name the file and entry, e.g. `migration.json: command 'migrate': member 'uri': unknown type 'Foo'`.
-    public init(files: [(name: String, text: String)]) throws(QAPISchemaError) {
+    package init(files: [(name: String, text: String)]) throws(QAPISchemaError) {
         var items: [SchemaItem] = []
         for file in files {
             items += try SchemaFileParser(file: file.name).parse(file.text)
@@ -37,16 +37,16 @@ public final class QAPISchema: Sendable {
     }
 
     /// The names of all commands, in schema order.
-    public var commandNames: [String] { commands.map(\.name) }
+    package var commandNames: [String] { commands.map(\.name) }
 
     /// The names of all events, in schema order.
-    public var eventNames: [String] { events.map(\.name) }
+    package var eventNames: [String] { events.map(\.name) }
 
     /// The command called `name`, or nil when the schema has none.
-    public func command(_ name: String) -> QAPICommand? { commandsByName[name] }
+    package func command(_ name: String) -> QAPICommand? { commandsByName[name] }
 
     /// The event called `name`, or nil when the schema has none.
-    public func event(_ name: String) -> QAPIEvent? { eventsByName[name] }
+    package func event(_ name: String) -> QAPIEvent? { eventsByName[name] }
 
     /// Checks a command's arguments against its `data` and returns them unchanged (absent arguments are
     /// `{}`). Call this before anything else happens; the texts are QEMU's (`Parameter 'uri' is missing`).
@@ -54,7 +54,7 @@ public final class QAPISchema: Sendable {
     /// An unknown command throws `The command NAME has not been found`; a server checks ``command(_:)``
     /// first, because QEMU reports that case with the class `CommandNotFound`.
     @discardableResult
-    public func validateArguments(command name: String, arguments: JSONObject?) throws(QAPIValidationError)
+    package func validateArguments(command name: String, arguments: JSONObject?) throws(QAPIValidationError)
         -> JSONObject
     {
         guard let command = commandsByName[name] else {
@@ -66,7 +66,7 @@ public final class QAPISchema: Sendable {
     }
 
     /// Checks an event's `data` (use `{}` for events without data).
-    public func validateEventData(event name: String, data: JSONObject) throws(QAPIValidationError) {
+    package func validateEventData(event name: String, data: JSONObject) throws(QAPIValidationError) {
         guard let event = eventsByName[name] else {
             throw QAPIValidationError(message: "The event \(name) is not in the schema")
         }
@@ -74,7 +74,7 @@ public final class QAPISchema: Sendable {
     }
 
     /// Checks a command's reply value (`{}` for commands without `returns`) against its return type.
-    public func validateReturnValue(command name: String, value: JSONValue) throws(QAPIValidationError) {
+    package func validateReturnValue(command name: String, value: JSONValue) throws(QAPIValidationError) {
         guard let command = commandsByName[name] else {
             throw QAPIValidationError(message: "The command \(name) has not been found")
         }

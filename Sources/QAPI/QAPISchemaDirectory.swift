@@ -3,9 +3,9 @@ import Glibc
 /// Reads the schema files of a directory (`schema/`), for `qapi-gen` and the tests.
 ///
 /// Plain POSIX calls, so the QAPI module does not pull Foundation into every binary.
-public enum QAPISchemaDirectory {
+package enum QAPISchemaDirectory {
     /// Every `*.json` file in `path`, sorted by name (the load order), with its exact text.
-    public static func read(_ path: String) throws(QAPISchemaError) -> [(name: String, text: String)] {
+    package static func read(_ path: String) throws(QAPISchemaError) -> [(name: String, text: String)] {
         var files: [(name: String, text: String)] = []
         for name in try jsonFileNames(in: path).sorted() {
             files.append((name: name, text: try readText(atPath: "\(path)/\(name)", name: name)))

@@ -2,22 +2,22 @@
 ///
 /// The description names the file and the entry, e.g.
 /// `migration.json: command 'migrate': member 'uri': unknown type 'Foo'`.
-public struct QAPISchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct QAPISchemaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The schema file's name, e.g. `migration.json`.
-    public let file: String
+    package let file: String
     /// The entry, e.g. `command 'migrate'` or `entry #3`; nil when the problem is with the whole file.
-    public let entry: String?
+    package let entry: String?
     /// What is wrong.
-    public let message: String
+    package let message: String
 
     /// Describes a problem in `file`, optionally in one of its entries.
-    public init(file: String, entry: String?, message: String) {
+    package init(file: String, entry: String?, message: String) {
         self.file = file
         self.entry = entry
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         guard let entry else { return "\(file): \(message)" }
         return "\(file): \(entry): \(message)"
     }

@@ -2,16 +2,16 @@
 ///
 /// `message` is QEMU's text for the same mistake, as its QObject input visitor words it; a QMP server
 /// replies `{"class": "GenericError", "desc": message}`.
-public struct QAPIValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct QAPIValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The human-readable text, e.g. `Parameter 'uri' is missing`.
-    public let message: String
+    package let message: String
 
     /// Wraps a message; handlers use this for their own semantic checks.
-    public init(message: String) {
+    package init(message: String) {
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 extension QAPIValidationError {

@@ -114,7 +114,7 @@ struct SchemaResolver {
             resolved.append(
                 ObjectType.Member(
                     name: member.name, type: type, isOptional: member.isOptional, features: member.features,
-                    doc: member.doc))
+                    doc: member.doc, defaultValue: member.defaultValue))
         }
         return resolved
     }

@@ -1,7 +1,7 @@
 /// QEMU's number syntax for monitor values: `qemu_strtou64` integers and `qemu_strtosz` sizes.
-public enum QEMUNumberParser {
+package enum QEMUNumberParser {
     /// Why a size did not parse.
-    public enum SizeError: Error, Equatable {
+    package enum SizeError: Error, Equatable {
         /// Not a size at all (QEMU's `-EINVAL`).
         case invalid
         /// Larger than 2^64 - 1 (QEMU's `-ERANGE`).
@@ -10,7 +10,7 @@ public enum QEMUNumberParser {
 
     /// A whole string as an unsigned integer in C's base-0 syntax: decimal, `0x` hex or `0` octal.
     /// Nil for anything else, a sign included.
-    public static func unsignedInteger(_ text: String) -> UInt64? {
+    package static func unsignedInteger(_ text: String) -> UInt64? {
         let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty else { return nil }
         var index = 0
@@ -31,7 +31,7 @@ public enum QEMUNumberParser {
     /// A size such as `512`, `1.5G` or `64k` (suffixes B, K, M, G, T, P, E in either case, powers of 1024).
     /// Without a suffix the number counts `defaultUnit` bytes: 1 for `qemu_strtosz`, 1 MiB for
     /// `qemu_strtosz_MiB`. A fraction is allowed unless the unit is bytes.
-    public static func size(_ text: String, defaultUnit: UInt64 = 1) throws(SizeError) -> UInt64 {
+    package static func size(_ text: String, defaultUnit: UInt64 = 1) throws(SizeError) -> UInt64 {
         let scalars = Array(text.unicodeScalars)
         var index = 0
         let whole = try sizeMantissa(scalars, &index)
@@ -105,7 +105,7 @@ public enum QEMUNumberParser {
     }
 
     /// The multiplier of a size suffix letter.
-    public static func suffixMultiplier(_ scalar: Unicode.Scalar) -> UInt64? {
+    package static func suffixMultiplier(_ scalar: Unicode.Scalar) -> UInt64? {
         switch scalar {
         case "B", "b": return 1
         case "K", "k": return 1 << 10

@@ -4,9 +4,9 @@
 ///
 /// Empty items behave as in QEMU's `opts_do_parse`: one trailing comma ends the list (no empty last item), an
 /// empty first item is the implied key with an empty value, and an empty text has no items.
-public enum QEMUOptionList {
+package enum QEMUOptionList {
     /// The `key=value` pairs of `text` in order (a later key does not replace an earlier one here).
-    public static func pairs(_ text: String, impliedFirstKey: String) -> [(key: String, value: String)] {
+    package static func pairs(_ text: String, impliedFirstKey: String) -> [(key: String, value: String)] {
         items(text).enumerated().map { index, item in
             guard let equals = item.firstIndex(of: "=") else {
                 return index == 0 ? (impliedFirstKey, item) : (item, "on")
@@ -16,7 +16,7 @@ public enum QEMUOptionList {
     }
 
     /// The items of `text`, with `,,` turned into `,`.
-    public static func items(_ text: String) -> [String] {
+    package static func items(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
         var items: [String] = []
         var current = ""

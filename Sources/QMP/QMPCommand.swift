@@ -1,23 +1,23 @@
 import JSON
 
 /// What a command handler gives back.
-public struct QMPReturn: Sendable {
+package struct QMPReturn: Sendable {
     /// The `return` member of the reply.
-    public var value: JSONValue
+    package var value: JSONValue
     /// Runs on the connection's event loop once the reply has been written (used by `quit`).
-    public var afterReply: (@Sendable () -> Void)?
+    package var afterReply: (@Sendable () -> Void)?
 
     /// A return value, and optionally an action to run once the reply is written.
-    public init(_ value: JSONValue = .emptyObject, afterReply: (@Sendable () -> Void)? = nil) {
+    package init(_ value: JSONValue = .emptyObject, afterReply: (@Sendable () -> Void)? = nil) {
         self.value = value
         self.afterReply = afterReply
     }
 }
 
 /// A QMP command implementation. Arguments reach it already validated against the schema.
-public struct QMPCommand: Sendable {
+package struct QMPCommand: Sendable {
     /// Where a handler runs.
-    public enum Execution: Sendable {
+    package enum Execution: Sendable {
         /// On the connection's event loop: the handler must be quick and never block.
         case eventLoop
         /// On a worker thread: the handler may block (socket connects, waiting on threads).
@@ -29,14 +29,14 @@ public struct QMPCommand: Sendable {
     }
 
     /// The command's name as the schema and clients spell it.
-    public var name: String
+    package var name: String
     /// Where the handler runs.
-    public var execution: Execution
+    package var execution: Execution
     /// The handler: validated arguments in, the reply's `return` value out.
-    public var body: @Sendable (JSONObject) throws -> QMPReturn
+    package var body: @Sendable (JSONObject) throws -> QMPReturn
 
     /// A handler returning a value; errors thrown that are not ``QMPError`` become `GenericError`.
-    public init(
+    package init(
         _ name: String, execution: Execution = .eventLoop, _ body: @escaping @Sendable (JSONObject) throws -> JSONValue
     ) {
         self.name = name
@@ -45,7 +45,7 @@ public struct QMPCommand: Sendable {
     }
 
     /// A handler that also wants an action after its reply is written.
-    public init(
+    package init(
         _ name: String, execution: Execution = .eventLoop,
         returning body: @escaping @Sendable (JSONObject) throws -> QMPReturn
     ) {
@@ -67,7 +67,7 @@ public struct QMPCommand: Sendable {
 }
 
 /// What the server needs from the command schema: validation before any side effect, and introspection.
-public protocol QMPCommandSchema: Sendable {
+package protocol QMPCommandSchema: Sendable {
     /// The command names the schema declares.
     var commandNames: [String] { get }
     /// Checks `arguments` of `command` and returns them; throws a `GenericError` with QEMU's text otherwise.

@@ -1,25 +1,25 @@
 import JSON
 
 /// The implemented commands, looked up by name. Immutable once the server starts.
-public struct QMPCommandTable: Sendable {
+package struct QMPCommandTable: Sendable {
     private var commands: [String: QMPCommand] = [:]
     /// Command names in registration order.
-    public private(set) var names: [String] = []
+    package private(set) var names: [String] = []
 
     /// An empty table.
-    public init() {}
+    package init() {}
 
     /// Adds `command`; a second command with the same name is a programming error.
-    public mutating func register(_ command: QMPCommand) {
+    package mutating func register(_ command: QMPCommand) {
         precondition(commands[command.name] == nil, "command \(command.name) registered twice")
         commands[command.name] = command
         names.append(command.name)
     }
 
     /// Adds every command in `list`.
-    public mutating func register(_ list: [QMPCommand]) {
+    package mutating func register(_ list: [QMPCommand]) {
         for command in list { register(command) }
     }
 
-    public subscript(name: String) -> QMPCommand? { commands[name] }
+    package subscript(name: String) -> QMPCommand? { commands[name] }
 }

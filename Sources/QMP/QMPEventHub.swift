@@ -8,13 +8,13 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// `emit` may be called from any thread (the migration engine's threads included); it encodes the event once
 /// and hands the bytes to each client's event loop, so it never waits on a client. Each client bounds what it
 /// holds unsent (see ``QMPServer/Configuration/maxUnsentBytes``).
-public final class QMPEventHub: Sendable {
+package final class QMPEventHub: Sendable {
     /// Delivers the bytes of one event line to one client; must not block, nor emit (it runs under the hub's emission
     /// lock).
     typealias Deliver = @Sendable ([UInt8]) -> Void
 
     /// Checks an event against the schema; returns why it does not conform, or nil.
-    public typealias Validator = @Sendable (String, JSONObject?) -> String?
+    package typealias Validator = @Sendable (String, JSONObject?) -> String?
 
     private let subscribers = NIOLockedValueBox<[ObjectIdentifier: Deliver]>([:])
     private let emission = NIOLock()
@@ -23,12 +23,12 @@ public final class QMPEventHub: Sendable {
 
     /// Creates a hub; with a `validator`, every emitted event is checked against the schema. A violation is a
     /// programming error: debug builds stop on it (so tests catch it), release builds report it on stderr.
-    public init(validator: Validator? = nil) {
+    package init(validator: Validator? = nil) {
         self.validator = validator
     }
 
     /// Sends `{"event": name, "data": data, "timestamp": …}` to every negotiated client.
-    public func emit(_ name: String, data: JSONObject? = nil) {
+    package func emit(_ name: String, data: JSONObject? = nil) {
         if let validator, let problem = validator(name, data) {
             Self.reportSchemaViolation("event \(name) violates the schema: \(problem)")
         }
@@ -44,12 +44,12 @@ public final class QMPEventHub: Sendable {
     }
 
     /// Registers an in-process observer called synchronously for every event (used by tests and the schema check).
-    public func observe(_ observer: @escaping @Sendable (String, JSONObject?) -> Void) {
+    package func observe(_ observer: @escaping @Sendable (String, JSONObject?) -> Void) {
         observers.withLockedValue { $0.append(observer) }
     }
 
     /// Number of clients currently receiving events.
-    public var subscriberCount: Int { subscribers.withLockedValue { $0.count } }
+    package var subscriberCount: Int { subscribers.withLockedValue { $0.count } }
 
     private static func reportSchemaViolation(_ message: String) {
         #if DEBUG

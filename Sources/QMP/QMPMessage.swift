@@ -3,16 +3,16 @@ import JSON
 
 /// The server-to-client messages, formatted as QEMU formats them: one line of JSON with `", "` and `": "`
 /// separators, ending in CRLF. Success replies carry `id` last, error replies carry it first.
-public enum QMPMessage {
+package enum QMPMessage {
     /// `{"return": value, "id": id}`.
-    public static func reply(_ value: JSONValue, id: JSONValue?) -> [UInt8] {
+    package static func reply(_ value: JSONValue, id: JSONValue?) -> [UInt8] {
         var object: JSONObject = ["return": value]
         if let id { object["id"] = id }
         return line(.object(object))
     }
 
     /// `{"id": id, "error": {"class": ..., "desc": ...}}`.
-    public static func error(_ error: QMPError, id: JSONValue?) -> [UInt8] {
+    package static func error(_ error: QMPError, id: JSONValue?) -> [UInt8] {
         var object = JSONObject()
         if let id { object["id"] = id }
         object["error"] = ["class": .string(error.errorClass.rawValue), "desc": .string(error.desc)]
@@ -20,7 +20,7 @@ public enum QMPMessage {
     }
 
     /// `{"event": name, "data": data, "timestamp": {"seconds": s, "microseconds": us}}`; `data` is omitted when nil.
-    public static func event(_ name: String, data: JSONObject?, at time: timeval = now()) -> [UInt8] {
+    package static func event(_ name: String, data: JSONObject?, at time: timeval = now()) -> [UInt8] {
         var object: JSONObject = ["event": .string(name)]
         if let data { object["data"] = .object(data) }
         object["timestamp"] = ["seconds": .int(Int64(time.tv_sec)), "microseconds": .int(Int64(time.tv_usec))]
@@ -28,12 +28,12 @@ public enum QMPMessage {
     }
 
     /// The greeting sent on connect.
-    public static func greeting(_ version: QMPVersion) -> [UInt8] {
+    package static func greeting(_ version: QMPVersion) -> [UInt8] {
         line(["QMP": ["version": version.json, "capabilities": ["oob"]]])
     }
 
     /// The current wall-clock time.
-    public static func now() -> timeval {
+    package static func now() -> timeval {
         var time = timeval()
         gettimeofday(&time, nil)
         return time
@@ -48,18 +48,18 @@ public enum QMPMessage {
 }
 
 /// The version a server reports in its greeting and in `query-version`.
-public struct QMPVersion: Sendable {
+package struct QMPVersion: Sendable {
     /// QEMU-compatible major version.
-    public var major: Int
+    package var major: Int
     /// Minor version.
-    public var minor: Int
+    package var minor: Int
     /// Micro version.
-    public var micro: Int
+    package var micro: Int
     /// The package string (`vmig …`).
-    public var package: String
+    package var package: String
 
     /// A version triple and package string.
-    public init(major: Int, minor: Int, micro: Int, package: String) {
+    package init(major: Int, minor: Int, micro: Int, package: String) {
         self.major = major
         self.minor = minor
         self.micro = micro
@@ -67,7 +67,7 @@ public struct QMPVersion: Sendable {
     }
 
     /// `{"qemu": {"micro": …, "minor": …, "major": …}, "package": …}` in QEMU's member order.
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["qemu": ["micro": .integer(micro), "minor": .integer(minor), "major": .integer(major)], "package": .string(package)]
     }
 }

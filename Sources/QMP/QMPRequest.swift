@@ -1,15 +1,15 @@
 import JSON
 
 /// One checked request: `{"execute"|"exec-oob": NAME, "arguments": {...}, "id": ANY}`.
-public struct QMPRequest: Sendable {
+package struct QMPRequest: Sendable {
     /// The command name.
-    public var command: String
+    package var command: String
     /// The arguments (`{}` when absent).
-    public var arguments: JSONObject
+    package var arguments: JSONObject
     /// The request's `id`, echoed unchanged in the reply.
-    public var id: JSONValue?
+    package var id: JSONValue?
     /// True for `exec-oob`.
-    public var outOfBand: Bool
+    package var outOfBand: Bool
 
     /// Checks the top-level shape of an input value with QEMU's texts (qmp_dispatch_check_obj).
     /// On failure, returns the error and the id to echo (when the input was an object carrying one).

@@ -40,29 +40,29 @@ final class QMPServerCore: Sendable {
 }
 
 /// A QMP server on one or more Unix domain sockets.
-public final class QMPServer: Sendable {
+package final class QMPServer: Sendable {
     /// Server limits and policies.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Bytes queued for a client beyond the socket buffers (events and replies) before it is disconnected.
-        public var maxUnsentBytes: Int
+        package var maxUnsentBytes: Int
         /// Listen backlog per socket.
-        public var backlog: Int32
+        package var backlog: Int32
 
         /// Limits with the defaults unless given.
-        public init(maxUnsentBytes: Int = 16 << 20, backlog: Int32 = 64) {
+        package init(maxUnsentBytes: Int = 16 << 20, backlog: Int32 = 64) {
             self.maxUnsentBytes = maxUnsentBytes
             self.backlog = backlog
         }
     }
 
     /// Why a socket could not be opened.
-    public enum BindError: Error, CustomStringConvertible {
+    package enum BindError: Error, CustomStringConvertible {
         case inUse(path: String)
         case notASocket(path: String)
         case failed(path: String, reason: String)
 
         /// The message `vmigd` prints before exiting.
-        public var description: String {
+        package var description: String {
             switch self {
             case .inUse(let path):
                 return "QMP socket '\(path)' is in use by another running process"
@@ -79,10 +79,10 @@ public final class QMPServer: Sendable {
     private let listeners = NIOLockedValueBox<[(path: String, identity: FileIdentity?, channel: any Channel)]>([])
 
     /// The hub that fans events out to this server's clients.
-    public var events: QMPEventHub { core.events }
+    package var events: QMPEventHub { core.events }
 
     /// A server for `commands`, validated by `schema`, sending events from `events`; nothing listens until ``listen(unixPath:)``.
-    public init(
+    package init(
         commands: QMPCommandTable, schema: any QMPCommandSchema, version: QMPVersion, events: QMPEventHub,
         group: any EventLoopGroup, threadPool: NIOThreadPool, configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "vmig.qmp")
@@ -96,7 +96,7 @@ public final class QMPServer: Sendable {
 
     /// Starts listening on `path`. A stale socket file (nobody listening) is replaced; a live one is refused.
     /// The socket file is created with mode 0600.
-    public func listen(unixPath path: String) async throws {
+    package func listen(unixPath path: String) async throws {
         try Self.clearStaleSocket(at: path)
         let core = self.core
         let bootstrap = ServerBootstrap(group: group)
@@ -135,7 +135,7 @@ public final class QMPServer: Sendable {
 
     /// Stops listening and the long-running lane, removes the socket files that are still this server's (same device and inode: a file
     /// or another daemon's socket put at the path since stays) and closes every client connection.
-    public func shutdown() async {
+    package func shutdown() async {
         let open = listeners.withLockedValue { list in
             defer { list.removeAll() }
             return list
@@ -151,27 +151,27 @@ public final class QMPServer: Sendable {
     }
 
     /// Commands that run while a switchover holds the others: those that steer or watch the migration.
-    public static let commandsDuringSwitchover: Set<String> = [
+    package static let commandsDuringSwitchover: Set<String> = [
         "qmp_capabilities", "migrate_cancel", "query-migrate", "x-query-vfio-migration",
     ]
 
     /// The longest a switchover holds commands (a stalled one must not silence the monitor).
-    public static let longestSwitchoverHold = TimeAmount.seconds(1)
+    package static let longestSwitchoverHold = TimeAmount.seconds(1)
 
     /// A migration's switchover began (the source VM stopped): until ``switchoverEnded()``, or
     /// ``longestSwitchoverHold`` later, clients' commands other than ``commandsDuringSwitchover`` wait in their
     /// queues, as QEMU's monitor waits for its big lock. Events still go out.
-    public func switchoverBegan() {
+    package func switchoverBegan() {
         core.hold.hold(exempting: Self.commandsDuringSwitchover, atMost: Self.longestSwitchoverHold, on: group.next())
     }
 
     /// The switchover ended (completed, failed or cancelled): held commands run.
-    public func switchoverEnded() {
+    package func switchoverEnded() {
         core.hold.release()
     }
 
     /// Paths this server listens on.
-    public var socketPaths: [String] { listeners.withLockedValue { $0.map(\.path) } }
+    package var socketPaths: [String] { listeners.withLockedValue { $0.map(\.path) } }
 
     private static func clearStaleSocket(at path: String) throws {
         var info = stat()

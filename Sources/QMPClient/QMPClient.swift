@@ -4,24 +4,24 @@ import POSIXSupport
 /// The blocking QMP client of `vmig`, the tests and the benchmarks: reads the greeting, negotiates, runs commands
 /// and collects events (unless told not to). Every read has a timeout, so a broken server fails a call instead of
 /// hanging it. Not thread-safe: one thread uses a client at a time.
-public final class QMPClient: @unchecked Sendable {
+package final class QMPClient: @unchecked Sendable {
     /// The connection.
-    public let socket: UnixSocket
+    package let socket: UnixSocket
     /// The greeting the server sent.
-    public private(set) var greeting: JSONValue = .null
+    package private(set) var greeting: JSONValue = .null
     /// Events received and not yet taken.
-    public private(set) var events: [JSONValue] = []
+    package private(set) var events: [JSONValue] = []
     private var decoder = JSONStreamDecoder()
     private var pending: [JSONValue] = []
     /// Seconds any single read may wait.
-    public var timeout: Double
+    package var timeout: Double
     /// The socket path.
-    public let path: String
+    package let path: String
     /// Whether events are kept in ``events`` (a long-lived client that never looks at them drops them).
-    public var keepsEvents = true
+    package var keepsEvents = true
 
     /// Connects and reads the greeting; negotiates unless `negotiate` is false.
-    public init(path: String, negotiate: Bool = true, timeout: Double = 30) throws(QMPClientError) {
+    package init(path: String, negotiate: Bool = true, timeout: Double = 30) throws(QMPClientError) {
         self.path = path
         socket = try UnixSocket(path: path)
         self.timeout = timeout
@@ -36,7 +36,7 @@ public final class QMPClient: @unchecked Sendable {
     /// Sends one object (as one line: line-based servers need the newline, QMP ignores it) and returns the next
     /// non-event message.
     @discardableResult
-    public func send(_ message: JSONValue) throws(QMPClientError) -> JSONValue {
+    package func send(_ message: JSONValue) throws(QMPClientError) -> JSONValue {
         try socket.write(JSONWriter.encode(message) + [0x0A])
         return try readReply()
     }
@@ -44,7 +44,7 @@ public final class QMPClient: @unchecked Sendable {
     /// Runs `command` and returns its `return` value; an error reply throws ``QMPCommandFailure``, a lost
     /// connection ``QMPClientError``.
     @discardableResult
-    public func execute(_ command: String, _ arguments: JSONObject? = nil) throws -> JSONValue {
+    package func execute(_ command: String, _ arguments: JSONObject? = nil) throws -> JSONValue {
         var message: JSONObject = ["execute": .string(command)]
         if let arguments { message["arguments"] = .object(arguments) }
         let reply = try send(.object(message))
@@ -53,7 +53,7 @@ public final class QMPClient: @unchecked Sendable {
     }
 
     /// Reads messages until a non-event arrives; events are kept in ``events``.
-    public func readReply() throws(QMPClientError) -> JSONValue {
+    package func readReply() throws(QMPClientError) -> JSONValue {
         while true {
             let message = try readMessage()
             if message["event"] != nil {
@@ -66,7 +66,7 @@ public final class QMPClient: @unchecked Sendable {
 
     /// Waits for an event named `name` (taking it out of ``events``), reading more input as needed.
     @discardableResult
-    public func waitForEvent(
+    package func waitForEvent(
         _ name: String, timeout: Double? = nil, where predicate: (JSONValue) -> Bool = { _ in true }
     ) throws(QMPClientError) -> JSONValue {
         let deadline = HostClock.monotonicSeconds + (timeout ?? self.timeout)
@@ -82,13 +82,13 @@ public final class QMPClient: @unchecked Sendable {
     }
 
     /// Removes and returns the collected events.
-    public func takeEvents() -> [JSONValue] {
+    package func takeEvents() -> [JSONValue] {
         defer { events.removeAll() }
         return events
     }
 
     /// Reads the next message of any kind.
-    public func readMessage(timeout: Double? = nil) throws(QMPClientError) -> JSONValue {
+    package func readMessage(timeout: Double? = nil) throws(QMPClientError) -> JSONValue {
         if !pending.isEmpty { return pending.removeFirst() }
         while true {
             if let item = decoder.next() {
@@ -104,17 +104,17 @@ public final class QMPClient: @unchecked Sendable {
     }
 
     /// Closes the connection.
-    public func close() { socket.close() }
+    package func close() { socket.close() }
 }
 
 /// A QMP error reply to a command.
-public struct QMPCommandFailure: Error, CustomStringConvertible {
+package struct QMPCommandFailure: Error, CustomStringConvertible {
     /// The whole error reply.
-    public let reply: JSONValue
+    package let reply: JSONValue
     /// The error's class.
-    public var errorClass: String { reply["error"]?["class"]?.stringValue ?? "" }
+    package var errorClass: String { reply["error"]?["class"]?.stringValue ?? "" }
     /// The error's description.
-    public var desc: String { reply["error"]?["desc"]?.stringValue ?? "" }
+    package var desc: String { reply["error"]?["desc"]?.stringValue ?? "" }
     /// `CLASS: desc`.
-    public var description: String { "\(errorClass): \(desc)" }
+    package var description: String { "\(errorClass): \(desc)" }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 /// Why talking to a QMP server failed, as opposed to a command failing (`QMPCommandFailure`): `vmig` exits with
 /// status 2 on it, a test fails.
-public enum QMPClientError: Error, CustomStringConvertible {
+package enum QMPClientError: Error, CustomStringConvertible {
     /// Connecting failed: the path and the system's reason.
     case unreachable(String, String)
     /// The server closed the connection.
@@ -14,7 +14,7 @@ public enum QMPClientError: Error, CustomStringConvertible {
     /// A socket call failed: the call and the system's reason.
     case system(String, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreachable(let path, let reason): return "cannot connect to \(path): \(reason)"
         case .closed: return "the server closed the connection"

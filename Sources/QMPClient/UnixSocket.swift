@@ -3,12 +3,12 @@ import POSIXSupport
 
 /// A blocking Unix stream socket client with read timeouts: `QMPClient`'s connection, and raw protocol access for
 /// tests and benchmarks.
-public final class UnixSocket: @unchecked Sendable {
+package final class UnixSocket: @unchecked Sendable {
     /// The connected descriptor, -1 once closed.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
 
     /// Connects to `path`; the error carries the system's reason (`No such file or directory`).
-    public init(path: String) throws(QMPClientError) {
+    package init(path: String) throws(QMPClientError) {
         do throws(UnixSocketError) {
             fd = try UnixSocketConnector.connect(to: path)
         } catch {
@@ -19,10 +19,10 @@ public final class UnixSocket: @unchecked Sendable {
     deinit { close() }
 
     /// True when something accepts connections on `path`.
-    public static func canConnect(_ path: String) -> Bool { UnixSocketConnector.isListening(path) }
+    package static func canConnect(_ path: String) -> Bool { UnixSocketConnector.isListening(path) }
 
     /// Writes all of `bytes`.
-    public func write(_ bytes: [UInt8]) throws(QMPClientError) {
+    package func write(_ bytes: [UInt8]) throws(QMPClientError) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -36,7 +36,7 @@ public final class UnixSocket: @unchecked Sendable {
 
     /// Writes as much of `bytes` as the peer takes: stops once all is sent or nothing more could be sent for
     /// `stallTimeout` seconds (a peer that stopped reading). Returns the number of bytes sent.
-    public func writeUntilStalled(_ bytes: [UInt8], stallTimeout: Double) throws(QMPClientError) -> Int {
+    package func writeUntilStalled(_ bytes: [UInt8], stallTimeout: Double) throws(QMPClientError) -> Int {
         var offset = 0
         while offset < bytes.count {
             var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
@@ -56,11 +56,11 @@ public final class UnixSocket: @unchecked Sendable {
     }
 
     /// Writes the UTF-8 bytes of `text`.
-    public func write(_ text: String) throws(QMPClientError) { try write(Array(text.utf8)) }
+    package func write(_ text: String) throws(QMPClientError) { try write(Array(text.utf8)) }
 
     /// Reads what is available, waiting up to `timeout` seconds; empty at end of stream (or a reset connection);
     /// throws on timeout.
-    public func read(timeout: Double, max: Int = 65536) throws(QMPClientError) -> [UInt8] {
+    package func read(timeout: Double, max: Int = 65536) throws(QMPClientError) -> [UInt8] {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var ready: Int32
         repeat {
@@ -79,7 +79,7 @@ public final class UnixSocket: @unchecked Sendable {
 
     /// Blocking receive into `buffer` without polling first (for benchmarks); waits at most `timeout` seconds.
     /// Returns the byte count, 0 at end of stream.
-    public func receive(into buffer: inout [UInt8], timeout: Double) throws(QMPClientError) -> Int {
+    package func receive(into buffer: inout [UInt8], timeout: Double) throws(QMPClientError) -> Int {
         var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -89,7 +89,7 @@ public final class UnixSocket: @unchecked Sendable {
 
     /// Receives without sleeping: retries a non-blocking `recv` until data arrives (for latency benchmarks,
     /// where a sleeping reader adds a scheduler wake-up to every round trip). Returns 0 at end of stream.
-    public func receiveSpinning(into buffer: inout [UInt8], timeout: Double) throws(QMPClientError) -> Int {
+    package func receiveSpinning(into buffer: inout [UInt8], timeout: Double) throws(QMPClientError) -> Int {
         let deadline = HostClock.monotonicSeconds + timeout
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
@@ -100,10 +100,10 @@ public final class UnixSocket: @unchecked Sendable {
     }
 
     /// Half-closes: no more writes from this side, as socat does at end of input.
-    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+    package func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Closes the socket.
-    public func close() {
+    package func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }

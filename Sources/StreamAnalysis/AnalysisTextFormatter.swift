@@ -1,18 +1,18 @@
 import JSON
 
 /// The human summary `vmig analyze` prints by default.
-public struct AnalysisTextFormatter {
+package struct AnalysisTextFormatter {
     /// List every multifd packet, not only per-channel totals.
-    public var listPackets = false
+    package var listPackets = false
     /// List every main-stream record, not only a line per section.
-    public var listRecords = false
+    package var listRecords = false
 
-    public init(listPackets: Bool = false, listRecords: Bool = false) {
+    package init(listPackets: Bool = false, listRecords: Bool = false) {
         self.listPackets = listPackets
         self.listRecords = listRecords
     }
 
-    public func format(_ analysis: StreamAnalysis) -> String {
+    package func format(_ analysis: StreamAnalysis) -> String {
         var lines: [String] = []
         if let main = analysis.main { lines += mainStream(main) }
         for channel in analysis.channels { lines += self.channel(channel) }

@@ -2,32 +2,32 @@ import JSON
 import Migration
 
 /// One multifd packet of a channel capture.
-public struct ChannelPacket: Sendable, Equatable {
+package struct ChannelPacket: Sendable, Equatable {
     /// `ram`, `sync` or `device-state`.
-    public var kind: String
-    public var offset: Int
-    public var flags: UInt32
+    package var kind: String
+    package var offset: Int
+    package var flags: UInt32
     /// `packet_num` (RAM and SYNC packets).
-    public var packetNumber: UInt64?
+    package var packetNumber: UInt64?
     /// `next_packet_size`: bytes after the header.
-    public var size: Int
-    public var ramBlock: String?
+    package var size: Int
+    package var ramBlock: String?
     /// Page offsets sent with data, then those of zero pages (RAM packets).
-    public var normalOffsets: [UInt64] = []
-    public var zeroOffsets: [UInt64] = []
+    package var normalOffsets: [UInt64] = []
+    package var zeroOffsets: [UInt64] = []
     /// Offset in the file of the first data byte.
-    public var dataOffset: Int
+    package var dataOffset: Int
     /// SYNC packets before this one on its channel.
-    public var round: Int
+    package var round: Int
     /// Device-state packets: the section idstr and instance, and the VFIO header inside the payload.
-    public var idstr: String?
-    public var instanceID: UInt32?
-    public var idx: UInt32?
-    public var vfioFlags: UInt32?
-    public var vfioVersion: UInt32?
+    package var idstr: String?
+    package var instanceID: UInt32?
+    package var idx: UInt32?
+    package var vfioFlags: UInt32?
+    package var vfioVersion: UInt32?
 
     /// Whether the VFIO CONFIG_STATE flag is set.
-    public var isConfig: Bool { (vfioFlags ?? 0) & 1 != 0 }
+    package var isConfig: Bool { (vfioFlags ?? 0) & 1 != 0 }
 
     var json: JSONValue {
         var object: JSONObject = ["kind": .string(kind), "offset": .integer(offset), "flags": .integer(flags),
@@ -72,20 +72,20 @@ public struct ChannelPacket: Sendable, Equatable {
 }
 
 /// Everything read from one multifd channel capture.
-public struct ChannelReport: Sendable, Equatable {
-    public var file: String
-    public var size: Int
+package struct ChannelReport: Sendable, Equatable {
+    package var file: String
+    package var size: Int
     /// The hello: channel id and VM UUID.
-    public var id: UInt8 = 0
-    public var uuid: String = ""
-    public var packets: [ChannelPacket] = []
+    package var id: UInt8 = 0
+    package var uuid: String = ""
+    package var packets: [ChannelPacket] = []
 
-    public var ramPackets: Int { packets.count { $0.kind == "ram" } }
-    public var syncPackets: Int { packets.count { $0.kind == "sync" } }
-    public var deviceStatePackets: Int { packets.count { $0.kind == "device-state" } }
-    public var normalPages: Int { packets.reduce(0) { $0 + $1.normalOffsets.count } }
-    public var zeroPages: Int { packets.reduce(0) { $0 + $1.zeroOffsets.count } }
-    public var deviceStateBytes: Int { packets.filter { $0.kind == "device-state" }.reduce(0) { $0 + $1.size } }
+    package var ramPackets: Int { packets.count { $0.kind == "ram" } }
+    package var syncPackets: Int { packets.count { $0.kind == "sync" } }
+    package var deviceStatePackets: Int { packets.count { $0.kind == "device-state" } }
+    package var normalPages: Int { packets.reduce(0) { $0 + $1.normalOffsets.count } }
+    package var zeroPages: Int { packets.reduce(0) { $0 + $1.zeroOffsets.count } }
+    package var deviceStateBytes: Int { packets.filter { $0.kind == "device-state" }.reduce(0) { $0 + $1.size } }
 
     var json: JSONValue {
         ["file": .string(file), "size": .integer(size), "id": .integer(id), "uuid": .string(uuid),

@@ -3,27 +3,27 @@ import JSON
 /// The check of one device's multifd packets across all channels: idx 0…N each exactly once, the config packet
 /// (CONFIG_STATE flag) once and last, and on each channel idx rising (a device's save thread queues its packets in
 /// idx order, and a channel sends what it is handed in order; only different channels may overtake each other).
-public struct DeviceIndexCheck: Sendable, Equatable {
-    public var idstr: String
-    public var instanceID: UInt32
-    public var packets = 0
+package struct DeviceIndexCheck: Sendable, Equatable {
+    package var idstr: String
+    package var instanceID: UInt32
+    package var packets = 0
     /// Channel ids that carried this device's packets.
-    public var channels: [UInt8] = []
-    public var dataBytes = 0
-    public var configBytes = 0
-    public var highestIdx: UInt32?
-    public var configIdx: [UInt32] = []
+    package var channels: [UInt8] = []
+    package var dataBytes = 0
+    package var configBytes = 0
+    package var highestIdx: UInt32?
+    package var configIdx: [UInt32] = []
     /// idx values below the highest one that no packet carries.
-    public var missing: [UInt32] = []
+    package var missing: [UInt32] = []
     /// idx values carried by more than one packet.
-    public var duplicates: [UInt32] = []
+    package var duplicates: [UInt32] = []
     /// Packets whose idx is not above the previous one of this device on the same channel.
-    public var outOfOrder: [(channel: UInt8, offset: Int, idx: UInt32, after: UInt32)] = []
+    package var outOfOrder: [(channel: UInt8, offset: Int, idx: UInt32, after: UInt32)] = []
     /// Payloads too short for the VFIO header, or with a version other than 0.
-    public var malformed = 0
+    package var malformed = 0
 
     /// Human-readable problems; empty when the sequence is whole.
-    public var problems: [String] {
+    package var problems: [String] {
         var list: [String] = []
         if !missing.isEmpty { list.append("missing idx \(Self.listed(missing))") }
         if !duplicates.isEmpty { list.append("duplicate idx \(Self.listed(duplicates))") }
@@ -39,7 +39,7 @@ public struct DeviceIndexCheck: Sendable, Equatable {
         return list
     }
 
-    public var isWhole: Bool { problems.isEmpty }
+    package var isWhole: Bool { problems.isEmpty }
 
     private static func listed(_ values: [UInt32]) -> String {
         let shown = values.prefix(20).map(String.init).joined(separator: ", ")
@@ -122,7 +122,7 @@ public struct DeviceIndexCheck: Sendable, Equatable {
          "ok": .bool(isWhole), "problems": .array(problems.map(JSONValue.string))]
     }
 
-    public static func == (lhs: DeviceIndexCheck, rhs: DeviceIndexCheck) -> Bool {
+    package static func == (lhs: DeviceIndexCheck, rhs: DeviceIndexCheck) -> Bool {
         lhs.json == rhs.json
     }
 }

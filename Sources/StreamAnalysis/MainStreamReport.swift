@@ -1,21 +1,21 @@
 import JSON
 
 /// One record of the main stream, at its offset.
-public struct StreamRecordEntry: Sendable, Equatable {
+package struct StreamRecordEntry: Sendable, Equatable {
     /// What it is: `configuration`, `start`, `part`, `end`, `full`, `command`, `eof`, `vmdesc`.
-    public var kind: String
+    package var kind: String
     /// Offset of its type byte.
-    public var offset: Int
+    package var offset: Int
     /// Section id (sections only).
-    public var sectionID: UInt32?
+    package var sectionID: UInt32?
     /// Section idstr (sections; for PART/END taken from their START).
-    public var idstr: String?
-    public var instanceID: UInt32?
-    public var version: UInt32?
+    package var idstr: String?
+    package var instanceID: UInt32?
+    package var version: UInt32?
     /// Bytes of payload (sections), or the command's payload length.
-    public var payloadBytes: Int?
+    package var payloadBytes: Int?
     /// Command name (`OPEN_RETURN_PATH`, `SWITCHOVER_START`, `PING`, …).
-    public var command: String?
+    package var command: String?
 
     var json: JSONValue {
         var object: JSONObject = ["kind": .string(kind), "offset": .integer(offset)]
@@ -30,18 +30,18 @@ public struct StreamRecordEntry: Sendable, Equatable {
 }
 
 /// What the main stream says about one RAM block.
-public struct RAMBlockReport: Sendable, Equatable {
-    public var name: String
+package struct RAMBlockReport: Sendable, Equatable {
+    package var name: String
     /// Its length from the MEM_SIZE record.
-    public var length: UInt64
+    package var length: UInt64
     /// Pages sent with data on the main channel.
-    public var normalPages = 0
+    package var normalPages = 0
     /// Zero pages (ZERO records) on the main channel.
-    public var zeroPages = 0
+    package var zeroPages = 0
     /// Pages present in the mapped-ram region (bitmap bits set), when mapped-ram is on.
-    public var mappedPages: Int?
+    package var mappedPages: Int?
 
-    public init(name: String, length: UInt64, normalPages: Int = 0, zeroPages: Int = 0, mappedPages: Int? = nil) {
+    package init(name: String, length: UInt64, normalPages: Int = 0, zeroPages: Int = 0, mappedPages: Int? = nil) {
         self.name = name
         self.length = length
         self.normalPages = normalPages
@@ -58,12 +58,12 @@ public struct RAMBlockReport: Sendable, Equatable {
 }
 
 /// The RAM sections of a main stream.
-public struct RAMReport: Sendable, Equatable {
-    public var blocks: [RAMBlockReport] = []
+package struct RAMReport: Sendable, Equatable {
+    package var blocks: [RAMBlockReport] = []
     /// `RAM_SAVE_FLAG_MULTIFD_FLUSH` markers.
-    public var flushes = 0
+    package var flushes = 0
     /// `RAM_SAVE_FLAG_EOS` markers (one per RAM section).
-    public var endOfSections = 0
+    package var endOfSections = 0
 
     var json: JSONValue {
         ["blocks": .array(blocks.map(\.json)), "multifd-flushes": .integer(flushes), "eos": .integer(endOfSections)]
@@ -71,13 +71,13 @@ public struct RAMReport: Sendable, Equatable {
 }
 
 /// A section decoded from its vmdesc description.
-public struct DescribedSection: Sendable, Equatable {
-    public var idstr: String
-    public var instanceID: UInt32
-    public var sectionID: UInt32
-    public var version: UInt32
+package struct DescribedSection: Sendable, Equatable {
+    package var idstr: String
+    package var instanceID: UInt32
+    package var sectionID: UInt32
+    package var version: UInt32
     /// The fields, by name (subsections by their name, with `__version__`).
-    public var fields: JSONValue
+    package var fields: JSONValue
 
     var json: JSONValue {
         ["idstr": .string(idstr), "instance-id": .integer(instanceID), "section-id": .integer(sectionID),
@@ -86,30 +86,30 @@ public struct DescribedSection: Sendable, Equatable {
 }
 
 /// Everything read from one main stream.
-public struct MainStreamReport: Sendable, Equatable {
-    public var file: String
-    public var size: Int
-    public var version: UInt32 = 0
+package struct MainStreamReport: Sendable, Equatable {
+    package var file: String
+    package var size: Int
+    package var version: UInt32 = 0
     /// Machine name of the configuration record.
-    public var machine: String?
+    package var machine: String?
     /// The configuration record decoded (vmdesc description or vmig's own subsection).
-    public var configuration: JSONValue?
+    package var configuration: JSONValue?
     /// Capabilities named in the configuration (QEMU's `configuration/capabilities`, vmig's mask).
-    public var capabilities: [String] = []
+    package var capabilities: [String] = []
     /// Every record in stream order.
-    public var records: [StreamRecordEntry] = []
-    public var ram = RAMReport()
+    package var records: [StreamRecordEntry] = []
+    package var ram = RAMReport()
     /// Sections decoded with the vmdesc.
-    public var described: [DescribedSection] = []
+    package var described: [DescribedSection] = []
     /// VFIO devices' main-channel content.
-    public var vfio: [VFIODeviceReport] = []
+    package var vfio: [VFIODeviceReport] = []
     /// Page size (vmdesc `page_size`, else vmig's configuration, else 4096).
-    public var pageSize = 4096
+    package var pageSize = 4096
     /// Offset and length of the vmdesc JSON, when present.
-    public var descriptionOffset: Int?
-    public var descriptionLength: Int?
+    package var descriptionOffset: Int?
+    package var descriptionLength: Int?
     /// The vmdesc JSON itself.
-    public var description: JSONValue?
+    package var description: JSONValue?
 
     var json: JSONValue {
         var object: JSONObject = [

@@ -2,16 +2,16 @@ import Glibc
 
 /// A whole file mapped read-only into memory: the analyser reads headers in place and never copies page data.
 /// Memory stays bounded whatever the file says, since nothing is allocated from a size read off it.
-public final class MappedFile: @unchecked Sendable {
+package final class MappedFile: @unchecked Sendable {
     /// The path it was opened with.
-    public let path: String
+    package let path: String
     /// Its size in bytes.
-    public let size: Int
+    package let size: Int
     /// Start of the mapping (nil for an empty file).
     let base: UnsafeRawPointer?
 
     /// Maps `path`; a missing, unreadable or non-regular file is an error naming it.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw AnalysisError(file: path, offset: 0, message: "cannot open: \(Self.errnoText())") }

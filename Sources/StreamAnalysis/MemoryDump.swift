@@ -2,14 +2,14 @@ import Glibc
 
 /// Writes RAM blocks to files in a directory, one sparse file per block, as QEMU's `analyze-migration.py -x` does.
 /// Block names become file names with `/` replaced by `_` (a hostile name cannot leave the directory).
-public final class MemoryDump {
-    public let directory: String
+package final class MemoryDump {
+    package let directory: String
     private var files: [String: (fd: Int32, length: UInt64)] = [:]
     private let zeroPage: UnsafeMutableRawPointer
     private static let maxPageSize = 1 << 20
 
     /// Creates `directory` when missing.
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             throw AnalysisError(file: directory, offset: 0, message: "cannot create: \(String(cString: strerror(errno)))")
@@ -23,7 +23,7 @@ public final class MemoryDump {
     }
 
     /// The file a block is written to.
-    public func path(of block: String) -> String {
+    package func path(of block: String) -> String {
         var name = String(block.map { $0 == "/" ? "_" : $0 })
         if name.isEmpty || name == "." || name == ".." { name = "_" + name }
         return directory + "/" + name

@@ -2,28 +2,28 @@ import JSON
 import Migration
 
 /// The analysis of one migration: its main stream and/or the captures of its multifd channels.
-public struct StreamAnalysis: Sendable, Equatable {
+package struct StreamAnalysis: Sendable, Equatable {
     /// Version of the `--json` document (docs/stream-format.md §6).
-    public static let schema = "vmig-analyze/1"
+    package static let schema = "vmig-analyze/1"
 
-    public var main: MainStreamReport?
-    public var channels: [ChannelReport] = []
+    package var main: MainStreamReport?
+    package var channels: [ChannelReport] = []
     /// The per-device idx check over all channels.
-    public var devices: [DeviceIndexCheck] = []
+    package var devices: [DeviceIndexCheck] = []
     /// Problems found between files (channel ids, UUIDs).
-    public var problems: [String] = []
+    package var problems: [String] = []
     /// The error that stopped the reading of a file, if any (what was read before it is kept).
-    public var error: AnalysisError?
+    package var error: AnalysisError?
 
     /// True when every file was read to its end and no check found a problem.
-    public var isClean: Bool {
+    package var isClean: Bool {
         error == nil && problems.isEmpty && devices.allSatisfy(\.isWhole)
     }
 
     /// Reads `paths` (main stream and channel captures are told apart by their first four bytes; at most one main
     /// stream) and checks them together; with `dumpDirectory`, RAM blocks are written there. Never throws for bad
     /// content: the first unreadable file stops the analysis and is reported in `error`.
-    public static func analyze(paths: [String], dumpDirectory: String? = nil) -> StreamAnalysis {
+    package static func analyze(paths: [String], dumpDirectory: String? = nil) -> StreamAnalysis {
         var analysis = StreamAnalysis()
         do {
             let dump = try dumpDirectory.map { try MemoryDump(directory: $0) }
@@ -131,7 +131,7 @@ public struct StreamAnalysis: Sendable, Equatable {
     }
 
     /// The `--json` document.
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["schema": .string(Self.schema), "main": main?.json ?? .null, "channels": .array(channels.map(\.json)),
          "devices": .array(devices.map(\.json)), "problems": .array(problems.map(JSONValue.string)),
          "error": error.map { ["file": .string($0.file), "offset": .integer($0.offset), "message": .string($0.message)] } ?? .null,

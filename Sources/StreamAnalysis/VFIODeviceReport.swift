@@ -2,19 +2,19 @@ import JSON
 import VFIO
 
 /// What one VFIO device put on the main channel and on the multifd channels.
-public struct VFIODeviceReport: Sendable, Equatable {
-    public var idstr: String
-    public var instanceID: UInt32
+package struct VFIODeviceReport: Sendable, Equatable {
+    package var idstr: String
+    package var instanceID: UInt32
     /// How many times each `VFIO_MIG_FLAG_*` tag appeared on the main channel, by QEMU's name without the prefix.
-    public var flags: [String: Int] = [:]
+    package var flags: [String: Int] = [:]
     /// DEV_DATA_STATE bytes in START/PART sections (precopy).
-    public var precopyBytes = 0
+    package var precopyBytes = 0
     /// DEV_DATA_STATE bytes in END sections (stop-copy over the main channel).
-    public var stopCopyBytes = 0
+    package var stopCopyBytes = 0
     /// Config bytes after DEV_CONFIG_STATE on the main channel.
-    public var configBytes = 0
+    package var configBytes = 0
     /// Offsets of DEV_INIT_DATA_SENT (the `switchover-ack` message).
-    public var switchoverAckOffsets: [Int] = []
+    package var switchoverAckOffsets: [Int] = []
 
     /// Tag names as QEMU spells them after `VFIO_MIG_FLAG_`.
     static func name(of tag: VFIOStreamTag) -> String {

@@ -4,17 +4,17 @@ import POSIXSupport
 /// A `vmigd` (or other built binary) running as a child process, for tests and benchmarks.
 ///
 /// The process is killed (SIGTERM, then SIGKILL) when ``terminate()`` runs or the object is released.
-public final class DaemonProcess: @unchecked Sendable {
+package final class DaemonProcess: @unchecked Sendable {
     /// The child's process id.
-    public var pid: pid_t { process.pid }
+    package var pid: pid_t { process.pid }
     /// The QMP socket path of the daemon (first `--qmp`).
-    public let socketPath: String
+    package let socketPath: String
     /// File receiving the daemon's stdout and stderr.
-    public var logPath: String { process.logPath }
+    package var logPath: String { process.logPath }
     private let process: SpawnedProcess
 
     /// The directory holding the built binaries: `$VMIG_BIN_DIR`, else the directory of the running executable.
-    public static var binaryDirectory: String {
+    package static var binaryDirectory: String {
         if let directory = getenv("VMIG_BIN_DIR") { return String(cString: directory) }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
@@ -25,7 +25,7 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts `binary` (a name in ``binaryDirectory`` or a path) with `arguments`, its output in `logPath`.
-    public init(binary: String = "vmigd", arguments: [String], socketPath: String, logPath: String) throws {
+    package init(binary: String = "vmigd", arguments: [String], socketPath: String, logPath: String) throws {
         let executable = binary.contains("/") ? binary : Self.binaryDirectory + "/" + binary
         guard access(executable, X_OK) == 0 else { throw TestingError("no executable at \(executable); build first") }
         self.socketPath = socketPath
@@ -38,7 +38,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Starts `vmigd` with a monitor on a fresh socket in `directory`, waiting until the socket accepts. The daemon
     /// exits with this process (`--exit-with-parent`), so a test run killed outright leaves none behind.
-    public static func vmigd(
+    package static func vmigd(
         in directory: TemporaryDirectory, name: String, extraArguments: [String] = [], timeout: Double = 20
     ) throws -> DaemonProcess {
         let socket = directory.path + "/\(name).qmp"
@@ -52,7 +52,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Waits until the socket accepts connections, failing early if the process exits.
     /// The wait is scaled by `TestTimeScale` (longer under a sanitizer).
-    public func waitForSocket(timeout: Double) throws {
+    package func waitForSocket(timeout: Double) throws {
         let timeout = TestTimeScale.scaled(timeout)
         let deadline = HostClock.monotonicSeconds + timeout
         while HostClock.monotonicSeconds < deadline {
@@ -66,22 +66,22 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// The exit status if the process has ended (128 + signal number when killed), else nil.
-    public func poll() -> Int32? { process.poll() }
+    package func poll() -> Int32? { process.poll() }
 
     /// Waits up to `timeout` seconds for the process to exit; returns its exit status or nil.
-    public func waitForExit(timeout: Double) -> Int32? { process.waitForExit(timeout: TestTimeScale.scaled(timeout)) }
+    package func waitForExit(timeout: Double) -> Int32? { process.waitForExit(timeout: TestTimeScale.scaled(timeout)) }
 
     /// Sends `signal` to the process.
-    public func send(signal number: Int32) { process.send(signal: number) }
+    package func send(signal number: Int32) { process.send(signal: number) }
 
     /// Stops the process: SIGTERM, then SIGKILL after two seconds.
-    public func terminate() { process.terminate() }
+    package func terminate() { process.terminate() }
 
     /// The daemon's output so far.
-    public var log: String { process.output }
+    package var log: String { process.output }
 
     /// The last `count` lines of the daemon's output.
-    public func logTail(lines count: Int) -> String { process.outputTail(lines: count) }
+    package func logTail(lines count: Int) -> String { process.outputTail(lines: count) }
 
     deinit { terminate() }
 }

@@ -3,9 +3,9 @@ import POSIXSupport
 
 /// Processes a test started but does not parent, such as a `vmigd --daemonize` (its launcher exits and it is
 /// handed to init): found by a string unique to the test in their command line, stopped by pid.
-public enum DetachedProcesses {
+package enum DetachedProcesses {
     /// The running processes whose command line (arguments joined by spaces) contains `text`.
-    public static func pids(commandLineContaining text: String) -> [pid_t] {
+    package static func pids(commandLineContaining text: String) -> [pid_t] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
         var found: [pid_t] = []
@@ -24,7 +24,7 @@ public enum DetachedProcesses {
 
     /// Stops `pid`: SIGTERM, then SIGKILL if it still runs after `grace` seconds; true once it is gone.
     @discardableResult
-    public static func stop(_ pid: pid_t, grace: Double = 5) -> Bool {
+    package static func stop(_ pid: pid_t, grace: Double = 5) -> Bool {
         kill(pid, SIGTERM)
         if Poll.until(timeout: grace, interval: 20_000, { !ProcessStat.isRunning(pid) }) { return true }
         kill(pid, SIGKILL)
@@ -33,7 +33,7 @@ public enum DetachedProcesses {
 
     /// Stops every process whose command line contains `text`; returns how many there were.
     @discardableResult
-    public static func stopAll(commandLineContaining text: String) -> Int {
+    package static func stopAll(commandLineContaining text: String) -> Int {
         let pids = pids(commandLineContaining: text)
         for pid in pids { stop(pid) }
         return pids.count

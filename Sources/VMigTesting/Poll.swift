@@ -2,10 +2,10 @@ import Glibc
 import POSIXSupport
 
 /// Waiting for a condition that another process or thread makes true.
-public enum Poll {
+package enum Poll {
     /// Checks `condition` every `interval` microseconds until it holds or `timeout` seconds have passed; returns
     /// whether it held (it is checked once more at the deadline).
-    public static func until(timeout: Double, interval: useconds_t = 2_000, _ condition: () -> Bool) -> Bool {
+    package static func until(timeout: Double, interval: useconds_t = 2_000, _ condition: () -> Bool) -> Bool {
         let deadline = HostClock.monotonicSeconds + TestTimeScale.scaled(timeout)
         while HostClock.monotonicSeconds < deadline {
             if condition() { return true }

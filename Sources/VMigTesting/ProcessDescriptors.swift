@@ -1,9 +1,9 @@
 import Glibc
 
 /// A process's open file descriptors, counted from /proc/PID/fd.
-public enum ProcessDescriptors {
+package enum ProcessDescriptors {
     /// How many descriptors `pid` has open, or nil when the process is gone.
-    public static func count(of pid: pid_t) -> Int? {
+    package static func count(of pid: pid_t) -> Int? {
         guard let directory = opendir("/proc/\(pid)/fd") else { return nil }
         defer { closedir(directory) }
         var count = 0

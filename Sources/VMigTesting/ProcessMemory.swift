@@ -2,20 +2,20 @@ import Glibc
 import POSIXSupport
 
 /// A process's memory use, read from /proc/PID/status.
-public enum ProcessMemory {
+package enum ProcessMemory {
     /// The resident set size (`VmRSS`) in bytes, or nil when the process is gone.
-    public static func residentBytes(of pid: pid_t) -> Int? {
+    package static func residentBytes(of pid: pid_t) -> Int? {
         bytes("VmRSS", of: pid)
     }
 
     /// Bytes a memory bound in a test allows on top of its own: `VMIG_TEST_MEMORY_SLACK_MB` from the environment
     /// (0 when unset). `scripts/sanitize.sh address` sets it to AddressSanitizer's quarantine, which keeps that much
     /// freed memory resident on purpose.
-    public static let sanitizerSlackBytes = Int(max(TestEnvironment.number("VMIG_TEST_MEMORY_SLACK_MB") ?? 0, 0)) << 20
+    package static let sanitizerSlackBytes = Int(max(TestEnvironment.number("VMIG_TEST_MEMORY_SLACK_MB") ?? 0, 0)) << 20
 
     /// The mapped address space (`VmSize`) in bytes, or nil when the process is gone: it grows by a whole thread
     /// stack for every ended thread that nobody joined.
-    public static func virtualBytes(of pid: pid_t) -> Int? {
+    package static func virtualBytes(of pid: pid_t) -> Int? {
         bytes("VmSize", of: pid)
     }
 

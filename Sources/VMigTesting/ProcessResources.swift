@@ -2,20 +2,20 @@ import Glibc
 import POSIXSupport
 
 /// What a process holds, counted from /proc: open descriptors, threads and resident memory.
-public struct ProcessResources: Equatable, CustomStringConvertible, Sendable {
+package struct ProcessResources: Equatable, CustomStringConvertible, Sendable {
     /// Entries of /proc/PID/fd.
-    public var descriptors: Int
+    package var descriptors: Int
     /// Entries of /proc/PID/task.
-    public var threads: Int
+    package var threads: Int
 
     /// Counts given directly.
-    public init(descriptors: Int, threads: Int) {
+    package init(descriptors: Int, threads: Int) {
         self.descriptors = descriptors
         self.threads = threads
     }
 
     /// The counts of `pid` now; nil when the process is gone.
-    public static func of(_ pid: pid_t) -> ProcessResources? {
+    package static func of(_ pid: pid_t) -> ProcessResources? {
         guard let descriptors = entries(in: "/proc/\(pid)/fd"), let threads = entries(in: "/proc/\(pid)/task") else {
             return nil
         }
@@ -23,7 +23,7 @@ public struct ProcessResources: Equatable, CustomStringConvertible, Sendable {
     }
 
     /// Resident memory of `pid` in bytes (VmRSS), nil when the process is gone.
-    public static func residentBytes(of pid: pid_t) -> Int? {
+    package static func residentBytes(of pid: pid_t) -> Int? {
         guard let status = TextFile.read("/proc/\(pid)/status") else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
@@ -33,14 +33,14 @@ public struct ProcessResources: Equatable, CustomStringConvertible, Sendable {
     }
 
     /// True when these counts are at most `baseline`'s (a daemon may end an idle helper thread meanwhile).
-    public func isWithin(_ baseline: ProcessResources) -> Bool {
+    package func isWithin(_ baseline: ProcessResources) -> Bool {
         descriptors <= baseline.descriptors && threads <= baseline.threads
     }
 
     /// Waits up to `timeout` seconds until `pid` holds at most `baseline`'s descriptors and threads; returns the
     /// last counts read (which are over the baseline on timeout).
     @discardableResult
-    public static func waitForBaseline(_ pid: pid_t, _ baseline: ProcessResources, timeout: Double = 15)
+    package static func waitForBaseline(_ pid: pid_t, _ baseline: ProcessResources, timeout: Double = 15)
         -> ProcessResources? {
         var last = of(pid)
         _ = Poll.until(timeout: timeout, interval: 50_000) {
@@ -50,7 +50,7 @@ public struct ProcessResources: Equatable, CustomStringConvertible, Sendable {
         return last
     }
 
-    public var description: String { "\(descriptors) fds, \(threads) threads" }
+    package var description: String { "\(descriptors) fds, \(threads) threads" }
 
     private static func entries(in directory: String) -> Int? {
         guard let handle = opendir(directory) else { return nil }

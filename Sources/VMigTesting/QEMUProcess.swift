@@ -4,17 +4,17 @@ import POSIXSupport
 /// A real QEMU 10.0 (`qemu-system-x86_64 -machine none`) as a child process with a QMP socket, paused (`-S`), for
 /// the tests and benchmarks that use it as vmigd's peer. Its guest RAM is a shared `memory-backend-file`, so the
 /// file holds exactly the guest's RAM: fill it before starting a source, compare it after a migration into QEMU.
-public final class QEMUProcess: @unchecked Sendable {
+package final class QEMUProcess: @unchecked Sendable {
     /// The process.
-    public let process: DaemonProcess
+    package let process: DaemonProcess
     /// A negotiated QMP client.
-    public let qmp: QMPTestClient
+    package let qmp: QMPTestClient
     /// The file backing guest RAM (the backend's id is `ram`, so is QEMU's RAM block name).
-    public let memoryFile: String
+    package let memoryFile: String
 
     /// `VMIG_QEMU`, else `.build/qemu10/usr/bin/qemu-system-x86_64` next to the build directory of the running
     /// binary (scripts/install-qemu10.sh, `make qemu10`).
-    public static var binary: String {
+    package static var binary: String {
         if let path = getenv("VMIG_QEMU") { return String(cString: path) }
         // The binaries live in ROOT/.build/CONFIGURATION (or deeper): keep what precedes the first `.build`.
         let parts = DaemonProcess.binaryDirectory.split(separator: "/", omittingEmptySubsequences: false)
@@ -23,11 +23,11 @@ public final class QEMUProcess: @unchecked Sendable {
     }
 
     /// Whether ``binary`` exists and is executable.
-    public static var isAvailable: Bool { access(binary, X_OK) == 0 }
+    package static var isAvailable: Bool { access(binary, X_OK) == 0 }
 
     /// Starts QEMU named `name` in `directory` with `memoryBytes` of RAM backed by `memoryFile` (created, or
     /// extended to the size, when missing or short); `incoming` adds `-incoming defer`.
-    public init(
+    package init(
         in directory: TemporaryDirectory, name: String = "qemu", memoryBytes: UInt64, memoryFile: String,
         incoming: Bool = false
     ) throws {

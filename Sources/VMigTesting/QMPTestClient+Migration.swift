@@ -5,7 +5,7 @@ import POSIXSupport
 extension QMPTestClient {
     /// Turns the `multifd` capability on with `channels` channels (0 leaves multifd off) and lifts the
     /// bandwidth limit (`max-bandwidth 0`).
-    public func prepareMigration(channels: Int) throws {
+    package func prepareMigration(channels: Int) throws {
         if channels > 0 {
             try execute("migrate-set-capabilities", ["capabilities": [["capability": "multifd", "state": true]]])
             try execute("migrate-set-parameters", ["multifd-channels": .integer(channels)])
@@ -16,7 +16,7 @@ extension QMPTestClient {
     /// Polls `query-migrate` until its status is one of `statuses`; returns that reply. `poll`, when given, sees
     /// every reply on the way.
     @discardableResult
-    public func waitForMigrationStatus(
+    package func waitForMigrationStatus(
         _ statuses: Set<String>, timeout: Double, pollMicroseconds: UInt32 = 10_000, poll: ((JSONValue) -> Void)? = nil
     ) throws -> JSONValue {
         try waitForMigration(timeout: timeout, pollMicroseconds: pollMicroseconds, waitingFor: "status in \(statuses.sorted())") {
@@ -26,14 +26,14 @@ extension QMPTestClient {
     }
 
     /// Polls until the migration ended and requires it to have completed.
-    public func waitForMigrationCompleted(timeout: Double, poll: ((JSONValue) -> Void)? = nil) throws -> JSONValue {
+    package func waitForMigrationCompleted(timeout: Double, poll: ((JSONValue) -> Void)? = nil) throws -> JSONValue {
         let info = try waitForMigrationStatus(["completed", "failed", "cancelled"], timeout: timeout, poll: poll)
         guard info["status"] == "completed" else { throw TestingError("migration did not complete: \(info)") }
         return info
     }
 
     /// Polls until an active migration has sent all of RAM once (remaining 0 after at least one sync past setup).
-    public func waitForRAMSent(timeout: Double) throws {
+    package func waitForRAMSent(timeout: Double) throws {
         _ = try waitForMigration(timeout: timeout, pollMicroseconds: 10_000, waitingFor: "RAM sent") { info in
             if info["status"] == "failed" || info["status"] == "cancelled" {
                 throw TestingError("migration ended while waiting for RAM to be sent: \(info)")

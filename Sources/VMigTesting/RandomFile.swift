@@ -1,9 +1,9 @@
 import Glibc
 
 /// Files of pseudo-random bytes, for guest RAM whose every page differs (nothing compresses, no zero pages).
-public enum RandomFile {
+package enum RandomFile {
     /// Writes `bytes` bytes from a SplitMix64 sequence seeded with `seed` to `path` (replacing it).
-    public static func write(_ path: String, bytes: UInt64, seed: UInt64 = 0x5EED) throws {
+    package static func write(_ path: String, bytes: UInt64, seed: UInt64 = 0x5EED) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw TestingError("open \(path): errno \(errno)") }
         defer { close(fd) }
@@ -25,7 +25,7 @@ public enum RandomFile {
     }
 
     /// Whether the files at `a` and `b` hold the same bytes.
-    public static func equal(_ a: String, _ b: String) throws -> Bool {
+    package static func equal(_ a: String, _ b: String) throws -> Bool {
         let first = open(a, O_RDONLY | O_CLOEXEC), second = open(b, O_RDONLY | O_CLOEXEC)
         defer { if first >= 0 { close(first) }; if second >= 0 { close(second) } }
         guard first >= 0, second >= 0 else { throw TestingError("open \(first < 0 ? a : b): errno \(errno)") }

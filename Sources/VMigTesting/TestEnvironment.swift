@@ -1,9 +1,9 @@
 import Glibc
 
 /// Numbers that test scripts hand the tests through the environment (`scripts/sanitize.sh`).
-public enum TestEnvironment {
+package enum TestEnvironment {
     /// The value of the variable `name` as a number, or nil when it is unset or not a number.
-    public static func number(_ name: String) -> Double? {
+    package static func number(_ name: String) -> Double? {
         guard let text = getenv(name) else { return nil }
         return Double(String(cString: text))
     }

@@ -2,10 +2,10 @@
 /// environment (at least 1; 1 when unset). `scripts/sanitize.sh` sets it, since daemons built with a sanitizer run
 /// several times slower. Waits for processes, sockets, conditions and migration statuses are scaled by it, and so is
 /// the downtime budget of spawned pairs.
-public enum TestTimeScale {
+package enum TestTimeScale {
     /// The factor.
-    public static let factor = max(TestEnvironment.number("VMIG_TEST_TIME_SCALE") ?? 1, 1)
+    package static let factor = max(TestEnvironment.number("VMIG_TEST_TIME_SCALE") ?? 1, 1)
 
     /// `seconds`, scaled.
-    public static func scaled(_ seconds: Double) -> Double { seconds * factor }
+    package static func scaled(_ seconds: Double) -> Double { seconds * factor }
 }

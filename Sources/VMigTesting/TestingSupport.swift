@@ -3,20 +3,20 @@ import Glibc
 import POSIXSupport
 
 /// An error raised by the testing helpers, with a readable message.
-public struct TestingError: Error, CustomStringConvertible {
+package struct TestingError: Error, CustomStringConvertible {
     /// What went wrong.
-    public let description: String
+    package let description: String
     /// An error with `description`.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// A fresh directory under /tmp, removed with its contents on ``remove()`` or release.
-public final class TemporaryDirectory: @unchecked Sendable {
+package final class TemporaryDirectory: @unchecked Sendable {
     /// The directory's path.
-    public let path: String
+    package let path: String
 
     /// Creates `PARENT/PREFIX-XXXXXX` (`/tmp` unless told otherwise; `/dev/shm` keeps big files off the disk).
-    public init(prefix: String = "vmig-test", in parent: String = "/tmp") throws {
+    package init(prefix: String = "vmig-test", in parent: String = "/tmp") throws {
         var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw TestingError("mkdtemp failed: \(String(cString: strerror(errno)))")
@@ -25,7 +25,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     }
 
     /// Deletes the directory and everything in it.
-    public func remove() {
+    package func remove() {
         guard let directory = opendir(path) else { return }
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -40,7 +40,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     deinit { remove() }
 
     /// Reads a whole file as UTF-8 text.
-    public static func read(_ file: String) throws -> String {
+    package static func read(_ file: String) throws -> String {
         guard let text = TextFile.read(file) else { throw TestingError("cannot open \(file)") }
         return text
     }

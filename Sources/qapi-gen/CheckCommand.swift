@@ -27,6 +27,11 @@ struct CheckCommand: ParsableCommand {
         for extra in GeneratedFile.leftoverEmbeddedFiles(in: embedded, generated: sources.map(\.fileName)) {
             stale.append(embedded + "/" + extra + " (no longer generated)")
         }
+        for plan in SwiftGenerationPlan.all {
+            for source in try schema.swiftSources(plan: plan) where !GeneratedFile.isCurrent(source.path, source.text) {
+                stale.append(source.path)
+            }
+        }
         if !GeneratedFile.isCurrent(docs, schema.markdownReference()) { stale.append(docs) }
         guard stale.isEmpty else {
             print("stale: \(stale.joined(separator: ", ")); run scripts/regen-qapi.sh")

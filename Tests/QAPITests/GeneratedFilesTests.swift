@@ -33,6 +33,16 @@ import Testing
         #expect(expected.allSatisfy { $0.text.split(separator: "\n", omittingEmptySubsequences: false).count < 700 })
     }
 
+    @Test func generatedSwiftTypesAreWhatQapiGenWrites() throws {
+        let schema = try #require(TestSupport.diskSchema)
+        for plan in SwiftGenerationPlan.all {
+            for source in try schema.swiftSources(plan: plan) {
+                let actual = try String(contentsOfFile: "\(TestSupport.repositoryRoot)/\(source.path)", encoding: .utf8)
+                #expect(actual == source.text, "\(source.path) is stale or edited; run scripts/regen-qapi.sh")
+            }
+        }
+    }
+
     @Test func embeddedSchemaLoads() {
         #expect(QAPISchema.embedded.commandNames == TestSupport.diskSchema?.commandNames)
         #expect(QAPISchema.embedded.eventNames == TestSupport.diskSchema?.eventNames)

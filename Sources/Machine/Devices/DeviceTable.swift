@@ -7,11 +7,11 @@ import VFIO
 ///
 /// One table, one row per device: unplugging removes the device and its handler together, so an unplugged
 /// device is neither migrated nor told about run-state changes, and its slot is free for the next device.
-public final class DeviceTable: Sendable {
+package final class DeviceTable: Sendable {
     /// The default first slot: 0000:00:05.0 for the first device, as in QEMU's usual layout.
-    public static let defaultFirstSlot: UInt8 = 5
+    package static let defaultFirstSlot: UInt8 = 5
     /// The highest slot on bus 0.
-    public static let lastSlot: UInt8 = 31
+    package static let lastSlot: UInt8 = 31
 
     /// A plugged device and the handler that migrates it (created with it, kept for every migration).
     struct Row: Sendable {
@@ -22,22 +22,22 @@ public final class DeviceTable: Sendable {
     private let rows = NIOLockedValueBox<[Row]>([])
     private let firstSlot: UInt8
     /// Bytes of VFIO state sent by all devices (the `vfio.transferred` of query-migrate).
-    public let transferStats = VFIOTransferStats()
+    package let transferStats = VFIOTransferStats()
 
     /// An empty machine whose first device gets `firstSlot`.
-    public init(firstSlot: UInt8 = defaultFirstSlot) {
+    package init(firstSlot: UInt8 = defaultFirstSlot) {
         self.firstSlot = firstSlot
     }
 
     /// Parses `-device` options and creates the device with a simulated backend.
     @discardableResult
-    public func add(commandLine: String) throws -> VFIODevice {
+    package func add(commandLine: String) throws -> VFIODevice {
         try add(VFIODeviceSpec.parse(commandLine))
     }
 
     /// Creates a device in the lowest free slot; `backend` defaults to a simulated one.
     @discardableResult
-    public func add(_ spec: VFIODeviceSpec, backend: (any VFIOMigrationBackend)? = nil) throws -> VFIODevice {
+    package func add(_ spec: VFIODeviceSpec, backend: (any VFIOMigrationBackend)? = nil) throws -> VFIODevice {
         try rows.withLockedValue { rows in
             guard !rows.contains(where: { $0.device.id == spec.id }) else {
                 throw VFIOError("Duplicate ID '\(spec.id)' for device")
@@ -55,7 +55,7 @@ public final class DeviceTable: Sendable {
     /// Unplugs the device with `id` (`device_del`): the device, its handler and its slot go together. Returns
     /// the device, or nil when there is none.
     @discardableResult
-    public func remove(id: String) -> VFIODevice? {
+    package func remove(id: String) -> VFIODevice? {
         rows.withLockedValue { rows in
             guard let index = rows.firstIndex(where: { $0.device.id == id }) else { return nil }
             return rows.remove(at: index).device
@@ -66,23 +66,23 @@ public final class DeviceTable: Sendable {
     var all: [Row] { rows.withLockedValue { $0 } }
 
     /// Every device, in creation order.
-    public var devices: [VFIODevice] { all.map(\.device) }
+    package var devices: [VFIODevice] { all.map(\.device) }
 
     /// The migration handler of every device, in creation order: what the host gives the engine after RAM.
-    public var saveStateHandlers: [any SaveStateHandler] { all.map(\.handler) }
+    package var saveStateHandlers: [any SaveStateHandler] { all.map(\.handler) }
 
     /// The device with `id`.
-    public func device(id: String) -> VFIODevice? {
+    package func device(id: String) -> VFIODevice? {
         devices.first { $0.id == id }
     }
 
     /// The device at a QOM path: the full `/machine/peripheral/ID` or a partial path (`ID`).
-    public func device(qomPath path: String) -> VFIODevice? {
+    package func device(qomPath path: String) -> VFIODevice? {
         devices.first { $0.qomPath == path || $0.id == path || $0.qomPath.hasSuffix("/" + path) }
     }
 
     /// The device owning a migration section (for dispatching device-state packets).
-    public func device(idstr: String, instanceID: UInt32) -> VFIODevice? {
+    package func device(idstr: String, instanceID: UInt32) -> VFIODevice? {
         devices.first { $0.idstr == idstr && $0.instanceID == instanceID }
     }
 }
@@ -93,7 +93,7 @@ extension DeviceTable {
     /// and when it starts (`cont`, a failed or cancelled outgoing migration, an incoming one that completed).
     /// Failures are recorded on the handlers (they fail a running outgoing migration) and returned.
     @discardableResult
-    public func vmStateChange(running: Bool, finishMigrate: Bool = false) -> [VFIOError] {
+    package func vmStateChange(running: Bool, finishMigrate: Bool = false) -> [VFIOError] {
         let handlers = all.map(\.handler)
         let prepared = handlers.compactMap { $0.vmStateChangePrepare() }
         return prepared + handlers.compactMap { $0.vmStateChange(running: running, finishMigrate: finishMigrate) }
@@ -103,7 +103,7 @@ extension DeviceTable {
     /// current or last outgoing migration (data only on the main channel; 12-byte packet headers + data on
     /// multifd), or nil where QEMU leaves `vfio` out: no VFIO device, or an info without RAM statistics (QEMU
     /// fills both in the same states: source side, active to completed).
-    public func vfioTransferred(for info: MigrationInfo) -> UInt64? {
+    package func vfioTransferred(for info: MigrationInfo) -> UInt64? {
         guard !devices.isEmpty, info.ram != nil else { return nil }
         return transferStats.transferred
     }

@@ -1,7 +1,8 @@
-import POSIXSupport
 import Migration
-import VFIO
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
+import POSIXSupport
+import QEMUFormats
+import VFIO
 
 /// Plugs one `VFIODevice` into the migration engine (QEMU's `savevm_vfio_handlers`): every `SaveStateHandler`
 /// call goes to the device method of the same QEMU name, with the engine's main stream, multifd send path and
@@ -164,5 +165,110 @@ final class VFIOSaveStateHandler: SaveStateHandler {
         case .failed: device.migrationFinished(.failed)
         case .cancelled: device.migrationFinished(.cancelled)
         }
+    }
+}
+
+extension VFIOSaveStateHandler {
+    /// `load_setup`: resolves the transfer mode from the destination's settings and moves the device to RESUMING.
+    func loadSetup(_ context: LoadContext) throws {
+        state.withLockedValue {
+            $0.loadContext = context
+            $0.loadThreadStarted = false
+        }
+        try VFIOErrorBridge.run { try device.loadSetup(VFIOMigrationSetup(context.setup)) }
+    }
+
+    /// `load_state`: one START, PART, END or FULL payload; INIT_DATA_SENT approves switchover.
+    func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
+        let context = state.withLockedValue { $0.loadContext }
+        var reader = LoadStreamReader(stream: stream)
+        try VFIOErrorBridge.run {
+            try device.loadState(from: &reader, approveSwitchover: { context?.approveSwitchover() })
+        }
+    }
+
+    /// Device-state packets are accepted (and refused by the device outside multifd mode, with QEMU's text).
+    var hasLoadStateBuffer: Bool { true }
+
+    /// `load_state_buffer`, on a multifd receive thread.
+    func loadStateBuffer(_ data: [UInt8]) throws {
+        try VFIOErrorBridge.run { try data.withUnsafeBytes { try device.loadStateBuffer($0) } }
+    }
+
+    /// `load_state_buffer` reading the packet straight into the device's reorder buffer (no copy).
+    func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        try VFIOErrorBridge.run { try device.loadStateBuffer(size: size, read: read) }
+    }
+
+    /// `switchover_ack_needed`: devices with PRE_COPY.
+    var switchoverAckNeeded: Bool { device.switchoverAckNeeded }
+
+    /// `switchover_start`: in multifd mode, starts the device's load thread on the engine's incoming pool. Its
+    /// failure is recorded in the pool's error slot and fails the migration before the VM resumes.
+    func switchoverStart() throws {
+        guard let context = state.withLockedValue({ $0.loadContext }) else { return }
+        guard device.switchoverStart() else { return }
+        state.withLockedValue { $0.loadThreadStarted = true }
+        context.submitLoadThread(name: "vfio_load/\(device.id)") { [device] in
+            try VFIOErrorBridge.run { try device.runLoadThread(cancellation: context.cancellation) }
+        }
+    }
+
+    /// Called after EOF, once the engine waited for every load thread: a multifd-mode device must have had one
+    /// (else its STOP_COPY data was never loaded).
+    func loadComplete() throws {
+        guard device.multifdTransferEnabled, !state.withLockedValue({ $0.loadThreadStarted }) else { return }
+        throw MigrationError("\(device.name): device state was not loaded: no SWITCHOVER_START was received")
+    }
+
+    /// `load_cleanup`: stops a load thread still running and drops queued buffers.
+    func loadCleanup() {
+        device.loadCleanup()
+        state.withLockedValue { $0.loadContext = nil }
+    }
+}
+
+/// Turns the VFIO module's errors into the engine's at the handler boundary, keeping exactly QEMU's message
+/// (the `detail` of a `VFIOError` is diagnostics QEMU would print separately, not part of `error-desc`).
+enum VFIOErrorBridge {
+    /// Runs `body`, rethrowing a `VFIOError` as a `MigrationError` with the same message.
+    static func run<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as VFIOError {
+            throw MigrationError(error.message)
+        }
+    }
+}
+
+/// Writes a VFIO section payload into the engine's main stream through a `SaveContext`.
+struct SaveContextWriter: BigEndianWriter {
+    /// The section being written.
+    let context: SaveContext
+
+    /// Appends `bytes` to the section payload.
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try context.putBytes(bytes)
+    }
+}
+
+/// Reads a VFIO section payload from the engine's main stream through a `LoadStream`.
+struct LoadStreamReader: BigEndianReader {
+    /// The section being read.
+    let stream: LoadStream
+
+    /// Fills `buffer` from the stream; throws at its end.
+    func readExactly(into buffer: UnsafeMutableRawBufferPointer) throws {
+        try stream.read(into: buffer)
+    }
+}
+
+extension VFIOMigrationSetup {
+    /// The support snapshot of a migration as the engine describes it: capabilities `multifd`, `mapped-ram` and
+    /// `switchover-ack`, parameter `multifd-compression`, property `send-switchover-start`.
+    init(_ info: MigrationSetupInfo) {
+        self.init(
+            multifd: info.multifd, mappedRAM: info.mappedRAM, multifdCompression: info.multifdCompression,
+            sendSwitchoverStart: info.sendSwitchoverStart, switchoverAck: info.switchoverAck)
     }
 }

@@ -2,21 +2,21 @@
 /// of the downtime (stopping, the completion handshake, resuming). Device rates are the devices' own to keep.
 public struct ConvergenceHistory: Sendable, Equatable {
     /// The fixed part assumed before any migration completed (ms).
-    public static let initialOverheadMilliseconds: UInt64 = 10
+    package static let initialOverheadMilliseconds: UInt64 = 10
     /// The largest fixed part learned (ms): a migration that took far longer than predicted says more about the
     /// model's inputs than about the fixed part.
-    public static let maximumOverheadMilliseconds: UInt64 = 100
+    package static let maximumOverheadMilliseconds: UInt64 = 100
 
     /// The latest link estimate.
-    public var link = LinkCapacity()
+    package var link = LinkCapacity()
     /// What the channels carried during the last completed switchover (the most saturated stretch a migration
     /// has): a floor for the next estimate.
-    public var switchoverLink = LinkCapacity()
+    package var switchoverLink = LinkCapacity()
     /// The learned fixed part (ms).
-    public var overheadMilliseconds = Self.initialOverheadMilliseconds
+    package var overheadMilliseconds = Self.initialOverheadMilliseconds
 
     /// Nothing learned yet.
-    public init() {}
+    package init() {}
 
     /// Learns from a completed migration whose decision predicted `prediction` and whose downtime was `measured` ms:
     /// the fixed part moves halfway towards what the measurement leaves after the variable terms. Only a

@@ -2,24 +2,24 @@
 /// `downtime-limit` when it does not fit.
 public struct DowntimePrediction: Sendable, Equatable {
     /// One device's share of the prediction.
-    public struct Device: Sendable, Equatable {
+    package struct Device: Sendable, Equatable {
         /// The device's name (its id).
-        public var name: String
+        package var name: String
         /// Stop-copy bytes.
-        public var bytes: UInt64
+        package var bytes: UInt64
         /// The rate the model gives it: the lowest of its own observed rate and its share of the link (bytes/s;
         /// nil when neither is known).
-        public var rate: Double?
+        package var rate: Double?
         /// Its own observed rate (bytes/s), nil when not observed yet.
-        public var observedRate: Double?
+        package var observedRate: Double?
         /// Milliseconds its stop-copy data takes at `rate`.
-        public var milliseconds: UInt64
+        package var milliseconds: UInt64
         /// Whether it moves in parallel with the others (multifd) or on the main channel.
-        public var parallel: Bool
+        package var parallel: Bool
     }
 
     /// What keeps the prediction above `downtime-limit`.
-    public enum Blocker: Sendable, Equatable {
+    package enum Blocker: Sendable, Equatable {
         /// The RAM still dirty at each sync takes too long over the link.
         case ram(dirtyBytes: UInt64, linkRate: Double, dirtyRate: UInt64)
         /// A device's stop-copy state takes too long at its rate (`observed`: its own; else its share of the link).
@@ -29,29 +29,29 @@ public struct DowntimePrediction: Sendable, Equatable {
     }
 
     /// Total predicted downtime in milliseconds.
-    public var milliseconds: UInt64
+    package var milliseconds: UInt64
     /// The RAM term: dirty RAM over the link (ms).
-    public var ramMilliseconds: UInt64
+    package var ramMilliseconds: UInt64
     /// RAM bytes still dirty.
-    public var ramBytes: UInt64
+    package var ramBytes: UInt64
     /// The fixed part: stopping, the completion handshake, resuming (ms), learned from earlier migrations.
-    public var overheadMilliseconds: UInt64
+    package var overheadMilliseconds: UInt64
     /// Per device.
-    public var devices: [Device]
+    package var devices: [Device]
     /// The link estimate used (bytes/s; nil when nothing was measured).
-    public var linkRate: Double?
+    package var linkRate: Double?
     /// Set when the prediction does not fit `downtime-limit`.
-    public var blocker: Blocker?
+    package var blocker: Blocker?
 
     /// Whether every device's own rate was observed (the prediction then rests on measurements only).
-    public var ratesObserved: Bool {
+    package var ratesObserved: Bool {
         devices.allSatisfy { $0.observedRate != nil }
     }
 }
 
 extension DowntimePrediction.Blocker {
     /// The text `query-migrate` reports in `x-switchover-blocker`.
-    public var text: String {
+    package var text: String {
         switch self {
         case .ram(let bytes, let rate, let dirtyRate):
             return "RAM: the guest dirties \(Self.size(Double(dirtyRate)))/s; \(Self.size(Double(bytes))) stays dirty, "

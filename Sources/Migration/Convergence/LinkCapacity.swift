@@ -1,13 +1,13 @@
 /// What the migration channels can carry, in bytes per second, as last estimated: the multifd channels together
 /// and the main channel alone. Nil where nothing was measured.
-public struct LinkCapacity: Sendable, Equatable {
+package struct LinkCapacity: Sendable, Equatable {
     /// All multifd channels together.
-    public var multifd: Double?
+    package var multifd: Double?
     /// The main channel.
-    public var main: Double?
+    package var main: Double?
 
     /// Nothing measured.
-    public init(multifd: Double? = nil, main: Double? = nil) {
+    package init(multifd: Double? = nil, main: Double? = nil) {
         self.multifd = multifd
         self.main = main
     }

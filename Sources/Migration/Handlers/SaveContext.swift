@@ -8,9 +8,9 @@ public final class SaveContext {
     private let saveThreadsJoin: () throws -> Void
 
     /// The multifd send path, nil when the `multifd` capability is off.
-    public let multifd: MultiFDSender?
+    package let multifd: MultiFDSender?
     /// Capabilities, parameters and engine properties of this migration.
-    public let setup: MigrationSetupInfo
+    package let setup: MigrationSetupInfo
 
     init(writer: MainStreamWriter, multifd: MultiFDSender?, setup: MigrationSetupInfo,
          rateLimitExceeded: @escaping () -> Bool, joinSaveThreads: @escaping () throws -> Void = {}) {
@@ -28,20 +28,20 @@ public final class SaveContext {
     }
 
     /// True when this 100 ms window's `max-bandwidth` budget is used up: stop iterating and return.
-    public var rateLimitExceeded: Bool { rateCheck() }
+    package var rateLimitExceeded: Bool { rateCheck() }
 
     /// Appends a byte to the section payload.
-    public func put8(_ value: UInt8) throws { try writer.put8(value) }
+    package func put8(_ value: UInt8) throws { try writer.put8(value) }
     /// Appends a big-endian 16-bit integer.
-    public func put16(_ value: UInt16) throws { try writer.put16(value) }
+    package func put16(_ value: UInt16) throws { try writer.put16(value) }
     /// Appends a big-endian 32-bit integer.
-    public func put32(_ value: UInt32) throws { try writer.put32(value) }
+    package func put32(_ value: UInt32) throws { try writer.put32(value) }
     /// Appends a big-endian 64-bit integer.
-    public func put64(_ value: UInt64) throws { try writer.put64(value) }
+    package func put64(_ value: UInt64) throws { try writer.put64(value) }
     /// Appends bytes.
-    public func putBytes(_ bytes: [UInt8]) throws { try writer.putBytes(bytes) }
+    package func putBytes(_ bytes: [UInt8]) throws { try writer.putBytes(bytes) }
     /// Appends bytes.
-    public func putBytes(_ bytes: UnsafeRawBufferPointer) throws { try writer.putBytes(bytes) }
+    package func putBytes(_ bytes: UnsafeRawBufferPointer) throws { try writer.putBytes(bytes) }
 }
 
 /// What `saveCompleteThread` may use on its pool thread.
@@ -49,7 +49,7 @@ public struct SaveThreadContext: Sendable {
     private let pool: ThreadPool
 
     /// The multifd send path (shared, thread-safe), nil when `multifd` is off.
-    public let multifd: MultiFDSender?
+    package let multifd: MultiFDSender?
 
     init(pool: ThreadPool, multifd: MultiFDSender?) {
         self.pool = pool
@@ -57,7 +57,7 @@ public struct SaveThreadContext: Sendable {
     }
 
     /// True once the migration thread gave up (another thread failed or the migration was cancelled).
-    public var isAborted: Bool { pool.isAborted || (multifd?.hasFailed ?? false) }
+    package var isAborted: Bool { pool.isAborted || (multifd?.hasFailed ?? false) }
 }
 
 /// Reads one section payload on the destination; every variable-length read is bounded by the caller.
@@ -69,19 +69,19 @@ public final class LoadStream {
     }
 
     /// Reads a byte.
-    public func get8() throws -> UInt8 { try reader.get8() }
+    package func get8() throws -> UInt8 { try reader.get8() }
     /// Reads a big-endian 16-bit integer.
-    public func get16() throws -> UInt16 { try reader.get16() }
+    package func get16() throws -> UInt16 { try reader.get16() }
     /// Reads a big-endian 32-bit integer.
-    public func get32() throws -> UInt32 { try reader.get32() }
+    package func get32() throws -> UInt32 { try reader.get32() }
     /// Reads a big-endian 64-bit integer.
-    public func get64() throws -> UInt64 { try reader.get64() }
+    package func get64() throws -> UInt64 { try reader.get64() }
     /// Reads `count` bytes after checking `count <= limit`.
-    public func getBytes(_ count: Int, limit: Int) throws -> [UInt8] {
+    package func getBytes(_ count: Int, limit: Int) throws -> [UInt8] {
         try reader.getBytes(count, limit: limit, what: "section payload")
     }
     /// Fills `buffer` completely from the stream (the caller bounds its size).
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         try reader.read(into: base, count: buffer.count)
     }
@@ -94,10 +94,10 @@ public final class LoadContext: Sendable {
     private let loadThreadFailed: @Sendable (any Error) -> Void
 
     /// True when the `multifd` capability is on (device state may arrive through `loadStateBuffer`).
-    public let multifdEnabled: Bool
+    package let multifdEnabled: Bool
     /// Capabilities, parameters and engine properties of this migration (the destination's own settings, which
     /// the source's configuration record was checked against).
-    public let setup: MigrationSetupInfo
+    package let setup: MigrationSetupInfo
 
     init(pool: ThreadPool, multifdEnabled: Bool, setup: MigrationSetupInfo, approve: @escaping @Sendable () -> Void,
          loadThreadFailed: @escaping @Sendable (any Error) -> Void = { _ in }) {
@@ -111,7 +111,7 @@ public final class LoadContext: Sendable {
     /// Starts a load thread on the incoming pool at once; the engine waits for all of them after EOF, before the
     /// VM resumes. A thrown error fails the migration at once (the channels are closed then, not at EOF). The
     /// thread carries `name` while it runs the job.
-    public func submitLoadThread(name: String, _ job: @escaping ThreadPool.Job) {
+    package func submitLoadThread(name: String, _ job: @escaping ThreadPool.Job) {
         let failed = loadThreadFailed
         pool.submitImmediate(name: name) {
             do {
@@ -124,18 +124,18 @@ public final class LoadContext: Sendable {
     }
 
     /// True once the load is failing or finished: load threads must stop.
-    public var isAborted: Bool { pool.isAborted }
+    package var isAborted: Bool { pool.isAborted }
 
     /// Fires when the load is failing or finished: a load thread's waits name it, so it wakes at once.
-    public var cancellation: Cancellation { pool.cancellation }
+    package var cancellation: Cancellation { pool.cancellation }
 
     /// Records a failure from any thread (first error wins); it fails the migration.
-    public func fail(_ error: MigrationError) {
+    package func fail(_ error: MigrationError) {
         pool.errors.record(error)
     }
 
     /// Tells the source this handler is ready for switchover (`switchover-ack`); call once.
-    public func approveSwitchover() {
+    package func approveSwitchover() {
         approve()
     }
 }

@@ -89,35 +89,35 @@ public protocol SaveStateHandler: AnyObject, Sendable {
 
 /// Defaults: instance 0, version 1, non-iterable, nothing pending, no threads, no ack, every step a no-op.
 extension SaveStateHandler {
-    public var instanceID: UInt32 { 0 }
-    public var versionID: UInt32 { 1 }
-    public var isIterable: Bool { false }
-    public var hasSaveState: Bool { !isIterable }
-    public var isActiveIterate: Bool { true }
-    public func saveSetup(_ context: SaveContext) throws {}
-    public func pendingEstimate() -> UInt64 { 0 }
-    public func pendingExact() -> UInt64 { pendingEstimate() }
-    public func switchoverCost() -> SwitchoverCost? { nil }
-    public func saveIterate(_ context: SaveContext) throws {}
-    public var hasSaveCompleteThread: Bool { false }
-    public func saveCompleteThread(_ context: SaveThreadContext) throws {}
-    public func saveComplete(_ context: SaveContext) throws {}
-    public func saveState(_ context: SaveContext) throws {}
-    public func saveCleanup() {}
-    public func migrationFinished(_ outcome: MigrationOutcome) {}
-    public func loadSetup(_ context: LoadContext) throws {}
-    public func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
-    public var hasLoadStateBuffer: Bool { false }
-    public func loadStateBuffer(_ data: [UInt8]) throws {}
-    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+    package var instanceID: UInt32 { 0 }
+    package var versionID: UInt32 { 1 }
+    package var isIterable: Bool { false }
+    package var hasSaveState: Bool { !isIterable }
+    package var isActiveIterate: Bool { true }
+    package func saveSetup(_ context: SaveContext) throws {}
+    package func pendingEstimate() -> UInt64 { 0 }
+    package func pendingExact() -> UInt64 { pendingEstimate() }
+    package func switchoverCost() -> SwitchoverCost? { nil }
+    package func saveIterate(_ context: SaveContext) throws {}
+    package var hasSaveCompleteThread: Bool { false }
+    package func saveCompleteThread(_ context: SaveThreadContext) throws {}
+    package func saveComplete(_ context: SaveContext) throws {}
+    package func saveState(_ context: SaveContext) throws {}
+    package func saveCleanup() {}
+    package func migrationFinished(_ outcome: MigrationOutcome) {}
+    package func loadSetup(_ context: LoadContext) throws {}
+    package func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {}
+    package var hasLoadStateBuffer: Bool { false }
+    package func loadStateBuffer(_ data: [UInt8]) throws {}
+    package func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         let data = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             try read(UnsafeMutableRawBufferPointer(buffer))
             initialized = size
         }
         try loadStateBuffer(data)
     }
-    public var switchoverAckNeeded: Bool { false }
-    public func switchoverStart() throws {}
-    public func loadComplete() throws {}
-    public func loadCleanup() {}
+    package var switchoverAckNeeded: Bool { false }
+    package func switchoverStart() throws {}
+    package func loadComplete() throws {}
+    package func loadCleanup() {}
 }

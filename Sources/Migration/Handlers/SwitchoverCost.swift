@@ -3,17 +3,17 @@
 /// after another on the main channel.
 public struct SwitchoverCost: Sendable, Equatable {
     /// A name for messages, e.g. the device id.
-    public var name: String
+    package var name: String
     /// Bytes still to move at switchover (a VFIO device's STOP_COPY size).
-    public var bytes: UInt64
+    package var bytes: UInt64
     /// Bytes per second the handler itself can deliver, as observed (reads from the device, an earlier
     /// switchover); nil when nothing was observed yet.
-    public var rate: Double?
+    package var rate: Double?
     /// True when the bytes go out on a save thread of their own over multifd, in parallel with the others.
-    public var parallel: Bool
+    package var parallel: Bool
 
     /// A cost.
-    public init(name: String, bytes: UInt64, rate: Double?, parallel: Bool) {
+    package init(name: String, bytes: UInt64, rate: Double?, parallel: Bool) {
         self.name = name
         self.bytes = bytes
         self.rate = rate

@@ -4,18 +4,18 @@ import Synchronization
 ///
 /// Writers (the guest workload) set bits with release ordering after changing a page; the migration thread takes
 /// whole words with `take(word:)`, which reads and clears them atomically (KVM's "get and clear dirty log").
-public final class DirtyBitmap: @unchecked Sendable {
+package final class DirtyBitmap: @unchecked Sendable {
     // @unchecked: every access to `words` goes through `Atomic` operations; the pointer itself never changes.
     private let words: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// Number of pages (bits).
-    public let pageCount: Int
+    package let pageCount: Int
 
     /// Number of 64-bit words.
-    public let wordCount: Int
+    package let wordCount: Int
 
     /// Creates a bitmap of `pageCount` bits, all clear.
-    public init(pageCount: Int) {
+    package init(pageCount: Int) {
         self.pageCount = pageCount
         wordCount = (pageCount + 63) / 64
         words = .allocate(capacity: max(wordCount, 1))
@@ -31,30 +31,30 @@ public final class DirtyBitmap: @unchecked Sendable {
 
     /// Marks `page` dirty.
     @inline(__always)
-    public func set(page: Int) {
+    package func set(page: Int) {
         words[page >> 6].bitwiseOr(1 << UInt64(page & 63), ordering: .releasing)
     }
 
     /// True if `page` is dirty.
-    public func isSet(page: Int) -> Bool {
+    package func isSet(page: Int) -> Bool {
         words[page >> 6].load(ordering: .acquiring) & (1 << UInt64(page & 63)) != 0
     }
 
     /// Reads and clears one word atomically.
     @inline(__always)
-    public func take(word: Int) -> UInt64 {
+    package func take(word: Int) -> UInt64 {
         words[word].exchange(0, ordering: .acquiringAndReleasing)
     }
 
     /// Clears every bit.
-    public func clearAll() {
+    package func clearAll() {
         for index in 0..<wordCount {
             words[index].store(0, ordering: .releasing)
         }
     }
 
     /// Number of set bits.
-    public func count() -> Int {
+    package func count() -> Int {
         var total = 0
         for index in 0..<wordCount {
             total += words[index].load(ordering: .relaxed).nonzeroBitCount

@@ -12,30 +12,30 @@ public final class GuestMemory: @unchecked Sendable {
     // migration protocol (a page is re-sent after every change until the VM stops).
 
     /// Page size in bytes (QEMU's target page size on x86).
-    public static let pageSize = 4096
+    package static let pageSize = 4096
 
     /// Name of the single RAM block on the wire.
-    public static let blockName = "pc.ram"
+    package static let blockName = "pc.ram"
 
     /// Size in bytes.
-    public let size: Int
+    package let size: Int
 
     /// Number of pages.
-    public let pageCount: Int
+    package let pageCount: Int
 
     /// Start of the mapping.
-    public let base: UnsafeMutableRawPointer
+    package let base: UnsafeMutableRawPointer
 
     /// Pages written since the log was last read (set by guest writes, taken by the migration thread).
-    public let dirtyLog: DirtyBitmap
+    package let dirtyLog: DirtyBitmap
 
     /// Thrown by `init` when `stopRequested` turned true during the fill.
-    public struct FillStopped: Error {}
+    package struct FillStopped: Error {}
 
     /// Maps `size` bytes (a positive multiple of the page size), touches every page and fills it as `fill` says.
     /// `stopRequested` is asked before each 16 MiB chunk; once it is true the fill ends and ``FillStopped``
     /// is thrown, so a large fill can be abandoned at once.
-    public init(
+    package init(
         size: Int, fill: MemoryFill = .random(seed: 1), stopRequested: @escaping @Sendable () -> Bool = { false }
     ) throws {
         guard size > 0, size % GuestMemory.pageSize == 0 else {
@@ -59,20 +59,20 @@ public final class GuestMemory: @unchecked Sendable {
     }
 
     /// Parses a QEMU `-m` size (`qemu_strtosz_MiB`: no suffix means MiB); nil unless positive and within `Int`.
-    public static func parseSize(_ text: String) -> Int? {
+    package static func parseSize(_ text: String) -> Int? {
         guard let bytes = try? QEMUNumberParser.size(text, defaultUnit: 1 << 20), bytes > 0 else { return nil }
         return Int(exactly: bytes)
     }
 
     /// Address of page `page`.
     @inline(__always)
-    public func pointer(toPage page: Int) -> UnsafeMutableRawPointer {
+    package func pointer(toPage page: Int) -> UnsafeMutableRawPointer {
         base + page * GuestMemory.pageSize
     }
 
     /// True if every byte of page `page` is zero (word-wise, early exit).
     @inline(__always)
-    public func isZeroPage(_ page: Int) -> Bool {
+    package func isZeroPage(_ page: Int) -> Bool {
         GuestMemory.isZero(UnsafeRawPointer(pointer(toPage: page)))
     }
 
@@ -96,19 +96,19 @@ public final class GuestMemory: @unchecked Sendable {
     }
 
     /// A guest write of one 64-bit word: stores it, then marks the page dirty.
-    public func write(word value: UInt64, page: Int, wordIndex: Int) {
+    package func write(word value: UInt64, page: Int, wordIndex: Int) {
         pointer(toPage: page).storeBytes(of: value, toByteOffset: (wordIndex & 511) * 8, as: UInt64.self)
         dirtyLog.set(page: page)
     }
 
     /// Reads one 64-bit word of a page.
-    public func read(page: Int, wordIndex: Int) -> UInt64 {
+    package func read(page: Int, wordIndex: Int) -> UInt64 {
         pointer(toPage: page).load(fromByteOffset: (wordIndex & 511) * 8, as: UInt64.self)
     }
 
     /// A digest of the whole RAM (16 hex digits), computed on two threads for large sizes; equal content gives
     /// an equal digest.
-    public func digest() -> String {
+    package func digest() -> String {
         let chunkCount = (size + MemoryDigest.chunkSize - 1) / MemoryDigest.chunkSize
         let hashes = ChunkHashes(count: chunkCount)
         let hashOne: @Sendable (Int) -> Void = { [self] index in

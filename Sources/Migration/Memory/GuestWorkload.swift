@@ -7,7 +7,7 @@ import Synchronization
 /// Each dirtied page counts as one page size of dirty bytes: the thread writes a fresh 64-bit word at a random
 /// position of a random page, then marks the page in the dirty log. `pause()` returns only once the thread is
 /// parked, so no guest write happens after it (the VM is stopped); `resume()` lets it go on.
-public final class GuestWorkload: Sendable {
+package final class GuestWorkload: Sendable {
     private struct State {
         var paused = false
         var stopping = false
@@ -26,14 +26,14 @@ public final class GuestWorkload: Sendable {
     private let throttle = Atomic<Int>(0)
 
     /// Creates a workload for `memory` at `bytesPerSecond` (0 = idle guest).
-    public init(memory: GuestMemory, bytesPerSecond: UInt64, seed: UInt64 = 0x5EED) {
+    package init(memory: GuestMemory, bytesPerSecond: UInt64, seed: UInt64 = 0x5EED) {
         self.memory = memory
         self.bytesPerSecond = bytesPerSecond
         self.seed = seed
     }
 
     /// Starts the thread (running unless `pause()` was called before). Does nothing when already started.
-    public func start() throws {
+    package func start() throws {
         let first = state.withLockedValue { s -> Bool in
             defer { s.started = true }
             return !s.started
@@ -49,7 +49,7 @@ public final class GuestWorkload: Sendable {
     }
 
     /// Stops guest writes; returns when the thread is parked.
-    public func pause() {
+    package func pause() {
         let mustWait = state.withLockedValue { s -> Bool in
             let wasRunning = !s.paused && s.started && !s.stopping
             s.paused = true
@@ -61,7 +61,7 @@ public final class GuestWorkload: Sendable {
     }
 
     /// Lets guest writes go on after `pause()`.
-    public func resume() {
+    package func resume() {
         let wake = state.withLockedValue { s -> Bool in
             guard s.paused else { return false }
             s.paused = false
@@ -74,7 +74,7 @@ public final class GuestWorkload: Sendable {
     }
 
     /// Ends the thread and waits for it.
-    public func stop() {
+    package func stop() {
         state.withLockedValue { $0.stopping = true }
         resumeSignal.post()
         let running = thread.withLockedValue { $0 }
@@ -82,23 +82,23 @@ public final class GuestWorkload: Sendable {
     }
 
     /// True while paused.
-    public var isPaused: Bool {
+    package var isPaused: Bool {
         state.withLockedValue { $0.paused }
     }
 
     /// Throttles the guest as QEMU's `auto-converge` throttles vCPUs: at `percentage` % the vCPU sleeps that share
     /// of its time, so the dirty rate falls to (100 − `percentage`) % of `--dirty-rate`. 0 lifts the throttle.
-    public func setThrottle(percentage: Int) {
+    package func setThrottle(percentage: Int) {
         throttle.store(min(max(percentage, 0), 100), ordering: .relaxed)
     }
 
     /// The throttle in force (%).
-    public var throttlePercentage: Int {
+    package var throttlePercentage: Int {
         throttle.load(ordering: .relaxed)
     }
 
     /// Pages dirtied so far.
-    public var pagesDirtied: UInt64 {
+    package var pagesDirtied: UInt64 {
         dirtiedPages.load(ordering: .relaxed)
     }
 

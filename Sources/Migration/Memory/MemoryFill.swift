@@ -1,5 +1,5 @@
 /// Initial content of guest RAM (`--memory-fill`).
-public enum MemoryFill: Sendable, Equatable {
+package enum MemoryFill: Sendable, Equatable {
     /// Pseudo-random words derived from `seed` (counter-based, so any thread split gives the same content).
     case random(seed: UInt64)
     /// All zero: every page is a zero page.
@@ -9,7 +9,7 @@ public enum MemoryFill: Sendable, Equatable {
     case pattern
 
     /// Parses the `--memory-fill` spelling: `random`, `zero` or `pattern`.
-    public init?(name: String, seed: UInt64 = 1) {
+    package init?(name: String, seed: UInt64 = 1) {
         switch name {
         case "random": self = .random(seed: seed)
         case "zero": self = .zero

@@ -3,15 +3,15 @@ public struct MigrationCapabilities: Sendable, Equatable {
     private var enabled: Set<MigrationCapability> = []
 
     /// All capabilities off.
-    public init() {}
+    package init() {}
 
     /// The given capabilities on.
-    public init(_ capabilities: Set<MigrationCapability>) {
+    package init(_ capabilities: Set<MigrationCapability>) {
         enabled = capabilities
     }
 
     /// Reads or changes one capability.
-    public subscript(_ capability: MigrationCapability) -> Bool {
+    package subscript(_ capability: MigrationCapability) -> Bool {
         get { enabled.contains(capability) }
         set {
             if newValue {
@@ -23,7 +23,7 @@ public struct MigrationCapabilities: Sendable, Equatable {
     }
 
     /// Every capability with its state, in QEMU's order (the shape of `query-migrate-capabilities`).
-    public var list: [(capability: MigrationCapability, state: Bool)] {
+    package var list: [(capability: MigrationCapability, state: Bool)] {
         MigrationCapability.allCases.map { ($0, enabled.contains($0)) }
     }
 

@@ -2,30 +2,30 @@
 /// when QEMU would include it. All times are milliseconds. Before any migration every member is nil (`{}`).
 public struct MigrationInfo: Sendable, Equatable {
     /// Current status (absent before any migration, and on a destination that is only listening).
-    public var status: MigrationStatus?
+    package var status: MigrationStatus?
     /// RAM statistics (source side, while active and after completion).
-    public var ram: RAMStatistics?
+    package var ram: RAMStatistics?
     /// Milliseconds since the migration started, or its total duration once completed.
-    public var totalTime: UInt64?
+    package var totalTime: UInt64?
     /// Milliseconds spent in `setup`.
-    public var setupTime: UInt64?
+    package var setupTime: UInt64?
     /// Predicted downtime while active (RAM still dirty over the link, plus the devices' stop-copy state).
-    public var expectedDowntime: UInt64?
+    package var expectedDowntime: UInt64?
     /// While active and the prediction does not fit `downtime-limit`: what keeps it above (vmig's
     /// `x-switchover-blocker`).
-    public var switchoverBlocker: String?
+    package var switchoverBlocker: String?
     /// The `auto-converge` throttle in force (%), while one is.
-    public var cpuThrottlePercentage: UInt64?
+    package var cpuThrottlePercentage: UInt64?
     /// After completion: the downtime predicted when the switchover was decided, to set against `downtime`
     /// (vmig's `x-predicted-downtime`).
-    public var predictedDowntime: UInt64?
+    package var predictedDowntime: UInt64?
     /// Measured downtime after completion: source stop to destination resume.
-    public var downtime: UInt64?
+    package var downtime: UInt64?
     /// Why the migration failed.
-    public var errorDesc: String?
+    package var errorDesc: String?
     /// Where a destination listens (incoming side, until the migration ends).
-    public var socketAddress: [MigrationSocketAddress]?
+    package var socketAddress: [MigrationSocketAddress]?
 
     /// An empty snapshot (`{}`).
-    public init() {}
+    package init() {}
 }

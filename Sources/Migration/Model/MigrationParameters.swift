@@ -1,70 +1,9 @@
-/// QEMU 10's `MigrationParameters` with QEMU's defaults (`query-migrate-parameters`).
-///
-/// Sizes are bytes, times milliseconds. `blockBitmapMapping` is not modelled (vmig has no block devices).
-public struct MigrationParameters: Sendable, Equatable {
-    /// `announce-initial` (ms).
-    public var announceInitial: UInt64 = 50
-    /// `announce-max` (ms).
-    public var announceMax: UInt64 = 550
-    /// `announce-rounds`.
-    public var announceRounds: UInt64 = 5
-    /// `announce-step` (ms).
-    public var announceStep: UInt64 = 100
-    /// `throttle-trigger-threshold` (%).
-    public var throttleTriggerThreshold: UInt8 = 50
-    /// `cpu-throttle-initial` (%).
-    public var cpuThrottleInitial: UInt8 = 20
-    /// `cpu-throttle-increment` (%).
-    public var cpuThrottleIncrement: UInt8 = 10
-    /// `cpu-throttle-tailslow`.
-    public var cpuThrottleTailslow = false
-    /// `tls-creds`.
-    public var tlsCreds = ""
-    /// `tls-hostname`.
-    public var tlsHostname = ""
-    /// `tls-authz`.
-    public var tlsAuthz = ""
-    /// Bytes per second; 0 disables the limit, as in QEMU (see docs/migration-engine.md).
-    public var maxBandwidth: UInt64 = 128 << 20
-    /// Bytes per second assumed for the switchover decision; 0 means "use the measured bandwidth".
-    public var availSwitchoverBandwidth: UInt64 = 0
-    /// Milliseconds, 0...2_000_000.
-    public var downtimeLimit: UInt64 = 300
-    /// `x-checkpoint-delay` (ms).
-    public var xCheckpointDelay: UInt32 = 20_000
-    /// 1...255.
-    public var multifdChannels: UInt8 = 2
-    /// `xbzrle-cache-size` (bytes).
-    public var xbzrleCacheSize: UInt64 = 64 << 20
-    /// `max-postcopy-bandwidth` (bytes/s).
-    public var maxPostcopyBandwidth: UInt64 = 0
-    /// `max-cpu-throttle` (%).
-    public var maxCPUThrottle: UInt8 = 99
-    /// `multifd-compression`.
-    public var multifdCompression: MultiFDCompression = .none
-    /// `multifd-zlib-level`.
-    public var multifdZlibLevel: UInt8 = 1
-    /// `multifd-qatzip-level`.
-    public var multifdQatzipLevel: UInt8 = 1
-    /// `multifd-zstd-level`.
-    public var multifdZstdLevel: UInt8 = 1
-    /// `x-vcpu-dirty-limit-period` (ms).
-    public var xVCPUDirtyLimitPeriod: UInt64 = 1000
-    /// `vcpu-dirty-limit` (MB/s).
-    public var vcpuDirtyLimit: UInt64 = 1
-    /// `mode`.
-    public var mode: MigrationMode = .normal
-    /// `zero-page-detection`.
-    public var zeroPageDetection: ZeroPageDetection = .multifd
-    /// `direct-io`.
-    public var directIO = false
-
-    /// QEMU's defaults.
-    public init() {}
-
+/// The checks of QEMU's `migrate_params_check` and vmig's refusals, over the generated `MigrationParameters`
+/// (`MigrationQAPITypes.swift`, from schema/migration.json; the defaults are the schema's).
+extension MigrationParameters {
     /// Returns these parameters with `update` applied, after QEMU's semantic checks (`migrate_params_check`) and
     /// vmig's support checks; throws with QEMU's texts.
-    public func applying(_ update: MigrationParameterUpdate) throws -> MigrationParameters {
+    package func applying(_ update: MigrationParameterUpdate) throws -> MigrationParameters {
         var next = self
         update.apply(to: &next)
         try next.validate()
@@ -151,9 +90,6 @@ public struct MigrationParameters: Sendable, Equatable {
         }
         if mode != .normal {
             throw MigrationError("Migration mode '\(mode.name)' is not supported by vmig")
-        }
-        if directIO {
-            throw MigrationError("Parameter 'direct-io' is only meaningful for file: migration, not supported by vmig")
         }
     }
 }

@@ -17,10 +17,10 @@ public enum MigrationStatus: String, CaseIterable, Sendable, Equatable {
     case waitUnplug = "wait-unplug"
 
     /// The QAPI spelling, e.g. `pre-switchover`.
-    public var name: String { rawValue }
+    package var name: String { rawValue }
 
     /// True for the states in which a migration is in progress (QEMU's `migration_is_running`).
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         switch self {
         case .setup, .active, .cancelling, .preSwitchover, .device, .waitUnplug,
              .postcopyActive, .postcopyPaused, .postcopyRecoverSetup, .postcopyRecover, .colo:

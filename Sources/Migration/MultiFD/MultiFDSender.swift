@@ -14,7 +14,7 @@ import Synchronization
 /// Lock order: `deviceSlot`, then `sendLock`, then a channel's `slot`. `spareDeviceBuffers` is a leaf. No thread
 /// blocks on a semaphore while holding `sendLock`, except `sync()`, which waits for the channels it woke (they take
 /// no lock of the sender's to get there).
-public final class MultiFDSender: Sendable {
+package final class MultiFDSender: Sendable {
     let channels: [MultiFDSendChannel]
     private let channelsReady = Semaphore()
     private let sendLock = NIOLockedValueBox<Int>(0)
@@ -33,7 +33,7 @@ public final class MultiFDSender: Sendable {
     private let cpuTime: CPUTimeAccumulator?
 
     /// Largest device-state payload accepted by `queueDeviceState` (the destination's limit).
-    public static let maxDeviceStatePayload = MultiFDWire.maxDeviceStatePayload
+    package static let maxDeviceStatePayload = MultiFDWire.maxDeviceStatePayload
 
     init(connections: [SocketConnection], memory: GuestMemory, uuid: [UInt8], detectZeroPages: Bool,
          errors: ErrorSlot, counters: MigrationCounters, cpuTime: CPUTimeAccumulator?) {
@@ -59,21 +59,21 @@ public final class MultiFDSender: Sendable {
     let meter = ThroughputMeter()
 
     /// True once a channel failed or the send path was shut down.
-    public var hasFailed: Bool {
+    package var hasFailed: Bool {
         stop.isCancelled
     }
 
     /// Queues one device-state packet (QEMU's `multifd_queue_device_state`): the payload is sent after a 276-byte
     /// header naming `idstr`/`instanceID`, on whichever channel is idle. Thread-safe; blocks while every channel is
     /// busy; throws once the send path has failed.
-    public func queueDeviceState(idstr: String, instanceID: UInt32, payload: [UInt8]) throws {
+    package func queueDeviceState(idstr: String, instanceID: UInt32, payload: [UInt8]) throws {
         try checkDeviceState(idstr: idstr, size: payload.count)
         try enqueueDeviceState { $0.setDeviceState(idstr: idstr, instanceID: instanceID, payload: payload) }
     }
 
     /// Like `queueDeviceState(idstr:instanceID:payload:)` for a payload in the caller's buffer, which is copied
     /// (into a recycled buffer) before the call returns, so the caller may reuse it at once.
-    public func queueDeviceState(idstr: String, instanceID: UInt32, payload: UnsafeRawBufferPointer) throws {
+    package func queueDeviceState(idstr: String, instanceID: UInt32, payload: UnsafeRawBufferPointer) throws {
         var copy = takeDeviceStateBuffer()
         copy.removeAll(keepingCapacity: true)
         copy.append(contentsOf: payload)
@@ -83,14 +83,14 @@ public final class MultiFDSender: Sendable {
     /// A buffer that carried an earlier device-state packet (contents and length arbitrary), or an empty array:
     /// a producer that fills it and queues it reuses memory that is already mapped instead of allocating and
     /// faulting in fresh pages for every packet.
-    public func takeDeviceStateBuffer() -> [UInt8] {
+    package func takeDeviceStateBuffer() -> [UInt8] {
         spareDeviceBuffers.withLockedValue { $0.popLast() } ?? []
     }
 
     /// Maps up to `count` spare device-state buffers of `size` bytes ahead of time (at migration setup, while the
     /// VM still runs), so that the packets of the switchover reuse memory instead of faulting in fresh pages during
     /// the downtime. Each device-state producer calls it; the spare pool stops at `maxSpareDeviceBuffers`.
-    public func prepareDeviceStateBuffers(count: Int, size: Int) {
+    package func prepareDeviceStateBuffers(count: Int, size: Int) {
         guard size > 0, size <= Self.maxSpareDeviceBufferCapacity else { return }
         let missing = spareDeviceBuffers.withLockedValue { max(0, min(count, Self.maxSpareDeviceBuffers - $0.count)) }
         let buffers = (0..<missing).map { _ in [UInt8](repeating: 0, count: size) }

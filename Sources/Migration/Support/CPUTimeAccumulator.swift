@@ -2,11 +2,11 @@ import Glibc
 import Synchronization
 
 /// Sums the CPU time of the threads that one side of a migration used.
-public final class CPUTimeAccumulator: Sendable {
+package final class CPUTimeAccumulator: Sendable {
     private let total = Atomic<UInt64>(0)
 
     /// Creates an empty accumulator.
-    public init() {}
+    package init() {}
 
     /// Adds an ended thread's CPU time.
     func threadEnded(nanoseconds: UInt64) {
@@ -14,7 +14,7 @@ public final class CPUTimeAccumulator: Sendable {
     }
 
     /// The accumulated CPU time in seconds.
-    public var seconds: Double {
+    package var seconds: Double {
         Double(total.load(ordering: .relaxed)) / 1e9
     }
 }

@@ -4,10 +4,10 @@
 /// Texts follow QEMU's wording wherever QEMU has one (see docs/migration-engine.md).
 public struct MigrationError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The complete message, ready to be shown to a QMP client.
-    public let message: String
+    package let message: String
 
     /// Creates an error with the given message.
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 

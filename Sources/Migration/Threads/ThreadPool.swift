@@ -12,9 +12,9 @@ import Synchronization
 /// - `abort` fires `cancellation`: jobs that wait on it wake at once, long-running ones poll `isAborted`; it does
 ///   not interrupt them.
 /// - `join` waits for the work and for every worker thread to have exited: no thread outlives the pool's owner.
-public final class ThreadPool: Sendable {
+package final class ThreadPool: Sendable {
     /// A unit of work.
-    public typealias Job = @Sendable () throws -> Void
+    package typealias Job = @Sendable () throws -> Void
 
     private struct State {
         var queue: [(name: String?, job: Job)] = []
@@ -33,14 +33,14 @@ public final class ThreadPool: Sendable {
     private let cpuTime: CPUTimeAccumulator?
 
     /// The first error thrown by a job (or recorded by anyone sharing the slot).
-    public let errors: ErrorSlot
+    package let errors: ErrorSlot
 
     /// Fired by `abort`; jobs blocked in a wait that names it wake at once.
-    public let cancellation = Cancellation()
+    package let cancellation = Cancellation()
 
     /// Creates a pool with a thread limit (at least 1), an optional shared error slot and the name its threads
     /// carry (see `DedicatedThread.spawn`).
-    public init(maxThreads: Int = 1, errors: ErrorSlot = ErrorSlot(), name: String = "pool",
+    package init(maxThreads: Int = 1, errors: ErrorSlot = ErrorSlot(), name: String = "pool",
                 cpuTime: CPUTimeAccumulator? = nil) {
         state = NIOLockedValueBox(State(maxThreads: max(1, maxThreads)))
         self.errors = errors
@@ -63,7 +63,7 @@ public final class ThreadPool: Sendable {
 
     /// Queues `job` and raises the thread limit to the outstanding work count, so it starts at once. With a
     /// `name`, the thread carries it while it runs the job.
-    public func submitImmediate(name: String? = nil, _ job: @escaping Job) {
+    package func submitImmediate(name: String? = nil, _ job: @escaping Job) {
         let spawn = state.withLockedValue { s -> Int in
             s.queue.append((name, job))
             s.work += 1
@@ -80,7 +80,7 @@ public final class ThreadPool: Sendable {
     }
 
     /// Changes the thread limit (values below 1 mean 1).
-    public func setMaxThreads(_ count: Int) {
+    package func setMaxThreads(_ count: Int) {
         let spawn = state.withLockedValue { s -> Int in
             s.maxThreads = max(1, count)
             var started = 0
@@ -95,7 +95,7 @@ public final class ThreadPool: Sendable {
     }
 
     /// Blocks until every submitted job has finished.
-    public func wait() {
+    package func wait() {
         let mustWait = state.withLockedValue { s -> Bool in
             guard s.work > 0 else { return false }
             s.waiters += 1
@@ -107,23 +107,23 @@ public final class ThreadPool: Sendable {
     }
 
     /// Blocks until every submitted job has finished and every worker thread has exited.
-    public func join() {
+    package func join() {
         wait()
         workers.join()
     }
 
     /// Fires `cancellation`, which jobs wait on or poll (`isAborted`).
-    public func abort() {
+    package func abort() {
         cancellation.cancel()
     }
 
     /// True once `abort` was called.
-    public var isAborted: Bool {
+    package var isAborted: Bool {
         cancellation.isCancelled
     }
 
     /// Number of jobs queued or running.
-    public var outstandingWork: Int {
+    package var outstandingWork: Int {
         state.withLockedValue { $0.work }
     }
 

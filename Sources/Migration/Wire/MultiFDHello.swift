@@ -1,24 +1,24 @@
 import QEMUFormats
 
 /// The 64-byte multifd channel hello (`MultiFDInit_t`): magic, version, uuid[16], id, 7 + 32 unused bytes.
-public struct MultiFDHello: Sendable, Equatable {
+package struct MultiFDHello: Sendable, Equatable {
     /// `0x11223344`.
-    public var magic: UInt32 = MultiFDWire.magic
+    package var magic: UInt32 = MultiFDWire.magic
     /// 1.
-    public var version: UInt32 = MultiFDWire.version
+    package var version: UInt32 = MultiFDWire.version
     /// The VM UUID (16 bytes).
-    public var uuid: [UInt8]
+    package var uuid: [UInt8]
     /// Channel id.
-    public var id: UInt8
+    package var id: UInt8
 
     /// A hello for channel `id` of a VM with `uuid` (16 bytes; zeros when the VM has none).
-    public init(uuid: [UInt8], id: UInt8) {
+    package init(uuid: [UInt8], id: UInt8) {
         self.uuid = uuid
         self.id = id
     }
 
     /// The 64 wire bytes.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var builder = ByteArrayWriter(capacity: MultiFDWire.helloSize)
         builder.writeBE32(magic)
         builder.writeBE32(version)
@@ -29,7 +29,7 @@ public struct MultiFDHello: Sendable, Equatable {
     }
 
     /// Decodes 64 bytes without judging them.
-    public static func decode(_ bytes: [UInt8]) throws -> MultiFDHello {
+    package static func decode(_ bytes: [UInt8]) throws -> MultiFDHello {
         var parser = ByteArrayReader(record: bytes)
         let magic = try parser.readBE32()
         let version = try parser.readBE32()
@@ -41,7 +41,7 @@ public struct MultiFDHello: Sendable, Equatable {
     }
 
     /// QEMU's receiver checks (`multifd_recv_initial_packet`), with its texts; vmig refuses `id >= channels`.
-    public func validate(expectedUUID: [UInt8], channels: Int) throws {
+    package func validate(expectedUUID: [UInt8], channels: Int) throws {
         if magic != MultiFDWire.magic {
             throw MigrationError("multifd: received packet magic \(hex(magic)) expected \(hex(MultiFDWire.magic))")
         }
@@ -63,7 +63,7 @@ public struct MultiFDHello: Sendable, Equatable {
     }
 
     /// Formats a UUID as 8-4-4-4-12 lowercase hex.
-    public static func format(uuid: [UInt8]) -> String {
+    package static func format(uuid: [UInt8]) -> String {
         let digits = (uuid + [UInt8](repeating: 0, count: 16)).prefix(16).map { byte -> String in
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text

@@ -3,22 +3,22 @@
 /// zero_pages u32 @32 | unused32 @36 | unused64[3] @40 | ramblock[256] @64 | offset[128] u64 @320
 /// (normal offsets, then zero offsets, then zeros). `next_packet_size` bytes of page data (normal pages) follow.
 /// As in QEMU the header always has the full length; a SYNC packet has pages_alloc 0 and an empty ramblock.
-public struct MultiFDRAMPacket: Sendable, Equatable {
+package struct MultiFDRAMPacket: Sendable, Equatable {
     /// Header flags (`0x01` = SYNC).
-    public var flags: UInt32
+    package var flags: UInt32
     /// `pages_alloc` (128; 0 in SYNC packets).
-    public var pagesAlloc: UInt32
+    package var pagesAlloc: UInt32
     /// `packet_num`.
-    public var packetNumber: UInt64
+    package var packetNumber: UInt64
     /// RAM block name (`pc.ram`).
-    public var ramBlock: String = GuestMemory.blockName
+    package var ramBlock: String = GuestMemory.blockName
     /// Byte offsets of pages sent with data.
-    public var normalOffsets: [UInt64]
+    package var normalOffsets: [UInt64]
     /// Byte offsets of zero pages (no data).
-    public var zeroOffsets: [UInt64]
+    package var zeroOffsets: [UInt64]
 
     /// A packet header; SYNC packets have no offsets.
-    public init(flags: UInt32 = 0, packetNumber: UInt64, normalOffsets: [UInt64] = [], zeroOffsets: [UInt64] = []) {
+    package init(flags: UInt32 = 0, packetNumber: UInt64, normalOffsets: [UInt64] = [], zeroOffsets: [UInt64] = []) {
         self.flags = flags
         self.packetNumber = packetNumber
         pagesAlloc = flags & MultiFDWire.flagSync != 0 ? 0 : UInt32(MultiFDWire.pagesPerPacket)
@@ -27,7 +27,7 @@ public struct MultiFDRAMPacket: Sendable, Equatable {
     }
 
     /// The 1344 header bytes (page data not included).
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: MultiFDWire.ramHeaderSize)
         bytes.withUnsafeMutableBytes { raw in
             MultiFDRAMPacket.storeHeader(at: raw.baseAddress!, flags: flags, pagesAlloc: pagesAlloc,
@@ -57,7 +57,7 @@ public struct MultiFDRAMPacket: Sendable, Equatable {
     }
 
     /// Decodes and validates a complete header (fixed part + offsets) against RAM of `ramSize` bytes.
-    public static func decode(_ bytes: [UInt8], ramSize: Int) throws -> MultiFDRAMPacket {
+    package static func decode(_ bytes: [UInt8], ramSize: Int) throws -> MultiFDRAMPacket {
         guard bytes.count == MultiFDWire.ramHeaderSize else {
             throw MigrationError("multifd: RAM packet header has \(bytes.count) bytes, expected \(MultiFDWire.ramHeaderSize)")
         }

@@ -5,7 +5,7 @@ import QEMUFormats
 /// QEMU's `MIG_RP_MSG_SHUT` (1, be32 error flag) and `MIG_RP_MSG_SWITCHOVER_ACK` (7, empty), plus vmig's
 /// `RESULT` (0x0100): u8 status (0 completed, 1 failed), u8 reserved, be64 destination resume time (ns since the
 /// epoch, 0 when failed), be16 message length, message (UTF-8, at most 1024 bytes).
-public enum ReturnPathMessage: Sendable, Equatable {
+package enum ReturnPathMessage: Sendable, Equatable {
     case shut(error: Bool)
     case switchoverAck
     case result(completed: Bool, resumeRealtimeNanoseconds: UInt64, message: String)
@@ -16,7 +16,7 @@ public enum ReturnPathMessage: Sendable, Equatable {
     static let maxMessage = 1024
 
     /// The wire bytes.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var payload = ByteArrayWriter()
         let type: UInt16
         switch self {

@@ -5,7 +5,7 @@ import QEMUFormats
 /// Wire: `0x07`, be32 name length, machine name ("vmig"), then one subsection `0x05`, u8 18,
 /// "configuration/vmig", be32 version 1, be32 page size, be64 capability mask (bit i = i-th capability in QEMU
 /// order), u8 multifd-channels, u8 multifd-compression (index in QEMU order), be16 reserved 0.
-public struct StreamConfiguration: Sendable, Equatable {
+package struct StreamConfiguration: Sendable, Equatable {
     /// Subsection name of vmig's fields.
     static let subsectionName = "configuration/vmig"
     static let subsectionVersion: UInt32 = 1
@@ -24,18 +24,18 @@ public struct StreamConfiguration: Sendable, Equatable {
         + "{\"name\": \"reserved\", \"type\": \"uint16\", \"size\": 2}]}]}"
 
     /// Machine name (`vmig`).
-    public var machine: String
+    package var machine: String
     /// Target page size.
-    public var pageSize: UInt32
+    package var pageSize: UInt32
     /// The capability set (bitmask on the wire).
-    public var capabilities: MigrationCapabilities
+    package var capabilities: MigrationCapabilities
     /// `multifd-channels`.
-    public var multifdChannels: UInt8
+    package var multifdChannels: UInt8
     /// `multifd-compression`.
-    public var multifdCompression: MultiFDCompression
+    package var multifdCompression: MultiFDCompression
 
     /// The configuration an engine with these settings sends (or expects).
-    public init(capabilities: MigrationCapabilities, parameters: MigrationParameters) {
+    package init(capabilities: MigrationCapabilities, parameters: MigrationParameters) {
         machine = QEVM.machineName
         pageSize = UInt32(GuestMemory.pageSize)
         self.capabilities = capabilities
@@ -44,7 +44,7 @@ public struct StreamConfiguration: Sendable, Equatable {
     }
 
     /// The record's bytes, type byte included.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var builder = ByteArrayWriter()
         builder.write8(StreamRecord.configuration.rawValue)
         builder.writeBE32(UInt32(machine.utf8.count))

@@ -1,19 +1,19 @@
 /// Constants of QEMU's main migration stream (migration/savevm.c, migration/ram.c); all integers big-endian.
-public enum QEVM {
+package enum QEVM {
     /// File magic "QEVM".
-    public static let magic: UInt32 = 0x5145_564D
+    package static let magic: UInt32 = 0x5145_564D
     /// Stream version.
-    public static let version: UInt32 = 3
+    package static let version: UInt32 = 3
     /// Obsolete version 2, refused with QEMU's text.
-    public static let compatVersion: UInt32 = 2
+    package static let compatVersion: UInt32 = 2
     /// Machine name carried in the configuration record.
-    public static let machineName = "vmig"
+    package static let machineName = "vmig"
     /// Largest idstr on the wire (u8 length).
-    public static let maxIdstrLength = 255
+    package static let maxIdstrLength = 255
 }
 
 /// Record type bytes of the main stream.
-public enum StreamRecord: UInt8 {
+package enum StreamRecord: UInt8 {
     case eof = 0x00
     case sectionStart = 0x01
     case sectionPart = 0x02
@@ -27,7 +27,7 @@ public enum StreamRecord: UInt8 {
 }
 
 /// `MIG_CMD_*` command numbers (`QEMU_VM_COMMAND` records: be16 command, be16 length, payload).
-public enum MigrationCommand: UInt16 {
+package enum MigrationCommand: UInt16 {
     case invalid = 0
     case openReturnPath = 1
     case ping = 2
@@ -42,7 +42,7 @@ public enum MigrationCommand: UInt16 {
     case switchoverStart = 11
 
     /// QEMU's name (`mig_cmd_args[].name` without the `CMD_` prefix).
-    public var name: String {
+    package var name: String {
         switch self {
         case .invalid: return "INVALID"
         case .openReturnPath: return "OPEN_RETURN_PATH"
@@ -60,7 +60,7 @@ public enum MigrationCommand: UInt16 {
     }
 
     /// Payload length of the commands vmig accepts.
-    public var expectedLength: UInt16? {
+    package var expectedLength: UInt16? {
         switch self {
         case .openReturnPath, .switchoverStart: return 0
         case .ping: return 4
@@ -70,21 +70,21 @@ public enum MigrationCommand: UInt16 {
 }
 
 /// RAM section record flags, in the low bits of the be64 "address" word (`RAM_SAVE_FLAG_*`).
-public enum RAMFlag {
-    public static let zero: UInt64 = 0x02
-    public static let memSize: UInt64 = 0x04
-    public static let page: UInt64 = 0x08
-    public static let eos: UInt64 = 0x10
-    public static let `continue`: UInt64 = 0x20
-    public static let multifdFlush: UInt64 = 0x200
+package enum RAMFlag {
+    package static let zero: UInt64 = 0x02
+    package static let memSize: UInt64 = 0x04
+    package static let page: UInt64 = 0x08
+    package static let eos: UInt64 = 0x10
+    package static let `continue`: UInt64 = 0x20
+    package static let multifdFlush: UInt64 = 0x200
     /// Bits that may hold flags (below the page size).
-    public static let mask: UInt64 = UInt64(GuestMemory.pageSize - 1)
+    package static let mask: UInt64 = UInt64(GuestMemory.pageSize - 1)
     /// Flags vmig understands.
-    public static let known: UInt64 = zero | memSize | page | eos | `continue` | multifdFlush
+    package static let known: UInt64 = zero | memSize | page | eos | `continue` | multifdFlush
 }
 
 /// RAM section identity (QEMU registers RAM as "ram", instance 0, version 4).
-public enum RAMSection {
-    public static let idstr = "ram"
-    public static let version: UInt32 = 4
+package enum RAMSection {
+    package static let idstr = "ram"
+    package static let version: UInt32 = 4
 }

@@ -4,31 +4,31 @@
 ///
 /// Wire: `0x06`, be32 length, that many bytes of JSON (no NUL byte). vmig's devices have no VMSD, so each FULL
 /// section is described as QEMU describes an old-style one: one `buffer` field named `data` of the payload's size.
-public struct VMDescription: Sendable, Equatable {
+package struct VMDescription: Sendable, Equatable {
     /// One FULL section: its idstr, instance id and payload size.
-    public struct Section: Sendable, Equatable {
-        public var idstr: String
-        public var instanceID: UInt32
-        public var size: Int
+    package struct Section: Sendable, Equatable {
+        package var idstr: String
+        package var instanceID: UInt32
+        package var size: Int
     }
 
     /// Target page size.
-    public var pageSize: Int
+    package var pageSize: Int
     /// The FULL sections, in stream order.
-    public var sections: [Section]
+    package var sections: [Section]
 
-    public init(pageSize: Int = GuestMemory.pageSize, sections: [Section] = []) {
+    package init(pageSize: Int = GuestMemory.pageSize, sections: [Section] = []) {
         self.pageSize = pageSize
         self.sections = sections
     }
 
     /// Appends a FULL section of `size` payload bytes.
-    public mutating func addSection(idstr: String, instanceID: UInt32, size: Int) {
+    package mutating func addSection(idstr: String, instanceID: UInt32, size: Int) {
         sections.append(Section(idstr: idstr, instanceID: instanceID, size: size))
     }
 
     /// The JSON text (QEMU's key order and separators).
-    public func json() -> String {
+    package func json() -> String {
         let devices = sections.map { section in
             "{\"name\": \(Self.quoted(section.idstr)), \"instance_id\": \(section.instanceID), \"size\": \(section.size), "
                 + "\"fields\": [{\"name\": \"data\", \"size\": \(section.size), \"type\": \"buffer\"}]}"

@@ -2,9 +2,9 @@
 // scripts/regen-qapi.sh (docs/schema-format.md explains the format).
 
 /// The schema files compiled into the binaries, so they run from any directory.
-public enum EmbeddedSchema {
+package enum EmbeddedSchema {
     /// Each schema file's name and exact text, in load order (sorted by name).
-    public static let files: [(name: String, text: String)] = [
+    package static let files: [(name: String, text: String)] = [
         (name: "control.json", text: controlJSON),
         (name: "introspect.json", text: introspectJSON),
         (name: "machine.json", text: machineJSON),

@@ -5,7 +5,7 @@
 ///
 /// Every method may block the calling thread (a slow data fd): call them from dedicated
 /// threads, never from Swift concurrency's cooperative pool. Implementations are thread-safe.
-public protocol VFIOMigrationBackend: AnyObject, Sendable {
+package protocol VFIOMigrationBackend: AnyObject, Sendable {
     /// Whether the device offers RUNNING_P2P (`VFIO_MIGRATION_P2P`).
     var supportsP2P: Bool { get }
     /// Whether the device offers PRE_COPY (`VFIO_MIGRATION_PRE_COPY`).
@@ -45,7 +45,7 @@ public protocol VFIOMigrationBackend: AnyObject, Sendable {
 
 extension VFIOMigrationBackend {
     /// The backend's optional features as kernel flags.
-    public var migrationFeatures: VFIOMigrationFeatures {
+    package var migrationFeatures: VFIOMigrationFeatures {
         .device(p2p: supportsP2P, preCopy: supportsPreCopy)
     }
 }

@@ -1,5 +1,5 @@
 /// QEMU's `OnOffAuto` property type.
-public enum OnOffAuto: String, Sendable, CaseIterable {
+package enum OnOffAuto: String, Sendable, CaseIterable {
     /// Forced on.
     case on
     /// Forced off.

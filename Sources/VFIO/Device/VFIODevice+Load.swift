@@ -4,7 +4,7 @@ extension VFIODevice {
     /// `load_setup`: snapshots the transfer mode (same rule and error as the source), creates
     /// the reorder buffer in multifd mode, clears the emulated config and moves the device to
     /// RESUMING.
-    public func loadSetup(_ setup: VFIOMigrationSetup) throws {
+    package func loadSetup(_ setup: VFIOMigrationSetup) throws {
         let multifd = try resolveTransferMode(setup)
         let properties = currentProperties
         let afterIter = VFIOMultiFDSupport.resolveLoadConfigAfterIter(properties.loadConfigAfterIter, setup: setup)
@@ -68,7 +68,7 @@ extension VFIODevice {
     /// (12-byte header + data). Safe to call from several threads at once; it takes only this
     /// device's reorder-buffer mutex. Checks, in order: multifd mode, length, version, idx,
     /// duplicate, queued-buffer count, queued bytes.
-    public func loadStateBuffer(_ payload: UnsafeRawBufferPointer) throws {
+    package func loadStateBuffer(_ payload: UnsafeRawBufferPointer) throws {
         guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
@@ -81,7 +81,7 @@ extension VFIODevice {
     /// `load_state_buffer` receiving straight into the reorder buffer: `read` fills a buffer of `size` bytes
     /// (a recycled one) with the packet payload, which is then queued without a copy. Same checks and texts as
     /// `loadStateBuffer(_:)`.
-    public func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+    package func loadStateBuffer(size: Int, read: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
@@ -109,7 +109,7 @@ extension VFIODevice {
 
     /// `switchover_start` (main stream's SWITCHOVER_START). Returns whether a load thread is
     /// needed: then the caller must run `runLoadThread(cancellation:)` on a dedicated thread.
-    public func switchoverStart() -> Bool {
+    package func switchoverStart() -> Bool {
         guard let loader = session.withLockedValue({ $0.multifdTransfer ? $0.loader : nil }) else { return false }
         loader.markThreadRunning()
         return true
@@ -117,7 +117,7 @@ extension VFIODevice {
 
     /// The load thread body: writes buffered packets to the device in idx order, then loads
     /// the config. Blocks until then, or until `cancellation` (the engine's abort) fires.
-    public func runLoadThread(cancellation: Cancellation = Cancellation()) throws {
+    package func runLoadThread(cancellation: Cancellation = Cancellation()) throws {
         guard let loader = session.withLockedValue({ $0.loader }) else {
             throw VFIOError("\(name): got device state packet but not doing multifd transfer")
         }
@@ -133,7 +133,7 @@ extension VFIODevice {
 
     /// `load_cleanup`: stops and waits for a load loop (waking it if it waits), drops queued
     /// buffers. Safe to call more than once.
-    public func loadCleanup() {
+    package func loadCleanup() {
         let loader = session.withLockedValue { session -> VFIOMultiFDLoader? in
             defer { session.loader = nil }
             return session.loader
@@ -142,7 +142,7 @@ extension VFIODevice {
     }
 
     /// The reorder buffer's current queue (buffers, bytes); nil outside multifd loading.
-    public var loadQueueState: (buffers: UInt64, bytes: UInt64)? {
+    package var loadQueueState: (buffers: UInt64, bytes: UInt64)? {
         session.withLockedValue { $0.loader }?.queueState
     }
 }

@@ -10,7 +10,7 @@ extension VFIODevice {
     /// (`vfio_load_state`). DATA_STATE chunks are streamed to the device through a buffer of at
     /// most 1 MiB, whatever size the stream claims. `approveSwitchover` is called for
     /// INIT_DATA_SENT (the engine's `qemu_loadvm_approve_switchover`).
-    public func loadState<R: BigEndianReader>(from reader: inout R, approveSwitchover: () throws -> Void = {}) throws {
+    package func loadState<R: BigEndianReader>(from reader: inout R, approveSwitchover: () throws -> Void = {}) throws {
         var tag = try reader.readBE64()
         while tag != VFIOStreamTag.endOfState.rawValue {
             switch VFIOStreamTag(rawValue: tag) {
@@ -52,7 +52,7 @@ extension VFIODevice {
     }
 
     /// The main channel's CONFIG_LOAD_READY (QEMU 10.1): lets the load thread load the config.
-    public func configLoadReady() throws {
+    package func configLoadReady() throws {
         let (multifd, afterIter, loader) = session.withLockedValue { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.loader) }
         guard multifd, let loader else {
             throw VFIOError("\(name): got DEV_CONFIG_LOAD_READY outside multifd transfer")

@@ -1,20 +1,20 @@
 extension VFIODevice {
     /// One row of qom-list.
-    public struct QOMProperty: Equatable, Sendable {
+    package struct QOMProperty: Equatable, Sendable {
         /// The property name.
-        public var name: String
+        package var name: String
         /// The QOM type name (`bool`, `uint64`, `size`, `OnOffAuto`, `string`).
-        public var type: String
+        package var type: String
     }
 
     /// qom-list: `type` followed by every device property.
-    public func qomList() -> [QOMProperty] {
+    package func qomList() -> [QOMProperty] {
         [QOMProperty(name: "type", type: "string")]
             + VFIOPropertyName.allCases.map { QOMProperty(name: $0.rawValue, type: $0.type.rawValue) }
     }
 
     /// qom-get.
-    public func qomGet(_ property: String) throws -> VFIOPropertyValue {
+    package func qomGet(_ property: String) throws -> VFIOPropertyValue {
         if property == "type" { return .string(Self.typeName) }
         let name = try Self.propertyName(property)
         return properties.withLockedValue { $0.value(of: name) }
@@ -22,7 +22,7 @@ extension VFIODevice {
 
     /// qom-set. A realized device only lets `x-migration-multifd-transfer` change; the new
     /// value counts from the next migration's setup.
-    public func qomSet(_ property: String, to value: VFIOPropertyValue) throws {
+    package func qomSet(_ property: String, to value: VFIOPropertyValue) throws {
         if property == "type" { throw VFIOError("Property '\(Self.typeName).type' is not writable") }
         let name = try Self.propertyName(property)
         guard name.isMutableAfterRealize else {

@@ -3,12 +3,12 @@ import QEMUFormats
 
 extension VFIODevice {
     /// `VFIO_MIG_STOP_COPY_SIZE`: the STOP_COPY size reported when the device cannot tell (100 GiB).
-    public static let unknownStopCopySize: UInt64 = 100 << 30
+    package static let unknownStopCopySize: UInt64 = 100 << 30
 
     /// `save_setup` (START section): snapshots the transfer mode (errors when multifd is forced
     /// on but unsupported), sizes the read buffer, moves a running PRE_COPY-capable device to
     /// PRE_COPY, and writes SETUP_STATE, END_OF_STATE.
-    public func saveSetup<W: BigEndianWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
+    package func saveSetup<W: BigEndianWriter>(_ setup: VFIOMigrationSetup, to writer: inout W) throws {
         let multifd = try resolveTransferMode(setup)
         try writer.write(tag: .devSetupState)
         let reportedSize = try? backend.stopCopySize()
@@ -34,7 +34,7 @@ extension VFIODevice {
 
     /// The size of this device's largest device-state packet payload (12-byte header + one data buffer) when it
     /// sends its state over multifd in this migration, else nil. Valid after `saveSetup`.
-    public var multifdPacketSize: Int? {
+    package var multifdPacketSize: Int? {
         session.withLockedValue { $0.multifdTransfer ? VFIODeviceStatePacket.headerSize + $0.dataBufferSize : nil }
     }
 
@@ -73,19 +73,19 @@ extension VFIODevice {
     }
 
     /// Whether the engine should keep iterating this device (it is in a precopy state).
-    public var isActiveIterate: Bool { deviceState.isPreCopy }
+    package var isActiveIterate: Bool { deviceState.isPreCopy }
 
     /// Whether the destination must approve switchover for this device (`switchover-ack`).
-    public var switchoverAckNeeded: Bool { backend.supportsPreCopy }
+    package var switchoverAckNeeded: Bool { backend.supportsPreCopy }
 
     /// `state_pending_estimate`: precopy bytes still expected (0 outside precopy).
-    public func pendingEstimate() -> UInt64 {
+    package func pendingEstimate() -> UInt64 {
         session.withLockedValue { $0.deviceState.isPreCopy ? $0.precopyInitSize + $0.precopyDirtySize : 0 }
     }
 
     /// `state_pending_exact`: the STOP_COPY size (100 GiB if unknown); in precopy, refreshes the precopy sizes and
     /// the stream size the progress reports.
-    public func pendingExact() -> UInt64 {
+    package func pendingExact() -> UInt64 {
         let reported = try? backend.stopCopySize()
         if deviceState.isPreCopy {
             queryPrecopySize()
@@ -109,7 +109,7 @@ extension VFIODevice {
     /// is on and the initial data is drained. QEMU reads one chunk per iteration; vmig reads a burst back to back
     /// before writing it, which moves precopy data sooner and shows the rate the device itself sustains (see
     /// `VFIORateObserver`).
-    public func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
+    package func saveIterate<W: BigEndianWriter>(to writer: inout W) throws {
         var buffers = takeReadBuffers()
         defer { returnReadBuffers(buffers) }
         prepareReadBuffers(&buffers)
@@ -210,7 +210,7 @@ extension VFIODevice {
 
     /// `save_live_complete_precopy` (END section). Multifd mode: only END_OF_STATE (the save
     /// thread sends the data). Main-channel mode: STOP_COPY, every chunk, END_OF_STATE.
-    public func saveCompletePrecopy<W: BigEndianWriter>(to writer: inout W) throws {
+    package func saveCompletePrecopy<W: BigEndianWriter>(to writer: inout W) throws {
         guard !multifdTransferEnabled else {
             try writer.write(tag: .endOfState)
             return
@@ -228,7 +228,7 @@ extension VFIODevice {
     /// main-channel mode. Otherwise: STOP_COPY (recovering to STOP), then every chunk as a
     /// packet through `send`, then the config packet. `isAborted` is checked before each chunk
     /// (→ `operation cancelled`).
-    public func saveCompletePrecopyThread(send: VFIOStateSender, isAborted: () -> Bool) throws {
+    package func saveCompletePrecopyThread(send: VFIOStateSender, isAborted: () -> Bool) throws {
         try saveCompletePrecopyThread(
             sendPackets: { idstr, instanceID, packet in try packet.withUnsafeBytes { try send(idstr, instanceID, $0) } },
             buffers: { [] }, isAborted: isAborted)
@@ -236,7 +236,7 @@ extension VFIODevice {
 
     /// `saveCompletePrecopyThread(send:isAborted:)` for a transport that takes packet buffers over: each chunk is
     /// read straight into a buffer from `buffers` (e.g. one the transport recycled) and handed to `sendPackets`.
-    public func saveCompletePrecopyThread(
+    package func saveCompletePrecopyThread(
         sendPackets send: VFIOPacketSender, buffers: () -> [UInt8], isAborted: () -> Bool
     ) throws {
         let (enabled, bufferSize, config, instanceID) = session.withLockedValue {
@@ -280,13 +280,13 @@ extension VFIODevice {
 
     /// What the device will still move at switchover, for the engine's downtime model: the STOP_COPY size it
     /// reports (100 GiB when it cannot tell), its observed rate, and whether it goes over multifd.
-    public var switchoverCost: (bytes: UInt64, rate: Double?, parallel: Bool) {
+    package var switchoverCost: (bytes: UInt64, rate: Double?, parallel: Bool) {
         ((try? backend.stopCopySize()) ?? Self.unknownStopCopySize, rates.ownRate, multifdTransferEnabled)
     }
 
     /// `save_state` (FULL section). Main-channel mode: CONFIG_STATE, config, END_OF_STATE.
     /// Multifd mode: CONFIG_LOAD_READY when load-config-after-iter is on, else END_OF_STATE.
-    public func saveState<W: BigEndianWriter>(to writer: inout W) throws {
+    package func saveState<W: BigEndianWriter>(to writer: inout W) throws {
         let (multifd, afterIter, config) = session.withLockedValue { ($0.multifdTransfer, $0.loadConfigAfterIter, $0.config) }
         guard multifd else {
             try VFIOMainChannelCodec.writeConfigState(config, to: &writer)
@@ -296,7 +296,7 @@ extension VFIODevice {
     }
 
     /// `save_cleanup`: a device left in STOP_COPY goes to STOP (after the downtime).
-    public func saveCleanup() {
+    package func saveCleanup() {
         session.withLockedValue { $0.readBuffers = [] }
         if deviceState == .stopCopy { try? setStateOrReset(.stop) }
     }
@@ -305,7 +305,7 @@ extension VFIODevice {
     /// RUNNING (QEMU's precopy-failed notifier); a destination device whose load failed is reset
     /// (RUNNING, empty state, no half-written record left in RESUMING), ready for the next incoming
     /// migration (QEMU's destination would exit instead); the final progress report is sent.
-    public func migrationFinished(_ outcome: VFIOMigrationOutcome) {
+    package func migrationFinished(_ outcome: VFIOMigrationOutcome) {
         let role = session.withLockedValue { $0.role }
         if outcome != .completed, role == .source { try? setStateOrReset(.running) }
         if outcome != .completed, role == .destination { resetDevice() }

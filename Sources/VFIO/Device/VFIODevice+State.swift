@@ -8,7 +8,7 @@ extension VFIODevice {
     /// Moves the device to `target` (`vfio_migration_set_state`). On failure it tries
     /// `recover`; if that is ERROR or also fails, the device is reset (to RUNNING). Every state
     /// the device ends up in is reported as a `VFIO_MIGRATION` event.
-    public func setState(_ target: VFIODeviceState, recover: VFIODeviceState) throws {
+    package func setState(_ target: VFIODeviceState, recover: VFIODeviceState) throws {
         guard target != deviceState else { return }
         do {
             _ = try backend.setState(target)
@@ -19,7 +19,7 @@ extension VFIODevice {
     }
 
     /// `vfio_migration_set_state_or_reset`: `setState` with ERROR as recovery (reset on failure).
-    public func setStateOrReset(_ target: VFIODeviceState) throws {
+    package func setStateOrReset(_ target: VFIODeviceState) throws {
         try setState(target, recover: .error)
     }
 
@@ -45,14 +45,14 @@ extension VFIODevice {
     }
 
     /// `VFIO_DEVICE_RESET`: the device is RUNNING again.
-    public func resetDevice() {
+    package func resetDevice() {
         backend.reset()
         didEnter(.running)
     }
 
     /// The VM is about to start or stop (`vfio_vmstate_change_prepare`, P2P devices only):
     /// PRE_COPY → PRE_COPY_P2P, anything else → RUNNING_P2P.
-    public func vmStateChangePrepare() throws {
+    package func vmStateChangePrepare() throws {
         guard backend.supportsP2P else { return }
         try setStateOrReset(deviceState == .preCopy ? .preCopyP2P : .runningP2P)
     }
@@ -60,7 +60,7 @@ extension VFIODevice {
     /// The VM started or stopped (`vfio_vmstate_change`): running → RUNNING; stopped for a
     /// migration's switchover (`finishMigrate`) while in a precopy state → STOP_COPY;
     /// otherwise → STOP.
-    public func vmStateChange(running: Bool, finishMigrate: Bool) throws {
+    package func vmStateChange(running: Bool, finishMigrate: Bool) throws {
         let target: VFIODeviceState
         if running {
             target = .running

@@ -7,25 +7,25 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 ///
 /// Thread-safe. Methods that touch the backend may block: call them from the migration,
 /// multifd or pool threads, never from Swift concurrency's cooperative pool.
-public final class VFIODevice: Sendable {
+package final class VFIODevice: Sendable {
     /// The QOM type name.
-    public static let typeName = VFIODeviceSpec.driver
+    package static let typeName = VFIODeviceSpec.driver
 
     /// The device id (`id=`); also the name in VFIO error messages.
-    public let id: String
+    package let id: String
     /// `/machine/peripheral/ID`.
-    public let qomPath: String
+    package let qomPath: String
     /// The PCI slot on bus 0 (function 0).
-    public let pciSlot: UInt8
+    package let pciSlot: UInt8
     /// The migration section idstr: `0000:00:SS.0/vfio`.
-    public let idstr: String
+    package let idstr: String
     /// The device's migration backend.
-    public let backend: any VFIOMigrationBackend
+    package let backend: any VFIOMigrationBackend
     /// The machine-wide VFIO `transferred` counter this device adds to.
-    public let transferStats: VFIOTransferStats
+    package let transferStats: VFIOTransferStats
 
     /// The rates this device was seen to deliver its state at, for the engine's downtime model.
-    public let rates = VFIORateObserver()
+    package let rates = VFIORateObserver()
 
     let properties: NIOLockedValueBox<VFIOProperties>
     let session: NIOLockedValueBox<VFIODeviceSession>
@@ -33,7 +33,7 @@ public final class VFIODevice: Sendable {
 
     /// A realized device. Without `backend`, a `SimulatedVFIOBackend` is built from the
     /// simulation properties (`x-state-size`, …).
-    public init(
+    package init(
         spec: VFIODeviceSpec, pciSlot: UInt8, backend: (any VFIOMigrationBackend)? = nil,
         transferStats: VFIOTransferStats = VFIOTransferStats()
     ) {
@@ -59,7 +59,7 @@ public final class VFIODevice: Sendable {
     }
 
     /// The simulated backend parameters a spec's properties describe.
-    public static func simulationConfiguration(_ spec: VFIODeviceSpec) -> SimulatedVFIOBackend.Configuration {
+    package static func simulationConfiguration(_ spec: VFIODeviceSpec) -> SimulatedVFIOBackend.Configuration {
         let properties = spec.properties
         return SimulatedVFIOBackend.Configuration(
             deviceID: spec.id, stateSize: properties.stateSize, precopySize: properties.precopySize,
@@ -69,37 +69,37 @@ public final class VFIODevice: Sendable {
     }
 
     /// `0000:00:SS.0` for a slot on bus 0.
-    public static func pciAddress(slot: UInt8) -> String {
+    package static func pciAddress(slot: UInt8) -> String {
         let hex = String(slot, radix: 16)
         return "0000:00:\(hex.count < 2 ? "0" + hex : hex).0"
     }
 
     /// The name used in error messages (QEMU's `vbasedev->name`).
-    public var name: String { id }
+    package var name: String { id }
 
     /// The current property values.
-    public var currentProperties: VFIOProperties { properties.withLockedValue { $0 } }
+    package var currentProperties: VFIOProperties { properties.withLockedValue { $0 } }
 
     /// The state the device was last set to.
-    public var deviceState: VFIODeviceState { session.withLockedValue { $0.deviceState } }
+    package var deviceState: VFIODeviceState { session.withLockedValue { $0.deviceState } }
 
     /// The emulated config as it is now.
-    public var config: VFIODeviceConfig { session.withLockedValue { $0.config } }
+    package var config: VFIODeviceConfig { session.withLockedValue { $0.config } }
 
     /// The section instance id (default 0).
-    public var instanceID: UInt32 { session.withLockedValue { $0.instanceID } }
+    package var instanceID: UInt32 { session.withLockedValue { $0.instanceID } }
 
     /// Sets the section instance id the engine assigned at registration.
-    public func setInstanceID(_ instanceID: UInt32) {
+    package func setInstanceID(_ instanceID: UInt32) {
         session.withLockedValue { $0.instanceID = instanceID }
     }
 
     /// Whether the last save/load setup chose multifd transfer (the setup-time snapshot).
-    public var multifdTransferEnabled: Bool { session.withLockedValue { $0.multifdTransfer } }
+    package var multifdTransferEnabled: Bool { session.withLockedValue { $0.multifdTransfer } }
 
     /// The counters of the current or last migration, with the stream size filled in where the counters alone
     /// do not have it (see ``VFIOMigrationProgress/streamSize``).
-    public var progressSnapshot: VFIOMigrationProgress {
+    package var progressSnapshot: VFIOMigrationProgress {
         var snapshot = progress.snapshot
         switch snapshot.phase {
         case .idle: snapshot.streamSize = (try? backend.stopCopySize()) ?? 0
@@ -112,24 +112,24 @@ public final class VFIODevice: Sendable {
     }
 
     /// Back to the counters of a device that never migrated (phase `idle`), before a new migration's setup.
-    public func clearMigrationProgress() {
+    package func clearMigrationProgress() {
         progress.clear(state: deviceState)
     }
 
     /// Installs the progress callback: at most one call per 100 ms, plus a final one.
     /// It runs on migration threads and must return quickly.
-    public func setProgressHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
+    package func setProgressHandler(_ handler: (@Sendable (VFIOMigrationProgress) -> Void)?) {
         progress.setHandler(handler)
     }
 
     /// Installs the callback for `VFIO_MIGRATION` events (called only with `migration-events=on`).
-    public func setEventHandler(_ handler: (@Sendable (VFIOMigrationEvent) -> Void)?) {
+    package func setEventHandler(_ handler: (@Sendable (VFIOMigrationEvent) -> Void)?) {
         session.withLockedValue { $0.eventHandler = handler }
     }
 
     /// A digest of device state plus config; nil when the backend cannot digest. Equal on
     /// source and destination after a correct migration.
-    public func digest() -> UInt64? {
+    package func digest() -> UInt64? {
         guard let backend = backend as? any VFIODigestibleBackend else { return nil }
         var hasher = StateHasher(seed: 0x7666_696F_6465_7631)
         hasher.combine(backend.digest())

@@ -1,30 +1,30 @@
 import QEMUFormats
 
 /// A parsed `-device vfio-pci,id=ID,prop=value,...` option.
-public struct VFIODeviceSpec: Equatable, Sendable {
+package struct VFIODeviceSpec: Equatable, Sendable {
     /// The driver name this model implements.
-    public static let driver = "vfio-pci"
+    package static let driver = "vfio-pci"
 
     /// The device id (required here, unlike QEMU, since it names the device everywhere).
-    public var id: String
+    package var id: String
     /// The property values given, on top of the defaults.
-    public var properties: VFIOProperties
+    package var properties: VFIOProperties
 
     /// Creates a spec directly.
-    public init(id: String, properties: VFIOProperties = VFIOProperties()) {
+    package init(id: String, properties: VFIOProperties = VFIOProperties()) {
         self.id = id
         self.properties = properties
     }
 
     /// Parses QEMU's option syntax (`QEMUOptionList`): comma-separated `key=value`; the first
     /// item may be the bare driver name; a bare `key` means `key=on`; a later key wins.
-    public static func parse(_ text: String) throws -> VFIODeviceSpec {
+    package static func parse(_ text: String) throws -> VFIODeviceSpec {
         try VFIODeviceSpec(options: QEMUOptionList.pairs(text, impliedFirstKey: "driver"))
     }
 
     /// A spec from `key`/`value` pairs as text, each value read by its property's rules (`device_add`'s
     /// arguments, or the items of an option list); a later key wins.
-    public init(options: [(key: String, value: String)]) throws {
+    package init(options: [(key: String, value: String)]) throws {
         var driver: String?
         var id: String?
         var properties = VFIOProperties()
@@ -44,7 +44,7 @@ public struct VFIODeviceSpec: Equatable, Sendable {
     }
 
     /// Whether `id` is a well-formed QEMU identifier: a letter, then letters, digits, `-`, `.`, `_`.
-    public static func isWellFormedID(_ id: String) -> Bool {
+    package static func isWellFormedID(_ id: String) -> Bool {
         guard let first = id.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
         return id.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-._".unicodeScalars.contains(scalar))

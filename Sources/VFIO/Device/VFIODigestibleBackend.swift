@@ -1,5 +1,5 @@
 /// A backend that can digest its internal state (simulated devices; real hardware cannot).
-public protocol VFIODigestibleBackend: VFIOMigrationBackend {
+package protocol VFIODigestibleBackend: VFIOMigrationBackend {
     /// A digest of the device's current internal state.
     func digest() -> UInt64
 }

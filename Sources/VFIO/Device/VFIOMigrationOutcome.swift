@@ -1,5 +1,5 @@
 /// How a migration ended, as the engine reports it to each device.
-public enum VFIOMigrationOutcome: Sendable {
+package enum VFIOMigrationOutcome: Sendable {
     /// The migration completed.
     case completed
     /// The migration failed.

@@ -1,5 +1,5 @@
 /// Where a device is in a migration.
-public enum VFIOMigrationPhase: String, Sendable {
+package enum VFIOMigrationPhase: String, Sendable {
     /// No migration.
     case idle = "idle"
     /// Save or load setup done.

@@ -1,5 +1,5 @@
 /// Which end of a migration a device is on.
-public enum VFIOMigrationRole: String, Sendable {
+package enum VFIOMigrationRole: String, Sendable {
     /// Saving (outgoing).
     case source
     /// Loading (incoming).

@@ -1,41 +1,41 @@
 /// The property values of one `vfio-pci` device, with QEMU's defaults.
-public struct VFIOProperties: Equatable, Sendable {
+package struct VFIOProperties: Equatable, Sendable {
     /// Largest accepted `x-state-size` (bounds the simulation's per-page bookkeeping).
-    public static let maximumStateSize: UInt64 = 64 << 30
+    package static let maximumStateSize: UInt64 = 64 << 30
 
     /// `x-state-size`, default 64 MiB.
-    public var stateSize: UInt64 = 64 << 20
+    package var stateSize: UInt64 = 64 << 20
     /// `x-precopy-size`, default 0.
-    public var precopySize: UInt64 = 0
+    package var precopySize: UInt64 = 0
     /// `x-dirty-rate` in bytes/s, default 0.
-    public var dirtyRate: UInt64 = 0
+    package var dirtyRate: UInt64 = 0
     /// `x-read-bandwidth` in bytes/s, default 0 (unlimited).
-    public var readBandwidth: UInt64 = 0
+    package var readBandwidth: UInt64 = 0
     /// `x-write-bandwidth` in bytes/s, default 0 (unlimited).
-    public var writeBandwidth: UInt64 = 0
+    package var writeBandwidth: UInt64 = 0
     /// `x-p2p`, default on.
-    public var p2p = true
+    package var p2p = true
     /// `x-precopy`, default on.
-    public var precopy = true
+    package var precopy = true
     /// `migration-events`, default off.
-    public var migrationEvents = false
+    package var migrationEvents = false
     /// `x-migration-multifd-transfer`, default auto.
-    public var multifdTransfer: OnOffAuto = .auto
+    package var multifdTransfer: OnOffAuto = .auto
     /// `x-migration-max-queued-buffers`, default UINT64_MAX (unlimited).
-    public var maxQueuedBuffers: UInt64 = .max
+    package var maxQueuedBuffers: UInt64 = .max
     /// `x-migration-max-queued-buffers-size`, default UINT64_MAX (unlimited).
-    public var maxQueuedBuffersSize: UInt64 = .max
+    package var maxQueuedBuffersSize: UInt64 = .max
     /// `x-migration-load-config-after-iter`, default auto (on only for ARM targets).
-    public var loadConfigAfterIter: OnOffAuto = .auto
+    package var loadConfigAfterIter: OnOffAuto = .auto
 
     /// Fault injection: one data-stream read fails after this many bytes (0 = never).
-    public var failReadAfter: UInt64 = 0
+    package var failReadAfter: UInt64 = 0
 
     /// Defaults for every property.
-    public init() {}
+    package init() {}
 
     /// The current value of `name`.
-    public func value(of name: VFIOPropertyName) -> VFIOPropertyValue {
+    package func value(of name: VFIOPropertyName) -> VFIOPropertyValue {
         switch name {
         case .stateSize: .uint64(stateSize)
         case .precopySize: .uint64(precopySize)
@@ -54,7 +54,7 @@ public struct VFIOProperties: Equatable, Sendable {
     }
 
     /// Sets `name` from a typed value (qom-set), checking the type as QEMU's visitor does.
-    public mutating func set(_ name: VFIOPropertyName, to value: VFIOPropertyValue) throws {
+    package mutating func set(_ name: VFIOPropertyName, to value: VFIOPropertyValue) throws {
         switch (name.type, value) {
         case (.bool, .bool(let flag)): assign(name, bool: flag)
         case (.uint64, .uint64(let number)), (.size, .uint64(let number)): try assign(name, number: number)
@@ -66,7 +66,7 @@ public struct VFIOProperties: Equatable, Sendable {
     }
 
     /// Sets `name` from command-line text.
-    public mutating func parse(_ name: VFIOPropertyName, from text: String) throws {
+    package mutating func parse(_ name: VFIOPropertyName, from text: String) throws {
         switch name.type {
         case .bool: assign(name, bool: try VFIOValueParser.parseBool(text, name: name.rawValue))
         case .uint64: try assign(name, number: try VFIOValueParser.parseUInt64(text, name: name.rawValue))

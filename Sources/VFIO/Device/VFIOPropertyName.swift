@@ -1,5 +1,5 @@
 /// The properties of the simulated `vfio-pci` device, by their QEMU names.
-public enum VFIOPropertyName: String, Sendable, CaseIterable {
+package enum VFIOPropertyName: String, Sendable, CaseIterable {
     /// `x-state-size` (size): bytes of device state (simulation).
     case stateSize = "x-state-size"
     /// `x-precopy-size` (size): bytes readable in PRE_COPY (simulation).
@@ -29,7 +29,7 @@ public enum VFIOPropertyName: String, Sendable, CaseIterable {
     case failReadAfter = "x-fail-read-after"
 
     /// The property's QOM type.
-    public var type: VFIOPropertyType {
+    package var type: VFIOPropertyType {
         switch self {
         case .stateSize, .precopySize, .dirtyRate, .readBandwidth, .writeBandwidth, .maxQueuedBuffersSize,
             .failReadAfter:
@@ -41,10 +41,10 @@ public enum VFIOPropertyName: String, Sendable, CaseIterable {
     }
 
     /// Whether qom-set may change it on a realized device (only the multifd switch, as in QEMU).
-    public var isMutableAfterRealize: Bool { self == .multifdTransfer }
+    package var isMutableAfterRealize: Bool { self == .multifdTransfer }
 
     /// A one-line description.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .stateSize: "Size of the simulated device state"
         case .precopySize: "Bytes of device state readable during precopy"

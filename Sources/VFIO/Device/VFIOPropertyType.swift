@@ -1,5 +1,5 @@
 /// The QOM type of a property, as qom-list reports it.
-public enum VFIOPropertyType: String, Sendable {
+package enum VFIOPropertyType: String, Sendable {
     /// `bool`
     case bool = "bool"
     /// `uint64`: a count.

@@ -1,5 +1,5 @@
 /// A property value as qom-get returns it and qom-set takes it (the monitor maps JSON to it).
-public enum VFIOPropertyValue: Equatable, Sendable, CustomStringConvertible {
+package enum VFIOPropertyValue: Equatable, Sendable, CustomStringConvertible {
     /// A JSON boolean.
     case bool(Bool)
     /// A JSON integer (sizes and counts).
@@ -8,7 +8,7 @@ public enum VFIOPropertyValue: Equatable, Sendable, CustomStringConvertible {
     case string(String)
 
     /// The value as QEMU's string output visitor would print it.
-    public var description: String {
+    package var description: String {
         switch self {
         case .bool(let value): value ? "on" : "off"
         case .uint64(let value): String(value)

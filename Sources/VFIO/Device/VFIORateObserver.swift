@@ -12,7 +12,7 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 ///   which also folds in the link's share and the destination's pace at that time.
 ///
 /// The device's own rate is the lower of the two that are known.
-public final class VFIORateObserver: Sendable {
+package final class VFIORateObserver: Sendable {
     /// Stop-copies smaller than this say nothing about a rate.
     static let minimumStopCopyBytes: UInt64 = 1 << 20
     /// Bursts whose rates are kept.
@@ -26,10 +26,10 @@ public final class VFIORateObserver: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// Nothing observed yet.
-    public init() {}
+    package init() {}
 
     /// Adds `bytes` read back to back in `nanoseconds`.
-    public func recordRead(bytes: Int, nanoseconds: UInt64) {
+    package func recordRead(bytes: Int, nanoseconds: UInt64) {
         guard bytes > 0, nanoseconds > 0 else { return }
         let rate = Double(bytes) / Double(nanoseconds) * 1e9
         state.withLockedValue { state in
@@ -39,23 +39,23 @@ public final class VFIORateObserver: Sendable {
     }
 
     /// Records a whole stop-copy of `bytes` that took `nanoseconds`.
-    public func recordStopCopy(bytes: UInt64, nanoseconds: UInt64) {
+    package func recordStopCopy(bytes: UInt64, nanoseconds: UInt64) {
         guard bytes >= Self.minimumStopCopyBytes, nanoseconds > 0 else { return }
         state.withLockedValue { $0.stopCopyRate = Double(bytes) / Double(nanoseconds) * 1e9 }
     }
 
     /// Bytes per second of the best recent burst, nil before any.
-    public var readRate: Double? {
+    package var readRate: Double? {
         state.withLockedValue { $0.burstRates.max() }
     }
 
     /// Bytes per second of the last stop-copy, nil before one.
-    public var stopCopyRate: Double? {
+    package var stopCopyRate: Double? {
         state.withLockedValue { $0.stopCopyRate }
     }
 
     /// The rate the device itself delivers at: the lower of the known rates, nil when none is known.
-    public var ownRate: Double? {
+    package var ownRate: Double? {
         switch (readRate, stopCopyRate) {
         case (let read?, let stopCopy?): min(read, stopCopy)
         case (let read?, nil): read

@@ -1,5 +1,5 @@
 /// Which path carries a device's STOP_COPY state.
-public enum VFIOTransferMode: String, Sendable {
+package enum VFIOTransferMode: String, Sendable {
     /// Multifd channels, packets reordered by idx at the destination.
     case multifd = "multifd"
     /// The main migration channel (legacy).

@@ -2,10 +2,10 @@ import QEMUFormats
 
 /// Parsing of property values given as text (`-device` options), with QEMU's rules
 /// (`QEMUNumberParser`) and error texts (qapi `qapi_bool_parse`, string input visitor).
-public enum VFIOValueParser {
+package enum VFIOValueParser {
     /// A size: decimal (optionally with a fraction) or `0x` hex, then an optional suffix
     /// B, K, M, G, T, P or E (case-insensitive, powers of 1024).
-    public static func parseSize(_ text: String, name: String) throws -> UInt64 {
+    package static func parseSize(_ text: String, name: String) throws -> UInt64 {
         do {
             return try QEMUNumberParser.size(text)
         } catch .outOfRange {
@@ -16,7 +16,7 @@ public enum VFIOValueParser {
     }
 
     /// An unsigned integer in decimal, `0x` hex or `0` octal.
-    public static func parseUInt64(_ text: String, name: String) throws -> UInt64 {
+    package static func parseUInt64(_ text: String, name: String) throws -> UInt64 {
         guard let value = QEMUNumberParser.unsignedInteger(text) else {
             throw VFIOError("Parameter '\(name)' expects uint64")
         }
@@ -24,7 +24,7 @@ public enum VFIOValueParser {
     }
 
     /// on/yes/true/y or off/no/false/n.
-    public static func parseBool(_ text: String, name: String) throws -> Bool {
+    package static func parseBool(_ text: String, name: String) throws -> Bool {
         switch text {
         case "on", "yes", "true", "y": return true
         case "off", "no", "false", "n": return false
@@ -33,7 +33,7 @@ public enum VFIOValueParser {
     }
 
     /// on, off or auto.
-    public static func parseOnOffAuto(_ text: String, name: String) throws -> OnOffAuto {
+    package static func parseOnOffAuto(_ text: String, name: String) throws -> OnOffAuto {
         guard let value = OnOffAuto(rawValue: text) else {
             throw VFIOError("Parameter '\(name)' does not accept value '\(text)'")
         }

@@ -18,28 +18,28 @@ import POSIXSupport
 ///
 /// Reads and writes sleep the calling thread to honour `readBandwidth`/`writeBandwidth`.
 /// Thread-safe; the state lock is never held while sleeping.
-public final class SimulatedVFIOBackend: VFIOMigrationBackend {
+package final class SimulatedVFIOBackend: VFIOMigrationBackend {
     /// The parameters of a simulated device.
-    public struct Configuration: Sendable, Equatable {
+    package struct Configuration: Sendable, Equatable {
         /// The device id; seeds the content.
-        public var deviceID: String
+        package var deviceID: String
         /// Size of the device's internal state in bytes.
-        public var stateSize: UInt64
+        package var stateSize: UInt64
         /// Bytes of state readable ahead of time in PRE_COPY.
-        public var precopySize: UInt64
+        package var precopySize: UInt64
         /// Bytes per second the running device changes.
-        public var dirtyRate: UInt64
+        package var dirtyRate: UInt64
         /// Read rate of the data stream in bytes/s (0 = unlimited).
-        public var readBandwidth: UInt64
+        package var readBandwidth: UInt64
         /// Write rate of the data stream in bytes/s (0 = unlimited).
-        public var writeBandwidth: UInt64
+        package var writeBandwidth: UInt64
         /// Whether RUNNING_P2P exists.
-        public var supportsP2P: Bool
+        package var supportsP2P: Bool
         /// Whether PRE_COPY exists.
-        public var supportsPreCopy: Bool
+        package var supportsPreCopy: Bool
 
         /// Creates a configuration; by default unthrottled, not dirtying, with P2P and PRE_COPY.
-        public init(
+        package init(
             deviceID: String, stateSize: UInt64, precopySize: UInt64 = 0, dirtyRate: UInt64 = 0,
             readBandwidth: UInt64 = 0, writeBandwidth: UInt64 = 0,
             supportsP2P: Bool = true, supportsPreCopy: Bool = true
@@ -56,13 +56,13 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     }
 
     /// The parameters this device was created with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let model: NIOLockedValueBox<SimulatedBackendModel>
     private let readThrottle: BandwidthThrottle
     private let writeThrottle: BandwidthThrottle
 
     /// A device in RUNNING with every page at generation 0.
-    public init(_ configuration: Configuration) {
+    package init(_ configuration: Configuration) {
         self.configuration = configuration
         model = NIOLockedValueBox(SimulatedBackendModel(configuration: configuration, now: HostClock.monotonicNanoseconds()))
         readThrottle = BandwidthThrottle(bytesPerSecond: configuration.readBandwidth)
@@ -70,17 +70,17 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     }
 
     /// Whether RUNNING_P2P exists on this device.
-    public var supportsP2P: Bool { configuration.supportsP2P }
+    package var supportsP2P: Bool { configuration.supportsP2P }
     /// Whether PRE_COPY exists on this device.
-    public var supportsPreCopy: Bool { configuration.supportsPreCopy }
+    package var supportsPreCopy: Bool { configuration.supportsPreCopy }
 
     /// Walks the device to `state`; see `VFIOMigrationBackend.setState(_:)`.
-    public func setState(_ state: VFIODeviceState) throws -> Bool {
+    package func setState(_ state: VFIODeviceState) throws -> Bool {
         try locked { model throws(VFIOBackendError) in try model.setState(state) }
     }
 
     /// Reads the outgoing stream, then sleeps to honour the read bandwidth.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let start = HostClock.monotonicNanoseconds()
         let count = try locked { model throws(VFIOBackendError) in try model.read(into: buffer) }
         readThrottle.pace(bytes: count, startedAt: start)
@@ -88,7 +88,7 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     }
 
     /// Writes the incoming stream, then sleeps to honour the write bandwidth.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws -> Int {
         let start = HostClock.monotonicNanoseconds()
         let count = try locked { model throws(VFIOBackendError) in try model.write(bytes) }
         writeThrottle.pace(bytes: count, startedAt: start)
@@ -96,56 +96,56 @@ public final class SimulatedVFIOBackend: VFIOMigrationBackend {
     }
 
     /// Initial and dirty precopy bytes still readable (PRE_COPY states only, else `EINVAL`).
-    public func precopyInfo() throws -> (initialBytes: UInt64, dirtyBytes: UInt64) {
+    package func precopyInfo() throws -> (initialBytes: UInt64, dirtyBytes: UInt64) {
         try locked { model throws(VFIOBackendError) in try model.precopyInfo() }
     }
 
     /// Bytes STOP_COPY would still deliver (the whole stream when no save is under way).
-    public func stopCopySize() throws -> UInt64 {
+    package func stopCopySize() throws -> UInt64 {
         locked { $0.stopCopySize() }
     }
 
     /// Back to RUNNING with the initial content; closes any stream.
-    public func reset() {
+    package func reset() {
         locked { $0.reset() }
     }
 
     /// A digest of the device's current internal state (see `SimulatedDeviceImage.digest()`).
-    public func digest() -> UInt64 {
+    package func digest() -> UInt64 {
         locked { $0.image.digest() }
     }
 
     /// The current FSM state.
-    public var state: VFIODeviceState { locked { $0.state } }
+    package var state: VFIODeviceState { locked { $0.state } }
 
     /// Every state entered so far, one entry per single arc (resets add RUNNING, failures ERROR).
-    public var transitionLog: [VFIODeviceState] { locked { $0.transitionLog } }
+    package var transitionLog: [VFIODeviceState] { locked { $0.transitionLog } }
 
     /// Total bytes read from and written to the data streams.
-    public var streamBytes: (read: UInt64, written: UInt64) { locked { ($0.bytesRead, $0.bytesWritten) } }
+    package var streamBytes: (read: UInt64, written: UInt64) { locked { ($0.bytesRead, $0.bytesWritten) } }
 
     /// Number of pages of the state (4 KiB each, the last possibly shorter).
-    public var pageCount: Int { locked { $0.image.pageCount } }
+    package var pageCount: Int { locked { $0.image.pageCount } }
 
     /// Changes `bytes` worth of pseudo-random pages now, as a running guest would (works in
     /// any state; tests use it for deterministic dirtying).
-    public func simulateGuestWrites(bytes: UInt64) {
+    package func simulateGuestWrites(bytes: UInt64) {
         let pageSize = UInt64(SimulatedStatePattern.pageSize)
         locked { $0.dirty(pages: Int((bytes + pageSize - 1) / pageSize)) }
     }
 
     /// Arms a one-shot read failure: reads deliver `bytes` more bytes, then one fails with `errno`.
-    public func injectReadFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
+    package func injectReadFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
         locked { $0.faults.readFailure = (bytes, errno) }
     }
 
     /// Arms a one-shot write failure: writes accept `bytes` more bytes, then one fails with `errno`.
-    public func injectWriteFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
+    package func injectWriteFailure(afterBytes bytes: UInt64, errno: Int32 = EIO) {
         locked { $0.faults.writeFailure = (bytes, errno) }
     }
 
     /// Arms a one-shot failure of the arc into `state`, which leaves the device in ERROR.
-    public func injectTransitionFailure(into state: VFIODeviceState, errno: Int32 = EIO) {
+    package func injectTransitionFailure(into state: VFIODeviceState, errno: Int32 = EIO) {
         locked { $0.faults.transitionFailure = (state, errno) }
     }
 

@@ -1,6 +1,6 @@
 /// A VFIO migration uAPI v2 device state, with the numeric values of the
 /// kernel's `enum vfio_device_mig_state` (include/uapi/linux/vfio.h).
-public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+package enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     /// The device failed; only a reset leaves this state.
     case error = 0
     /// The device is stopped and not changing its internal state.
@@ -19,7 +19,7 @@ public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvert
     case preCopyP2P = 7
 
     /// The name QEMU's `mig_state_to_str()` prints, e.g. `STOP_COPY`.
-    public var kernelName: String {
+    package var kernelName: String {
         switch self {
         case .error: "ERROR"
         case .stop: "STOP"
@@ -34,7 +34,7 @@ public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvert
 
     /// The `device-state` value of the `VFIO_MIGRATION` event (QAPI `QapiVfioMigrationState`),
     /// e.g. `stop-copy`; `nil` for ERROR, which QEMU never reports.
-    public var eventName: String? {
+    package var eventName: String? {
         switch self {
         case .error: nil
         case .stop: "stop"
@@ -48,7 +48,7 @@ public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvert
     }
 
     /// The optional features a device must offer for this state to exist.
-    public var requiredFeatures: VFIOMigrationFeatures {
+    package var requiredFeatures: VFIOMigrationFeatures {
         switch self {
         case .error: .all
         case .stop, .running, .stopCopy, .resuming: .stopCopy
@@ -59,7 +59,7 @@ public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvert
     }
 
     /// Whether the device runs (and may change its internal state) in this state.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         switch self {
         case .running, .runningP2P, .preCopy, .preCopyP2P: true
         case .error, .stop, .stopCopy, .resuming: false
@@ -67,8 +67,8 @@ public enum VFIODeviceState: UInt32, Sendable, CaseIterable, CustomStringConvert
     }
 
     /// Whether this is PRE_COPY or PRE_COPY_P2P.
-    public var isPreCopy: Bool { self == .preCopy || self == .preCopyP2P }
+    package var isPreCopy: Bool { self == .preCopy || self == .preCopyP2P }
 
     /// The kernel name, e.g. `RUNNING_P2P`.
-    public var description: String { kernelName }
+    package var description: String { kernelName }
 }

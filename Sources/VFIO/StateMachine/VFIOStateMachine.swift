@@ -4,7 +4,7 @@
 /// A user asks for any target state; the kernel walks it there one arc at a time. Arcs into
 /// states the device does not support are skipped: the walk continues from the unsupported
 /// state's row of the table until a supported state comes up.
-public enum VFIOStateMachine {
+package enum VFIOStateMachine {
     /// `table[from][to]`: the next state on the way from `from` to `to` when every optional
     /// feature is supported. Indexed by raw value (ERROR 0 … PRE_COPY_P2P 7).
     static let fullTable: [[VFIODeviceState]] = [
@@ -31,7 +31,7 @@ public enum VFIOStateMachine {
     /// Returns `target` itself when `current == target`. Throws `VFIOStateMachineError` when
     /// either state is unsupported or the target cannot be reached (e.g. STOP_COPY → PRE_COPY,
     /// anything from ERROR, or ERROR as a target).
-    public static func nextStep(
+    package static func nextStep(
         from current: VFIODeviceState, to target: VFIODeviceState, features: VFIOMigrationFeatures
     ) throws(VFIOStateMachineError) -> VFIODeviceState {
         guard features.supports(current) else { throw .unsupportedState(current) }
@@ -49,7 +49,7 @@ public enum VFIOStateMachine {
     /// Every state the kernel passes through from `current` to `target`, excluding `current`
     /// and ending with `target` (empty when they are equal). Unsupported states and ERROR are
     /// refused even when `current == target`.
-    public static func path(
+    package static func path(
         from current: VFIODeviceState, to target: VFIODeviceState, features: VFIOMigrationFeatures
     ) throws(VFIOStateMachineError) -> [VFIODeviceState] {
         guard features.supports(current) else { throw .unsupportedState(current) }
@@ -67,7 +67,7 @@ public enum VFIOStateMachine {
 
     /// Whether `from → to` is a single arc a driver with `features` performs: the kernel
     /// hands the driver exactly this step when the user asks for `to`.
-    public static func isArc(
+    package static func isArc(
         from: VFIODeviceState, to: VFIODeviceState, features: VFIOMigrationFeatures
     ) -> Bool {
         guard from != to else { return false }
@@ -75,7 +75,7 @@ public enum VFIOStateMachine {
     }
 
     /// All single arcs a driver with `features` must implement.
-    public static func arcs(features: VFIOMigrationFeatures) -> [(from: VFIODeviceState, to: VFIODeviceState)] {
+    package static func arcs(features: VFIOMigrationFeatures) -> [(from: VFIODeviceState, to: VFIODeviceState)] {
         var result: [(from: VFIODeviceState, to: VFIODeviceState)] = []
         for from in VFIODeviceState.allCases {
             for to in VFIODeviceState.allCases where isArc(from: from, to: to, features: features) {

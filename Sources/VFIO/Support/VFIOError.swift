@@ -1,22 +1,22 @@
 /// An error of the VFIO migration code, carrying the message QEMU would report
 /// (e.g. `gpu0: packet index is invalid`).
-public struct VFIOError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct VFIOError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The complete human-readable message.
-    public var message: String
+    package var message: String
     /// An optional further explanation (QEMU prints such details with `error_report`).
-    public var detail: String?
+    package var detail: String?
 
     /// Creates an error with a message and an optional detail.
-    public init(_ message: String, detail: String? = nil) {
+    package init(_ message: String, detail: String? = nil) {
         self.message = message
         self.detail = detail
     }
 
     /// The message QEMU uses when a thread sees the abort flag: `operation cancelled`.
-    public static let cancelled = VFIOError("operation cancelled")
+    package static let cancelled = VFIOError("operation cancelled")
 
     /// The message, followed by the detail when there is one.
-    public var description: String {
+    package var description: String {
         guard let detail else { return message }
         return "\(message) (\(detail))"
     }

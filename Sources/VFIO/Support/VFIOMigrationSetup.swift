@@ -1,21 +1,21 @@
 /// The migration settings that decide whether VFIO device state may travel over multifd
 /// channels, as snapshotted at save/load setup.
-public struct VFIOMigrationSetup: Equatable, Sendable {
+package struct VFIOMigrationSetup: Equatable, Sendable {
     /// Capability `multifd`.
-    public var multifd: Bool
+    package var multifd: Bool
     /// Capability `mapped-ram`.
-    public var mappedRAM: Bool
+    package var mappedRAM: Bool
     /// Parameter `multifd-compression` (`none`, `zlib`, `zstd`, …).
-    public var multifdCompression: String
+    package var multifdCompression: String
     /// Migration property `send-switchover-start`.
-    public var sendSwitchoverStart: Bool
+    package var sendSwitchoverStart: Bool
     /// Capability `switchover-ack`.
-    public var switchoverAck: Bool
+    package var switchoverAck: Bool
     /// Whether the simulated target is ARM (decides `x-migration-load-config-after-iter=auto`).
-    public var targetIsARM: Bool
+    package var targetIsARM: Bool
 
     /// Creates a snapshot; defaults are QEMU's (no multifd, compression none, switchover-start sent).
-    public init(
+    package init(
         multifd: Bool = false, mappedRAM: Bool = false, multifdCompression: String = "none",
         sendSwitchoverStart: Bool = true, switchoverAck: Bool = false, targetIsARM: Bool = false
     ) {
@@ -29,7 +29,7 @@ public struct VFIOMigrationSetup: Equatable, Sendable {
 
     /// `vfio_multifd_transfer_supported()`: multifd on, mapped-ram off, compression none and
     /// switchover-start sent.
-    public var multifdTransferSupported: Bool {
+    package var multifdTransferSupported: Bool {
         VFIOMultiFDSupport.isSupported(
             multifd: multifd, mappedRAM: mappedRAM, multifdCompression: multifdCompression,
             sendSwitchoverStart: sendSwitchoverStart)

@@ -1,7 +1,7 @@
 /// The support rule and setup-time resolution of `x-migration-multifd-transfer`.
-public enum VFIOMultiFDSupport {
+package enum VFIOMultiFDSupport {
     /// Whether device state transfer over multifd is possible in this configuration.
-    public static func isSupported(
+    package static func isSupported(
         multifd: Bool, mappedRAM: Bool, multifdCompression: String, sendSwitchoverStart: Bool
     ) -> Bool {
         multifd && !mappedRAM && multifdCompression == "none" && sendSwitchoverStart
@@ -9,7 +9,7 @@ public enum VFIOMultiFDSupport {
 
     /// `vfio_multifd_setup()`'s decision: AUTO → supported; ON → on, but an error when
     /// unsupported; OFF → the main channel.
-    public static func resolve(_ property: OnOffAuto, setup: VFIOMigrationSetup, deviceName: String) throws -> Bool {
+    package static func resolve(_ property: OnOffAuto, setup: VFIOMigrationSetup, deviceName: String) throws -> Bool {
         let supported = setup.multifdTransferSupported
         let enabled = property == .auto ? supported : property == .on
         guard !enabled || supported else {
@@ -19,7 +19,7 @@ public enum VFIOMultiFDSupport {
     }
 
     /// The effective `x-migration-load-config-after-iter`: AUTO means on for ARM targets only.
-    public static func resolveLoadConfigAfterIter(_ property: OnOffAuto, setup: VFIOMigrationSetup) -> Bool {
+    package static func resolveLoadConfigAfterIter(_ property: OnOffAuto, setup: VFIOMigrationSetup) -> Bool {
         property == .auto ? setup.targetIsARM : property == .on
     }
 }

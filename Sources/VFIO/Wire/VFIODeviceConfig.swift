@@ -3,31 +3,31 @@ import QEMUFormats
 /// The emulated configuration state of a simulated VFIO device (QEMU's side of the device:
 /// PCI config space, interrupt setup), sent after all device data as "device config
 /// vmstate". Encoded as be32 magic `VCFG`, be32 length, then the bytes.
-public struct VFIODeviceConfig: Equatable, Sendable {
+package struct VFIODeviceConfig: Equatable, Sendable {
     /// Size of a simulated config space.
-    public static let size = 64
+    package static let size = 64
     /// Bytes of the part fixed by the device model (ids); the rest is programmed by the guest.
-    public static let identitySize = 8
+    package static let identitySize = 8
     /// `"VCFG"`.
-    public static let magic: UInt32 = 0x5643_4647
+    package static let magic: UInt32 = 0x5643_4647
     /// The largest encoded config a decoder accepts.
-    public static let maximumEncodedLength: UInt64 = 4096
+    package static let maximumEncodedLength: UInt64 = 4096
 
     /// The raw config bytes.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// Wraps raw config bytes.
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// The config of a device whose guest has programmed it (deterministic per device id).
-    public static func programmed(deviceID: String) -> VFIODeviceConfig {
+    package static func programmed(deviceID: String) -> VFIODeviceConfig {
         generated(deviceID: deviceID, programmedBytes: size - identitySize)
     }
 
     /// The config of a fresh device on the destination: ids only, nothing programmed.
-    public static func unprogrammed(deviceID: String) -> VFIODeviceConfig {
+    package static func unprogrammed(deviceID: String) -> VFIODeviceConfig {
         generated(deviceID: deviceID, programmedBytes: 0)
     }
 
@@ -45,14 +45,14 @@ public struct VFIODeviceConfig: Equatable, Sendable {
     }
 
     /// Writes magic, length and bytes.
-    public func encode<W: BigEndianWriter>(to writer: inout W) throws {
+    package func encode<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.writeBE32(Self.magic)
         try writer.writeBE32(UInt32(bytes.count))
         try writer.write(bytes: bytes)
     }
 
     /// Reads a config written by `encode(to:)`, bounding its length before allocating.
-    public static func decode<R: BigEndianReader>(from reader: inout R) throws -> VFIODeviceConfig {
+    package static func decode<R: BigEndianReader>(from reader: inout R) throws -> VFIODeviceConfig {
         let magic = try reader.readBE32()
         guard magic == Self.magic else {
             throw VFIOError("bad device config magic 0x\(String(magic, radix: 16))")
@@ -63,7 +63,7 @@ public struct VFIODeviceConfig: Equatable, Sendable {
     }
 
     /// A digest of the config bytes.
-    public var digest: UInt64 {
+    package var digest: UInt64 {
         var hasher = StateHasher(seed: 0x6366_6764_6967_6573)
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         return hasher.finalize()

@@ -1,34 +1,34 @@
 /// The 12-byte big-endian header of the payload VFIO hands to a multifd device-state packet
 /// (`VFIODeviceStatePacket`, hw/vfio/migration-multifd.c): {version, idx, flags}, then data.
-public struct VFIODeviceStatePacket: Equatable, Sendable {
+package struct VFIODeviceStatePacket: Equatable, Sendable {
     /// Size of the header in bytes.
-    public static let headerSize = 12
+    package static let headerSize = 12
     /// `VFIO_DEVICE_STATE_PACKET_VER_CURRENT`.
-    public static let currentVersion: UInt32 = 0
+    package static let currentVersion: UInt32 = 0
     /// `VFIO_DEVICE_STATE_CONFIG_STATE`: the packet carries the config, and is the last one.
-    public static let flagConfigState: UInt32 = 1
+    package static let flagConfigState: UInt32 = 1
     /// The one index no packet may carry (QEMU uses it as "last index not known yet").
-    public static let invalidIndex = UInt32.max
+    package static let invalidIndex = UInt32.max
 
     /// Packet format version.
-    public var version: UInt32
+    package var version: UInt32
     /// Sequence number within the device's stream.
-    public var idx: UInt32
+    package var idx: UInt32
     /// Flag bits.
-    public var flags: UInt32
+    package var flags: UInt32
 
     /// Creates a header.
-    public init(version: UInt32 = currentVersion, idx: UInt32, flags: UInt32 = 0) {
+    package init(version: UInt32 = currentVersion, idx: UInt32, flags: UInt32 = 0) {
         self.version = version
         self.idx = idx
         self.flags = flags
     }
 
     /// Whether `VFIO_DEVICE_STATE_CONFIG_STATE` is set.
-    public var isConfig: Bool { flags & Self.flagConfigState != 0 }
+    package var isConfig: Bool { flags & Self.flagConfigState != 0 }
 
     /// Writes the header into the first 12 bytes of `buffer`.
-    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+    package func encode(into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= Self.headerSize, "VFIO packet buffer too small")
         buffer.storeBytes(of: version.bigEndian, toByteOffset: 0, as: UInt32.self)
         buffer.storeBytes(of: idx.bigEndian, toByteOffset: 4, as: UInt32.self)
@@ -36,7 +36,7 @@ public struct VFIODeviceStatePacket: Equatable, Sendable {
     }
 
     /// Reads the header from the first 12 bytes of `bytes` (the caller checks the length).
-    public init(decoding bytes: UnsafeRawBufferPointer) {
+    package init(decoding bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count >= Self.headerSize, "VFIO packet too short")
         version = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
         idx = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
@@ -44,7 +44,7 @@ public struct VFIODeviceStatePacket: Equatable, Sendable {
     }
 
     /// Header followed by `data`, as one payload.
-    public func payload(with data: UnsafeRawBufferPointer) -> [UInt8] {
+    package func payload(with data: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: Self.headerSize + data.count) { buffer, count in
             let raw = UnsafeMutableRawBufferPointer(buffer)
             encode(into: raw)

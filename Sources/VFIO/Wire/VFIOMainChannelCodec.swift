@@ -8,18 +8,18 @@ import QEMUFormats
 /// | precopy (PART) | [DATA_STATE, be64 size, bytes], then END_OF_STATE or INIT_DATA_SENT |
 /// | complete (END) | [DATA_STATE, size, bytes]… END_OF_STATE; multifd mode: END_OF_STATE only |
 /// | non-iterable (FULL) | CONFIG_STATE, config, END_OF_STATE; multifd: END_OF_STATE or CONFIG_LOAD_READY |
-public enum VFIOMainChannelCodec {
+package enum VFIOMainChannelCodec {
     /// `VFIO_MIG_DEFAULT_DATA_BUFFER_SIZE`: 1 MiB.
-    public static let defaultDataBufferSize = 1 << 20
+    package static let defaultDataBufferSize = 1 << 20
 
     /// Writes SETUP_STATE, END_OF_STATE.
-    public static func writeSetupState<W: BigEndianWriter>(to writer: inout W) throws {
+    package static func writeSetupState<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devSetupState)
         try writer.write(tag: .endOfState)
     }
 
     /// Writes DATA_STATE, be64 size, `data`; writes nothing for empty data (as QEMU does).
-    public static func writeDataChunk<W: BigEndianWriter>(_ data: UnsafeRawBufferPointer, to writer: inout W) throws {
+    package static func writeDataChunk<W: BigEndianWriter>(_ data: UnsafeRawBufferPointer, to writer: inout W) throws {
         guard data.count > 0 else { return }
         try writer.write(tag: .devDataState)
         try writer.writeBE64(UInt64(data.count))
@@ -27,29 +27,29 @@ public enum VFIOMainChannelCodec {
     }
 
     /// Writes END_OF_STATE.
-    public static func writeEndOfState<W: BigEndianWriter>(to writer: inout W) throws {
+    package static func writeEndOfState<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .endOfState)
     }
 
     /// Writes INIT_DATA_SENT (it replaces END_OF_STATE in that precopy section).
-    public static func writeInitDataSent<W: BigEndianWriter>(to writer: inout W) throws {
+    package static func writeInitDataSent<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devInitDataSent)
     }
 
     /// Writes CONFIG_LOAD_READY (the whole non-iterable payload in that mode).
-    public static func writeConfigLoadReady<W: BigEndianWriter>(to writer: inout W) throws {
+    package static func writeConfigLoadReady<W: BigEndianWriter>(to writer: inout W) throws {
         try writer.write(tag: .devConfigLoadReady)
     }
 
     /// Writes CONFIG_STATE, the config, END_OF_STATE.
-    public static func writeConfigState<W: BigEndianWriter>(_ config: VFIODeviceConfig, to writer: inout W) throws {
+    package static func writeConfigState<W: BigEndianWriter>(_ config: VFIODeviceConfig, to writer: inout W) throws {
         try writer.write(tag: .devConfigState)
         try config.encode(to: &writer)
         try writer.write(tag: .endOfState)
     }
 
     /// The bytes of `writeConfigState`: also the data of the multifd config packet.
-    public static func configStateBytes(_ config: VFIODeviceConfig) -> [UInt8] {
+    package static func configStateBytes(_ config: VFIODeviceConfig) -> [UInt8] {
         var writer = ByteArrayWriter()
         try? writeConfigState(config, to: &writer)
         return writer.bytes
@@ -57,7 +57,7 @@ public enum VFIOMainChannelCodec {
 
     /// Reads one record. `maxDataSize` bounds a DATA_STATE size before anything is allocated;
     /// `deviceName` prefixes error messages.
-    public static func readRecord<R: BigEndianReader>(
+    package static func readRecord<R: BigEndianReader>(
         from reader: inout R, deviceName: String, maxDataSize: UInt64 = UInt64(defaultDataBufferSize)
     ) throws -> VFIOMainChannelRecord {
         let tag = try reader.readBE64()
@@ -79,7 +79,7 @@ public enum VFIOMainChannelCodec {
     }
 
     /// Reads the config and its END_OF_STATE after a CONFIG_STATE tag.
-    public static func readConfigBody<R: BigEndianReader>(from reader: inout R, deviceName: String) throws -> VFIODeviceConfig {
+    package static func readConfigBody<R: BigEndianReader>(from reader: inout R, deviceName: String) throws -> VFIODeviceConfig {
         let config = try VFIODeviceConfig.decode(from: &reader)
         try expectEndOfState(&reader, error: "\(deviceName): Failed loading device config space, end flag incorrect")
         return config

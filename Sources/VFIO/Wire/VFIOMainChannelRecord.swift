@@ -1,5 +1,5 @@
 /// One element of VFIO's payload inside a main-stream section.
-public enum VFIOMainChannelRecord: Equatable, Sendable {
+package enum VFIOMainChannelRecord: Equatable, Sendable {
     /// `DEV_SETUP_STATE` followed by `END_OF_STATE` (the setup section's whole payload).
     case setupState
     /// `END_OF_STATE`: the section payload ends.

@@ -1,6 +1,6 @@
 /// The be64 markers of VFIO's main-stream payload (`VFIO_MIG_FLAG_*`, hw/vfio/migration.c):
 /// top 32 bits all ones, then the magic `0xef10`, then 16 flag bits.
-public enum VFIOStreamTag: UInt64, Sendable, CaseIterable {
+package enum VFIOStreamTag: UInt64, Sendable, CaseIterable {
     /// `VFIO_MIG_FLAG_END_OF_STATE`: ends every VFIO section payload.
     case endOfState = 0xffff_ffff_ef10_0001
     /// `VFIO_MIG_FLAG_DEV_CONFIG_STATE`: precedes the device config state.
