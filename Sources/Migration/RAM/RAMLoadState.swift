@@ -9,11 +9,14 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
 
     private let memory: GuestMemory
     private let multifdSync: (() throws -> Void)?
+    private let mappedRAM: Bool
 
-    /// `multifdSync` is nil when multifd is off (then a flush record is an error).
-    init(memory: GuestMemory, multifdSync: (() throws -> Void)?) {
+    /// `multifdSync` is nil when multifd is off (then a flush record is an error). With `mappedRAM` the block's
+    /// pages are read from their file region when its header arrives.
+    init(memory: GuestMemory, multifdSync: (() throws -> Void)?, mappedRAM: Bool = false) {
         self.memory = memory
         self.multifdSync = multifdSync
+        self.mappedRAM = mappedRAM
     }
 
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
@@ -58,6 +61,61 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
                 throw MigrationError("RAM block lengths exceed the announced total of 0x\(hex(total))")
             }
             remaining -= length
+            if mappedRAM {
+                try loadMappedRAM(block: name, reader: reader)
+            }
+        }
+    }
+
+    /// QEMU's `parse_ramblock_mapped_ram`: the header, the bitmap at its offset, then every page whose bit is set
+    /// from its slot of the pages region (one read per run of set bits); the stream goes on after the region.
+    /// Pages whose bit is clear are zero (cleared here when this destination's RAM is not).
+    private func loadMappedRAM(block: String, reader: MainStreamReader) throws {
+        let layout = try MappedRAMLayout.read(from: reader, block: block)
+        let words = memory.dirtyLog.wordCount
+        var bitmap = [UInt64](repeating: 0, count: words)
+        do {
+            try bitmap.withUnsafeMutableBytes {
+                try reader.read(into: $0.baseAddress!, count: words * 8, at: layout.bitmapOffset)
+            }
+        } catch {
+            throw MigrationError("Error reading dirty bitmap")
+        }
+        var page = 0
+        while page < memory.pageCount {
+            let present = Self.bit(bitmap, page)
+            var end = page + 1
+            while end < memory.pageCount && Self.bit(bitmap, end) == present { end += 1 }
+            if present {
+                try readPages(page..<end, layout: layout, block: block, reader: reader)
+            } else {
+                for zero in page..<end where !memory.isZeroPage(zero) {
+                    memory.pointer(toPage: zero).initializeMemory(as: UInt8.self, repeating: 0,
+                                                                   count: GuestMemory.pageSize)
+                }
+            }
+            page = end
+        }
+        let (resume, overflow) = layout.pagesOffset.addingReportingOverflow(UInt64(memory.size))
+        guard !overflow else { throw MigrationError("Error reading ramblock \(block) pages, region has bad alignment") }
+        try reader.seek(to: resume)
+    }
+
+    private static func bit(_ bitmap: [UInt64], _ page: Int) -> Bool {
+        UInt64(littleEndian: bitmap[page / 64]) & (1 << UInt64(page % 64)) != 0
+    }
+
+    private func readPages(_ pages: Range<Int>, layout: MappedRAMLayout, block: String,
+                           reader: MainStreamReader) throws {
+        let offset = UInt64(pages.lowerBound * GuestMemory.pageSize)
+        let (fileOffset, overflow) = layout.pagesOffset.addingReportingOverflow(offset)
+        do {
+            guard !overflow else { throw SocketConnection.endOfFile }
+            try reader.read(into: memory.pointer(toPage: pages.lowerBound), count: pages.count * GuestMemory.pageSize,
+                            at: fileOffset)
+        } catch {
+            throw MigrationError("(\(block)) failed to read page \(hex(offset)) from file offset \(hex(fileOffset)): "
+                + MigrationError.wrap(error).message)
         }
     }
 

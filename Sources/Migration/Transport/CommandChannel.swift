@@ -1,0 +1,138 @@
+import Glibc
+import POSIXSupport
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
+
+/// `exec:CMD`: `/bin/sh -c CMD` with a pipe on its stdin and one on its stdout, as QEMU's command channel (its
+/// stderr stays the daemon's). The source writes the stream to the command's stdin and, only with `return-path`,
+/// reads return-path messages from its stdout; a destination reads the stream from its stdout.
+///
+/// The command leads a process group of its own: the connection's shutdown (a cancel, a failure) sends that group
+/// SIGTERM, which breaks both pipes and so wakes any thread blocked on them. `finish` closes the pipes and reaps
+/// the command on every outcome; like QEMU, its exit status does not change the outcome (a command that stops
+/// reading early fails the source with `Unable to write to command: Broken pipe`).
+final class CommandChannel: Sendable {
+    /// The shell's process id (also its process group id).
+    let pid: pid_t
+    /// The pipes: reads from the command's stdout, writes to its stdin.
+    let connection: SocketConnection
+    /// Set once a thread has taken on reaping the command (it is then reaped, or being reaped).
+    private let reaped = NIOLockedValueBox(false)
+
+    private init(pid: pid_t, readFD: Int32, writeFD: Int32) {
+        self.pid = pid
+        connection = SocketConnection(readFD: readFD, writeFD: writeFD, kind: .pipe, onShutdown: {
+            _ = kill(-pid, SIGTERM)
+        })
+    }
+
+    deinit {
+        finish(grace: .zero)
+    }
+
+    /// Starts `/bin/sh -c command`. Writing to a command that has gone must fail with EPIPE, not kill the daemon:
+    /// SIGPIPE is ignored in this process (and set back to its default in the child).
+    static func spawn(command: String) throws -> CommandChannel {
+        signal(SIGPIPE, SIG_IGN)
+        var stdinPipe: [Int32] = [-1, -1]
+        var stdoutPipe: [Int32] = [-1, -1]
+        guard pipe(&stdinPipe) == 0 else {
+            throw MigrationError("Unable to open pipe: \(Errno.text())")
+        }
+        guard pipe(&stdoutPipe) == 0 else {
+            let code = errno
+            stdinPipe.forEach { _ = Glibc.close($0) }
+            throw MigrationError("Unable to open pipe: \(Errno.text(code))")
+        }
+        // No other child may inherit these ends (posix_spawn's dup2 gives the command its copies).
+        for fd in stdinPipe + stdoutPipe {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        let result = launch(command: command, stdin: stdinPipe[0], stdout: stdoutPipe[1])
+        _ = Glibc.close(stdinPipe[0])
+        _ = Glibc.close(stdoutPipe[1])
+        guard case .success(let pid) = result else {
+            _ = Glibc.close(stdinPipe[1])
+            _ = Glibc.close(stdoutPipe[0])
+            if case .failure(let error) = result { throw error }
+            throw MigrationError("Unable to start the command")
+        }
+        return CommandChannel(pid: pid, readFD: stdoutPipe[0], writeFD: stdinPipe[1])
+    }
+
+    private static func launch(command: String, stdin: Int32, stdout: Int32) -> Result<pid_t, MigrationError> {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        // dup2 clears close-on-exec on the copies; the pipe ends themselves are close-on-exec.
+        posix_spawn_file_actions_adddup2(&actions, stdin, STDIN_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, stdout, STDOUT_FILENO)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigaddset(&defaults, SIGINT)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let arguments = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        guard status == 0 else { return .failure(MigrationError("Unable to start the command: \(Errno.text(status))")) }
+        return .success(pid)
+    }
+
+    /// Closes both pipes, gives the command `grace` to exit on its own (it sees the end of its input), then stops
+    /// its process group (SIGTERM, then SIGKILL) and reaps it. Idempotent; blocks at most `grace` plus ~100 ms.
+    func finish(grace: Duration) {
+        connection.close()
+        guard !reaped.withLockedValue({ done in defer { done = true }; return done }) else { return }
+        let deadline = ContinuousClock.now.advanced(by: grace)
+        while ContinuousClock.now < deadline {
+            if reap() { return }
+            usleep(2_000)
+        }
+        for signal in [SIGTERM, SIGKILL] {
+            if reap() { return }
+            _ = kill(-pid, signal)
+            for _ in 0..<50 {
+                if reap() { return }
+                usleep(1_000)
+            }
+        }
+        // SIGKILL cannot be ignored: wait for it.
+        while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+    }
+
+    /// Waits for the command to exit on its own, unless `stop` fires first (then stops it). For a source that has
+    /// written everything: the command has consumed it by the time the migration completes.
+    func waitForExit(unlessCancelled stop: Cancellation) {
+        connection.close()
+        while !stop.isCancelled {
+            if reaped.withLockedValue({ $0 }) { return }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno == ECHILD) {
+                reaped.withLockedValue { $0 = true }
+                return
+            }
+            _ = stop.sleep(for: .milliseconds(5))
+        }
+        finish(grace: .zero)
+    }
+
+    /// True once the command has been reaped (now or before).
+    private func reap() -> Bool {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid || (result < 0 && errno == ECHILD)
+    }
+}
