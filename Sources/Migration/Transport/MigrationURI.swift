@@ -70,7 +70,12 @@ public enum MigrationURI: Sendable, Equatable, CustomStringConvertible {
         let path = String(decoding: bytes[..<start], as: UTF8.self)
         let value = String(decoding: bytes[(start + marker.count)...], as: UTF8.self)
         do throws(QEMUNumberParser.SizeError) {
-            let offset = try QEMUNumberParser.size(value)
+            // qemu_strtosz skips leading white space, and takes a negative number for one out of range.
+            let unsigned = value.drop { " \t\n\r\u{0B}\u{0C}".contains($0) }
+            if unsigned.hasPrefix("-"), let next = unsigned.dropFirst().first, next.isASCII, next.isNumber {
+                throw .outOfRange
+            }
+            let offset = try QEMUNumberParser.size(String(unsigned))
             return .file(path: path, offset: offset)
         } catch {
             let reason = error == .outOfRange ? "Numerical result out of range" : "Invalid argument"

@@ -1,0 +1,193 @@
+import Glibc
+import JSON
+import POSIXSupport
+import Testing
+import VMigTesting
+
+/// `exec:` and `file:` between real `vmigd` processes: the source saves, and only then is the destination started
+/// and restores (save/restore), with VFIO devices; digests of RAM and devices compared.
+@Suite("exec: and file: migrations between vmigd processes", .serialized)
+struct FileTransportTests {
+    static let devices = ["vfio-pci,id=gpu0,x-state-size=8M", "vfio-pci,id=nic0,x-state-size=1M,x-precopy-size=512K"]
+
+    /// One save/restore: `capabilities` on both ends (multifd with 2 channels when listed).
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let capabilities: [String]
+        /// The URIs of the two ends, given the directory.
+        let uris: @Sendable (String) -> (save: String, restore: String)
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "file", capabilities: []) { ("file:\($0)/vm.mig", "file:\($0)/vm.mig") },
+        Case(name: "file with offset", capabilities: []) {
+            ("file:\($0)/vm.mig,offset=1M", "file:\($0)/vm.mig,offset=0x100000")
+        },
+        Case(name: "exec", capabilities: []) { ("exec:gzip -1 > '\($0)/vm.mig.gz'", "exec:gzip -dc '\($0)/vm.mig.gz'") },
+        Case(name: "mapped-ram", capabilities: ["mapped-ram"]) { ("file:\($0)/vm.mig", "file:\($0)/vm.mig") },
+        Case(name: "mapped-ram, offset", capabilities: ["mapped-ram"]) {
+            ("file:\($0)/vm.mig,offset=4097", "file:\($0)/vm.mig,offset=4097")
+        },
+        Case(name: "mapped-ram, multifd", capabilities: ["mapped-ram", "multifd"]) {
+            ("file:\($0)/vm.mig", "file:\($0)/vm.mig")
+        },
+    ]
+
+    @Test(arguments: cases)
+    func saveThenRestore(_ test: Case) throws {
+        let directory = try TemporaryDirectory(prefix: "vmig-file")
+        let (saveURI, restoreURI) = test.uris(directory.path)
+        let deviceArguments = Self.devices.flatMap { ["--device", $0] }
+        let source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", "64M"] + deviceArguments)
+        defer { source.terminate() }
+        let src = try QMPTestClient(path: source.socketPath)
+        try Self.prepare(src, capabilities: test.capabilities)
+        try src.execute("migrate", ["uri": .string(saveURI)])
+        let saved = try src.waitForMigrationStatus(["completed", "failed", "cancelled"], timeout: 60)
+        #expect(saved["status"] == "completed", "\(saved)")
+        #expect(try src.execute("query-status")["status"] == "postmigrate")
+        #expect(Self.children(of: source.pid).isEmpty, "the exec: command was not reaped")
+        let sourceDigest = try src.execute("x-query-digest")
+
+        // The destination exists only now: a restore from what the source left behind.
+        let destination = try DaemonProcess.vmigd(
+            in: directory, name: "dst", extraArguments: ["-m", "64M", "--incoming", "defer"] + deviceArguments)
+        defer { destination.terminate() }
+        let dst = try QMPTestClient(path: destination.socketPath)
+        try Self.prepare(dst, capabilities: test.capabilities)
+        try dst.execute("migrate-incoming", ["uri": .string(restoreURI)])
+        let restored = try dst.waitForMigrationStatus(["completed", "failed"], timeout: 60)
+        #expect(restored["status"] == "completed", "\(restored)")
+        let destinationDigest = try dst.execute("x-query-digest")
+        #expect(destinationDigest["devices"]?.arrayValue?.count == 2)
+        #expect(sourceDigest == destinationDigest, "digests differ: \(sourceDigest) vs \(destinationDigest)")
+        #expect(Self.children(of: destination.pid).isEmpty, "the exec: command was not reaped")
+    }
+
+    /// The stream can go straight from one vmigd into another through a command (no file in between).
+    @Test func execPipesIntoALiveDestination() throws {
+        let pair = try DaemonPair(sourceArguments: Self.devices.flatMap { ["--device", $0] },
+                                  destinationArguments: Self.devices.flatMap { ["--device", $0] })
+        let fifo = pair.directory.path + "/stream.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try pair.dst.execute("migrate-incoming", ["uri": .string("exec:cat '\(fifo)'"), "exit-on-error": false])
+        try pair.src.execute("migrate", ["uri": .string("exec:cat > '\(fifo)'")])
+        let info = try pair.waitForStatus(pair.src, ["completed", "failed", "cancelled"])
+        #expect(info["status"] == "completed", "\(info)")
+        try pair.waitForStatus(pair.dst, ["completed", "failed"])
+        let (source, destination) = try pair.digests()
+        #expect(source == destination, "digests differ: \(source) vs \(destination)")
+        #expect(try pair.dst.execute("query-status")["status"] == "running")
+    }
+
+    // MARK: Failures, with QEMU 10.0's texts
+
+    @Test func refusedURIsAndCapabilities() throws {
+        let pair = try DaemonPair()
+        let path = pair.directory.path
+        try expectFailure(pair.src, "migrate", "file:\(path)/x,offset=abc", "file URI has bad offset abc: Invalid argument")
+        try expectFailure(pair.src, "migrate", "file:\(path)/x,offset=-1",
+                          "file URI has bad offset -1: Numerical result out of range")
+        try expectFailure(pair.src, "migrate", "file:\(path)/no/such/dir/x",
+                          "Could not create '\(path)/no/such/dir/x': No such file or directory")
+        try expectFailure(pair.dst, "migrate-incoming", "file:\(path)/missing.mig",
+                          "Could not open '\(path)/missing.mig': No such file or directory")
+        try pair.setCapabilities(["mapped-ram": true])
+        try expectFailure(pair.src, "migrate", pair.unixURI(), "Migration requires seekable transport (e.g. file)")
+        try expectFailure(pair.dst, "migrate-incoming", "exec:cat x", "Migration requires seekable transport (e.g. file)")
+        try pair.setCapabilities(["mapped-ram": false, "multifd": true])
+        try expectFailure(pair.src, "migrate", "file:\(path)/x", "Migration requires multi-channel URIs (e.g. tcp)")
+        try expectFailure(pair.dst, "migrate-incoming", "exec:cat x", "Migration requires multi-channel URIs (e.g. tcp)")
+        #expect(try pair.src.execute("query-status")["status"] == "running")
+    }
+
+    /// A command that exits without reading: the source fails as QEMU's does and runs on, RAM and devices
+    /// untouched; a command that gives the destination nothing fails the restore.
+    @Test func execCommandThatExits() throws {
+        let pair = try DaemonPair(sourceArguments: ["--device", Self.devices[1]],
+                                  destinationArguments: ["--device", Self.devices[1]])
+        let before = try pair.src.execute("x-query-digest")
+        try pair.src.execute("migrate", ["uri": "exec:exit 1"])
+        let info = try pair.waitForStatus(pair.src, ["completed", "failed", "cancelled"])
+        #expect(info["status"] == "failed")
+        #expect(info["error-desc"] == "Unable to write to command: Broken pipe", "\(info)")
+        #expect(try pair.src.execute("query-status")["status"] == "running")
+        #expect(Self.children(of: pair.source.pid).isEmpty, "the exec: command was not reaped")
+        #expect(try pair.src.execute("x-query-digest")["devices"] == before["devices"])
+
+        try pair.dst.execute("migrate-incoming", ["uri": "exec:exit 1", "exit-on-error": false])
+        let incoming = try pair.waitForStatus(pair.dst, ["completed", "failed"])
+        #expect(incoming["status"] == "failed")
+        #expect(incoming["error-desc"] == "Unexpected end-of-file before all data were read", "\(incoming)")
+        #expect(Self.children(of: pair.destination.pid).isEmpty, "the exec: command was not reaped")
+    }
+
+    /// `return-path` needs a channel that reads back: a file has none (QEMU's own failure: it reads the
+    /// write-only file).
+    @Test func returnPathOverAFile() throws {
+        let pair = try DaemonPair()
+        try pair.setCapabilities(["return-path": true], on: [pair.src])
+        try pair.src.execute("migrate", ["uri": .string("file:\(pair.directory.path)/x.mig")])
+        let info = try pair.waitForStatus(pair.src, ["completed", "failed", "cancelled"])
+        #expect(info["status"] == "failed")
+        #expect(info["error-desc"] == "Unable to read from file: Bad file descriptor", "\(info)")
+        #expect(try pair.src.execute("query-status")["status"] == "running")
+    }
+
+    /// A file cut short: the restore fails with QEMU's end-of-file text, whether the cut is in the stream or in
+    /// the mapped-ram region.
+    @Test(arguments: [[], ["mapped-ram"]])
+    func truncatedFile(capabilities: [String]) throws {
+        let pair = try DaemonPair()
+        try pair.setCapabilities(Dictionary(uniqueKeysWithValues: capabilities.map { ($0, true) }))
+        let path = pair.directory.path + "/vm.mig"
+        try pair.src.execute("migrate", ["uri": .string("file:" + path)])
+        #expect(try pair.waitForStatus(pair.src, ["completed", "failed"])["status"] == "completed")
+        #expect(truncate(path, 40 << 20) == 0)
+        try pair.dst.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
+        let info = try pair.waitForStatus(pair.dst, ["completed", "failed"])
+        #expect(info["status"] == "failed")
+        let text = info["error-desc"]?.stringValue ?? ""
+        #expect(text.hasSuffix("Unexpected end-of-file before all data were read"), "\(info)")
+        if !capabilities.isEmpty {
+            #expect(text.hasPrefix("(pc.ram) failed to read page "), "\(info)")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func expectFailure(_ client: QMPTestClient, _ command: String, _ uri: String, _ text: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        do {
+            try client.execute(command, ["uri": .string(uri)])
+            Issue.record("\(command) \(uri) succeeded", sourceLocation: sourceLocation)
+        } catch let failure as QMPCommandFailure {
+            #expect(failure.desc == text, sourceLocation: sourceLocation)
+        }
+    }
+
+    static func prepare(_ client: QMPTestClient, capabilities: [String]) throws {
+        guard !capabilities.isEmpty else { return }
+        try client.execute("migrate-set-capabilities", ["capabilities": .array(capabilities.map {
+            ["capability": .string($0), "state": true]
+        })])
+        if capabilities.contains("multifd") {
+            try client.execute("migrate-set-parameters", ["multifd-channels": 2])
+        }
+    }
+
+    /// The pids of `pid`'s children (a reaped command is not one any more; a zombie still is).
+    static func children(of pid: pid_t) -> [String] {
+        guard let tasks = opendir("/proc/\(pid)/task") else { return [] }
+        defer { closedir(tasks) }
+        var result: [String] = []
+        while let entry = readdir(tasks) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard !name.hasPrefix(".") else { continue }
+            let text = TextFile.read("/proc/\(pid)/task/\(name)/children") ?? ""
+            result += text.split(separator: " ").map(String.init)
+        }
+        return result
+    }
+}
