@@ -16,7 +16,18 @@ struct FileTransportTests {
         let capabilities: [String]
         /// The URIs of the two ends, given the directory.
         let uris: @Sendable (String) -> (save: String, restore: String)
+        /// Extra source options (`--memory-fill pattern`: a quarter of the pages are zero, while the destination's
+        /// RAM is random, so zero pages left out of the file must still end up zero).
+        var sourceArguments: [String] = []
         var testDescription: String { name }
+
+        init(name: String, capabilities: [String], sourceArguments: [String] = [],
+             uris: @escaping @Sendable (String) -> (save: String, restore: String)) {
+            self.name = name
+            self.capabilities = capabilities
+            self.sourceArguments = sourceArguments
+            self.uris = uris
+        }
     }
 
     static let cases: [Case] = [
@@ -32,6 +43,8 @@ struct FileTransportTests {
         Case(name: "mapped-ram, multifd", capabilities: ["mapped-ram", "multifd"]) {
             ("file:\($0)/vm.mig", "file:\($0)/vm.mig")
         },
+        Case(name: "mapped-ram, multifd, zero pages", capabilities: ["mapped-ram", "multifd"],
+             sourceArguments: ["--memory-fill", "pattern"]) { ("file:\($0)/vm.mig", "file:\($0)/vm.mig") },
     ]
 
     @Test(arguments: cases)
@@ -39,7 +52,7 @@ struct FileTransportTests {
         let directory = try TemporaryDirectory(prefix: "vmig-file")
         let (saveURI, restoreURI) = test.uris(directory.path)
         let deviceArguments = Self.devices.flatMap { ["--device", $0] }
-        let source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", "64M"] + deviceArguments)
+        let source = try DaemonProcess.vmigd(in: directory, name: "src", extraArguments: ["-m", "64M"] + deviceArguments + test.sourceArguments)
         defer { source.terminate() }
         let src = try QMPTestClient(path: source.socketPath)
         try Self.prepare(src, capabilities: test.capabilities)
