@@ -189,19 +189,19 @@ final class OutgoingRunner {
         try writer!.writeEOF()
         try writer!.writeVMDescription(description)
         try writer!.flush()
-        let resume = try usesReturnPath ? waitForResult() : finishWithoutReturnPath()
+        let resume = try session.uri.isSocket ? waitForResult() : finishWithoutResult()
         finishCompletion(resumeRealtime: resume)
     }
 
-    /// True when the destination answers on the reverse direction: always over sockets (vmig's `RESULT`), over
-    /// `exec:` and `file:` only with `return-path` (QEMU then reads the command's stdout, or fails on the file).
+    /// True when return-path messages are read: always over sockets (vmig's `RESULT`), over `exec:` and `file:`
+    /// only with `return-path` (QEMU then reads the command's stdout, or fails reading the write-only file).
     private var usesReturnPath: Bool {
         session.uri.isSocket || session.capabilities[.returnPath]
     }
 
-    /// Without a return path nobody reports back: the migration completes once everything is written (and an
-    /// `exec:` command has consumed it and exited); the downtime ends now.
-    private func finishWithoutReturnPath() throws -> UInt64 {
+    /// `exec:` and `file:` have no completion handshake: the migration completes once everything is written (and
+    /// an `exec:` command has consumed it and exited); the downtime ends now.
+    private func finishWithoutResult() throws -> UInt64 {
         session.prepared?.command?.waitForExit(unlessCancelled: session.stop)
         try checkStop()
         return HostClock.realtimeNanoseconds()

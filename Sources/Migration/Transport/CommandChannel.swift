@@ -9,19 +9,22 @@ import struct NIOConcurrencyHelpers.NIOLockedValueBox
 /// The command leads a process group of its own: the connection's shutdown (a cancel, a failure) sends that group
 /// SIGTERM, which breaks both pipes and so wakes any thread blocked on them. `finish` closes the pipes and reaps
 /// the command on every outcome; like QEMU, its exit status does not change the outcome (a command that stops
-/// reading early fails the source with `Unable to write to command: Broken pipe`).
+/// reading early fails the source with `Unable to write to command: Broken pipe`). No signal is sent once the
+/// command is reaped (its pid may belong to someone else by then): signalling and reaping take one lock.
 final class CommandChannel: Sendable {
     /// The shell's process id (also its process group id).
     let pid: pid_t
     /// The pipes: reads from the command's stdout, writes to its stdin.
     let connection: SocketConnection
-    /// Set once a thread has taken on reaping the command (it is then reaped, or being reaped).
-    private let reaped = NIOLockedValueBox(false)
+    /// True until the command is reaped.
+    private let running: NIOLockedValueBox<Bool>
 
     private init(pid: pid_t, readFD: Int32, writeFD: Int32) {
         self.pid = pid
+        let running = NIOLockedValueBox(true)
+        self.running = running
         connection = SocketConnection(readFD: readFD, writeFD: writeFD, kind: .pipe, onShutdown: {
-            _ = kill(-pid, SIGTERM)
+            running.withLockedValue { if $0 { _ = kill(-pid, SIGTERM) } }
         })
     }
 
@@ -50,13 +53,14 @@ final class CommandChannel: Sendable {
         let result = launch(command: command, stdin: stdinPipe[0], stdout: stdoutPipe[1])
         _ = Glibc.close(stdinPipe[0])
         _ = Glibc.close(stdoutPipe[1])
-        guard case .success(let pid) = result else {
+        switch result {
+        case .success(let pid):
+            return CommandChannel(pid: pid, readFD: stdoutPipe[0], writeFD: stdinPipe[1])
+        case .failure(let error):
             _ = Glibc.close(stdinPipe[1])
             _ = Glibc.close(stdoutPipe[0])
-            if case .failure(let error) = result { throw error }
-            throw MigrationError("Unable to start the command")
+            throw error
         }
-        return CommandChannel(pid: pid, readFD: stdoutPipe[0], writeFD: stdinPipe[1])
     }
 
     private static func launch(command: String, stdin: Int32, stdout: Int32) -> Result<pid_t, MigrationError> {
@@ -91,10 +95,10 @@ final class CommandChannel: Sendable {
     }
 
     /// Closes both pipes, gives the command `grace` to exit on its own (it sees the end of its input), then stops
-    /// its process group (SIGTERM, then SIGKILL) and reaps it. Idempotent; blocks at most `grace` plus ~100 ms.
+    /// its process group (SIGTERM, then SIGKILL) and reaps it. Idempotent; blocks at most `grace` plus ~100 ms
+    /// (plus however long the kernel takes to end a SIGKILLed process).
     func finish(grace: Duration) {
         connection.close()
-        guard !reaped.withLockedValue({ done in defer { done = true }; return done }) else { return }
         let deadline = ContinuousClock.now.advanced(by: grace)
         while ContinuousClock.now < deadline {
             if reap() { return }
@@ -102,28 +106,22 @@ final class CommandChannel: Sendable {
         }
         for signal in [SIGTERM, SIGKILL] {
             if reap() { return }
-            _ = kill(-pid, signal)
+            running.withLockedValue { if $0 { _ = kill(-pid, signal) } }
             for _ in 0..<50 {
                 if reap() { return }
                 usleep(1_000)
             }
         }
-        // SIGKILL cannot be ignored: wait for it.
-        while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+        while !reap() { usleep(1_000) }
     }
 
-    /// Waits for the command to exit on its own, unless `stop` fires first (then stops it). For a source that has
-    /// written everything: the command has consumed it by the time the migration completes.
+    /// A source that has written everything: closes the command's stdin and waits for it to exit on its own (it has
+    /// then consumed the stream), unless `stop` fires first (then it is stopped). Its stdout stays open for a
+    /// return-path reader until `finish`.
     func waitForExit(unlessCancelled stop: Cancellation) {
-        connection.close()
+        connection.closeWriteSide()
         while !stop.isCancelled {
-            if reaped.withLockedValue({ $0 }) { return }
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || (result < 0 && errno == ECHILD) {
-                reaped.withLockedValue { $0 = true }
-                return
-            }
+            if reap() { return }
             _ = stop.sleep(for: .milliseconds(5))
         }
         finish(grace: .zero)
@@ -131,8 +129,13 @@ final class CommandChannel: Sendable {
 
     /// True once the command has been reaped (now or before).
     private func reap() -> Bool {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        return result == pid || (result < 0 && errno == ECHILD)
+        running.withLockedValue { running in
+            guard running else { return true }
+            let result = waitpid(pid, nil, WNOHANG)
+            if result == pid || (result < 0 && errno == ECHILD) {
+                running = false
+            }
+            return !running
+        }
     }
 }

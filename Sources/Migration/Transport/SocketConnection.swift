@@ -22,6 +22,8 @@ public final class SocketConnection: Sendable {
     let kind: Kind
     private let shutdownAction: (@Sendable () -> Void)?
     private let isClosed = NIOLockedValueBox<Bool>(false)
+    /// Set once `closeWriteSide` closed a separate write descriptor (under `isClosed`'s lock).
+    private let isWriteSideClosed = NIOLockedValueBox<Bool>(false)
 
     init(fd: Int32) {
         self.fd = fd
@@ -209,9 +211,23 @@ public final class SocketConnection: Sendable {
         isClosed.withLockedValue { closed in
             if !closed {
                 if fd >= 0 { _ = Glibc.close(fd) }
-                if writeFD >= 0 && writeFD != fd { _ = Glibc.close(writeFD) }
+                if writeFD >= 0 && writeFD != fd && !isWriteSideClosed.withLockedValue({ $0 }) {
+                    _ = Glibc.close(writeFD)
+                }
             }
             closed = true
+        }
+    }
+
+    /// Closes a separate write descriptor only (a command's stdin: it sees the end of its input), while another
+    /// thread may still read the other one. Nothing for sockets and files.
+    func closeWriteSide() {
+        isClosed.withLockedValue { closed in
+            guard !closed, writeFD >= 0, writeFD != fd else { return }
+            isWriteSideClosed.withLockedValue { writeClosed in
+                if !writeClosed { _ = Glibc.close(writeFD) }
+                writeClosed = true
+            }
         }
     }
 
