@@ -112,6 +112,23 @@ struct FileTransportTests {
         #expect(Self.children(of: pair.source.pid).isEmpty, "the exec: command was not reaped")
     }
 
+    /// The `channels` form of `migrate` / `migrate-incoming`: a `file` address with an offset, read back by an
+    /// `exec` address whose arguments are run as they are (each quoted for the shell).
+    @Test func channelsForm() throws {
+        let pair = try DaemonPair()
+        let path = pair.directory.path + "/it's a file.mig"
+        let file: JSONValue = ["channel-type": "main", "addr": ["transport": "file", "filename": .string(path), "offset": 4096]]
+        try pair.src.execute("migrate", ["channels": [file]])
+        #expect(try pair.waitForStatus(pair.src, ["completed", "failed"])["status"] == "completed")
+        let args: [JSONValue] = ["/usr/bin/tail", "-c", "+4097", .string(path)]
+        let exec: JSONValue = ["channel-type": "main", "addr": ["transport": "exec", "args": .array(args)]]
+        try pair.dst.execute("migrate-incoming", ["channels": [exec], "exit-on-error": false])
+        let info = try pair.waitForStatus(pair.dst, ["completed", "failed"])
+        #expect(info["status"] == "completed", "\(info)")
+        let (source, destination) = try pair.digests()
+        #expect(source == destination, "digests differ: \(source) vs \(destination)")
+    }
+
     // MARK: Failures, with QEMU 10.0's texts
 
     @Test func refusedURIsAndCapabilities() throws {
