@@ -203,6 +203,44 @@ struct FileTransportTests {
         }
     }
 
+    /// A mapped-ram file whose `MappedRamHeader` lies: each lie fails the restore with QEMU's text, and the same
+    /// destination then restores the intact file.
+    @Test func hostileMappedRAMHeader() throws {
+        let pair = try DaemonPair()
+        try pair.setCapabilities(["mapped-ram": true])
+        let path = pair.directory.path + "/vm.mig"
+        try pair.src.execute("migrate", ["uri": .string("file:" + path)])
+        #expect(try pair.waitForStatus(pair.src, ["completed", "failed"])["status"] == "completed")
+        let intact = try CaptureFile.read(path)
+        // RAM START at 0x39, MEM_SIZE word, "pc.ram", length: the header is at 0x61 (docs/stream-format.md §6.2).
+        let header = 0x61
+        try #require(Array(intact[header..<header + 4]) == [0, 0, 0, 1])
+        func patched(_ field: Int, _ value: UInt64, _ size: Int) -> [UInt8] {
+            var bytes = intact
+            for index in 0..<size { bytes[header + field + index] = UInt8(truncatingIfNeeded: value >> UInt64(8 * (size - 1 - index))) }
+            return bytes
+        }
+        let lies: [([UInt8], String)] = [
+            (patched(0, 2, 4), "Migration mapped-ram capability version not supported (expected <= 1, got 2)"),
+            (patched(4, 65536, 8), "Migration mapped-ram capability page size mismatch (expected 4096, got 65536)"),
+            (patched(20, 0x100001, 8), "Error reading ramblock pc.ram pages, region has bad alignment"),
+            (patched(12, ~0 - 15, 8), "Error reading dirty bitmap"),
+            (patched(20, 0x7FFF_FFFF_FFFF_F000, 8), "(pc.ram) failed to read page 0 from file offset "
+                + "7ffffffffffff000: Unexpected end-of-file before all data were read"),
+        ]
+        for (bytes, text) in lies {
+            try CaptureFile.write(bytes, to: path)
+            try pair.dst.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
+            let info = try pair.waitForStatus(pair.dst, ["completed", "failed"])
+            #expect(info["error-desc"]?.stringValue == text, "\(info)")
+        }
+        try CaptureFile.write(intact, to: path)
+        try pair.dst.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
+        #expect(try pair.waitForStatus(pair.dst, ["completed", "failed"])["status"] == "completed")
+        let (source, destination) = try pair.digests()
+        #expect(source == destination, "digests differ: \(source) vs \(destination)")
+    }
+
     // MARK: Helpers
 
     private func expectFailure(_ client: QMPTestClient, _ command: String, _ uri: String, _ text: String,

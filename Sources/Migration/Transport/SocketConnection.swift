@@ -252,6 +252,7 @@ public final class SocketConnection: Sendable {
 
     /// Writes `count` bytes at `pointer` to file offset `offset` (files only; the file offset does not move).
     func writeAll(_ pointer: UnsafeRawPointer, count: Int, at offset: UInt64) throws {
+        guard offset <= UInt64(Int64.max) - UInt64(count) else { throw writeError(EINVAL) }
         var done = 0
         while done < count {
             let sent = pwrite(writeFD, pointer + done, count - done, off_t(offset) + off_t(done))
@@ -266,6 +267,8 @@ public final class SocketConnection: Sendable {
     /// Reads exactly `count` bytes from file offset `offset` into `pointer` (files only); the end of the file
     /// before that throws QEMU's end-of-file text.
     func readExactly(into pointer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) throws {
+        // An offset past what a file can hold (a hostile header) is past its end.
+        guard offset <= UInt64(Int64.max) - UInt64(count) else { throw SocketConnection.endOfFile }
         var done = 0
         while done < count {
             let got = pread(fd, pointer + done, count - done, off_t(offset) + off_t(done))
