@@ -33,6 +33,9 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
     private let mappedRAM: Bool
     private var layout = MappedRAMLayout(pagesOffset: 0, bitmapOffset: 0)
     private let fileBitmap: UnsafeMutablePointer<UInt64>
+    /// mapped-ram on the main channel: consecutive pages not written yet (one `pwrite` of up to 1 MiB).
+    private var pendingRun: (first: Int, count: Int)?
+    private static let maxRunPages = 256
 
     init(memory: GuestMemory, counters: MigrationCounters, zeroDetection: ZeroPageDetection, mappedRAM: Bool = false,
          onPass: @escaping (Int) -> Void) {
@@ -148,6 +151,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
                 break
             }
         }
+        try writePendingRun(context)
         try flushSlot()
         try context.put64(RAMFlag.eos)
     }
@@ -158,6 +162,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         while dirtyPages > 0 {
             try sendNextWord(context)
         }
+        try writePendingRun(context)
         try flushSlot()
         if mappedRAM {
             try multifd?.sync()
@@ -276,10 +281,22 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
             }
             return
         }
-        try context.writer.write(memory.pointer(toPage: page), count: GuestMemory.pageSize,
-                                 at: layout.pagesOffset + offset)
-        counters.addPages(normal: 1, zero: 0)
-        counters.ramBytes.add(GuestMemory.pageSize)
+        if let run = pendingRun, run.first + run.count == page, run.count < Self.maxRunPages {
+            pendingRun = (run.first, run.count + 1)
+        } else {
+            try writePendingRun(context)
+            pendingRun = (page, 1)
+        }
+    }
+
+    /// mapped-ram on the main channel: writes the pending run of pages at its place in the file.
+    private func writePendingRun(_ context: SaveContext) throws {
+        guard let run = pendingRun else { return }
+        pendingRun = nil
+        try context.writer.write(memory.pointer(toPage: run.first), count: run.count * GuestMemory.pageSize,
+                                 at: layout.pagesOffset + UInt64(run.first * GuestMemory.pageSize))
+        counters.addPages(normal: run.count, zero: 0)
+        counters.ramBytes.add(run.count * GuestMemory.pageSize)
     }
 
     private func writeZeroRecord(offset: UInt64, _ context: SaveContext) throws {
