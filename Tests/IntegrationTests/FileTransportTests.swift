@@ -45,6 +45,10 @@ struct FileTransportTests {
         },
         Case(name: "mapped-ram, multifd, zero pages", capabilities: ["mapped-ram", "multifd"],
              sourceArguments: ["--memory-fill", "pattern"]) { ("file:\($0)/vm.mig", "file:\($0)/vm.mig") },
+        // The guest dirties pages while they are saved: pages are written again in place.
+        Case(name: "mapped-ram, live guest", capabilities: ["mapped-ram"], sourceArguments: ["--dirty-rate", "64M"]) {
+            ("file:\($0)/vm.mig", "file:\($0)/vm.mig")
+        },
     ]
 
     @Test(arguments: cases)
