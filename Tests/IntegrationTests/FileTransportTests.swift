@@ -160,6 +160,7 @@ struct FileTransportTests {
         let pair = try DaemonPair(sourceArguments: ["--device", Self.devices[1]],
                                   destinationArguments: ["--device", Self.devices[1]])
         let before = try pair.src.execute("x-query-digest")
+        let descriptors = (ProcessDescriptors.count(of: pair.source.pid), ProcessDescriptors.count(of: pair.destination.pid))
         try pair.src.execute("migrate", ["uri": "exec:exit 1"])
         let info = try pair.waitForStatus(pair.src, ["completed", "failed", "cancelled"])
         #expect(info["status"] == "failed")
@@ -173,6 +174,10 @@ struct FileTransportTests {
         #expect(incoming["status"] == "failed")
         #expect(incoming["error-desc"] == "Unexpected end-of-file before all data were read", "\(incoming)")
         #expect(Self.children(of: pair.destination.pid).isEmpty, "the exec: command was not reaped")
+        // Both pipes of each command are closed again.
+        _ = Poll.until(timeout: 5) { ProcessDescriptors.count(of: pair.destination.pid) == descriptors.1 }
+        #expect(ProcessDescriptors.count(of: pair.source.pid) == descriptors.0)
+        #expect(ProcessDescriptors.count(of: pair.destination.pid) == descriptors.1)
     }
 
     /// `return-path` needs a channel that reads back: a file has none (QEMU's own failure: it reads the
@@ -232,12 +237,16 @@ struct FileTransportTests {
             (patched(20, 0x7FFF_FFFF_FFFF_F000, 8), "(pc.ram) failed to read page 0 from file offset "
                 + "7ffffffffffff000: Unexpected end-of-file before all data were read"),
         ]
+        let descriptors = ProcessDescriptors.count(of: pair.destination.pid)
         for (bytes, text) in lies {
             try CaptureFile.write(bytes, to: path)
             try pair.dst.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
             let info = try pair.waitForStatus(pair.dst, ["completed", "failed"])
             #expect(info["error-desc"]?.stringValue == text, "\(info)")
         }
+        // Every failed restore closed its file.
+        _ = Poll.until(timeout: 5) { ProcessDescriptors.count(of: pair.destination.pid) == descriptors }
+        #expect(ProcessDescriptors.count(of: pair.destination.pid) == descriptors)
         try CaptureFile.write(intact, to: path)
         try pair.dst.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
         #expect(try pair.waitForStatus(pair.dst, ["completed", "failed"])["status"] == "completed")
