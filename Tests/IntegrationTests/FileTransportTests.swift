@@ -194,7 +194,7 @@ struct FileTransportTests {
 
     /// A file cut short: the restore fails with QEMU's end-of-file text, whether the cut is in the stream or in
     /// the mapped-ram region.
-    @Test(arguments: [[], ["mapped-ram"]])
+    @Test(arguments: [[], ["mapped-ram"], ["mapped-ram", "multifd"]])
     func truncatedFile(capabilities: [String]) throws {
         let pair = try DaemonPair()
         try pair.setCapabilities(Dictionary(uniqueKeysWithValues: capabilities.map { ($0, true) }))

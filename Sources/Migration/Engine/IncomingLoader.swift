@@ -79,7 +79,9 @@ final class IncomingLoader {
         if capabilities[.multifd] && mappedRAM {
             multifdSync = {}
         }
-        let ram = RAMLoadState(memory: session.host.memory, multifdSync: multifdSync, mappedRAM: mappedRAM)
+        let ram = RAMLoadState(memory: session.host.memory, multifdSync: multifdSync, mappedRAM: mappedRAM,
+                               readers: capabilities[.multifd] ? Int(parameters.multifdChannels) : 1,
+                               cpuTime: session.cpuTime)
         handlers = [ram] + devices
         if capabilities[.switchoverAck] {
             session.expectSwitchoverAcks(handlers.filter(\.switchoverAckNeeded).count)

@@ -1,3 +1,6 @@
+import POSIXSupport
+import Synchronization
+
 /// Destination side of guest RAM: parses the "ram" section records (QEMU's `ram_load_precopy`) and runs the
 /// multifd SYNC barrier on `MULTIFD_FLUSH`. Every offset and block name is checked before memory is touched.
 final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
@@ -10,13 +13,20 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
     private let memory: GuestMemory
     private let multifdSync: (() throws -> Void)?
     private let mappedRAM: Bool
+    /// mapped-ram: threads reading the pages region (the multifd channel count with multifd, as QEMU's receive
+    /// threads, else 1: the load thread itself).
+    private let readers: Int
+    private let cpuTime: CPUTimeAccumulator?
 
     /// `multifdSync` is nil when multifd is off (then a flush record is an error). With `mappedRAM` the block's
-    /// pages are read from their file region when its header arrives.
-    init(memory: GuestMemory, multifdSync: (() throws -> Void)?, mappedRAM: Bool = false) {
+    /// pages are read from their file region when its header arrives, by `readers` threads.
+    init(memory: GuestMemory, multifdSync: (() throws -> Void)?, mappedRAM: Bool = false, readers: Int = 1,
+         cpuTime: CPUTimeAccumulator? = nil) {
         self.memory = memory
         self.multifdSync = multifdSync
         self.mappedRAM = mappedRAM
+        self.readers = max(1, readers)
+        self.cpuTime = cpuTime
     }
 
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
@@ -81,13 +91,15 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
         } catch {
             throw MigrationError("Error reading dirty bitmap")
         }
+        var runs: [Range<Int>] = []
         var page = 0
         while page < memory.pageCount {
             let present = Self.bit(bitmap, page)
             var end = page + 1
-            while end < memory.pageCount && Self.bit(bitmap, end) == present { end += 1 }
+            while end < memory.pageCount && Self.bit(bitmap, end) == present
+                && (!present || end - page < Self.maxReadPages) { end += 1 }
             if present {
-                try readPages(page..<end, layout: layout, block: block, reader: reader)
+                runs.append(page..<end)
             } else {
                 for zero in page..<end where !memory.isZeroPage(zero) {
                     memory.pointer(toPage: zero).initializeMemory(as: UInt8.self, repeating: 0,
@@ -96,9 +108,43 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
             }
             page = end
         }
+        try readRuns(runs, layout: layout, block: block, reader: reader)
         let (resume, overflow) = layout.pagesOffset.addingReportingOverflow(UInt64(memory.size))
         guard !overflow else { throw MigrationError("Error reading ramblock \(block) pages, region has bad alignment") }
         try reader.seek(to: resume)
+    }
+
+    /// Most pages one read takes (QEMU's `MAPPED_RAM_LOAD_BUF_SIZE`, 1 MiB).
+    private static let maxReadPages = 256
+
+    /// Reads every run, on this thread or spread over `readers` threads taking runs in turn (first error wins).
+    private func readRuns(_ runs: [Range<Int>], layout: MappedRAMLayout, block: String,
+                          reader: MainStreamReader) throws {
+        guard readers > 1, runs.count > 1 else {
+            for run in runs { try readPages(run, layout: layout, block: block, reader: reader) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        let errors = ErrorSlot()
+        let threads = ThreadGroup()
+        let this = self
+        // Only its positioned reads are used here (`pread` on the file, no buffer state): safe from any thread.
+        nonisolated(unsafe) let shared = reader
+        for index in 0..<min(readers, runs.count) {
+            try threads.spawn(name: "multifdrecv_\(index)", cpuTime: cpuTime) {
+                while !errors.hasError {
+                    let taken = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard taken < runs.count else { return }
+                    do {
+                        try this.readPages(runs[taken], layout: layout, block: block, reader: shared)
+                    } catch {
+                        errors.record(error)
+                    }
+                }
+            }
+        }
+        threads.join()
+        try errors.check()
     }
 
     private static func bit(_ bitmap: [UInt64], _ page: Int) -> Bool {
