@@ -94,7 +94,8 @@ public final class MigrationEngine: Sendable {
         }
         // exec: and file: open their channel now (a file that cannot be created fails the command, as in QEMU).
         let prepared = try PreparedChannel.outgoing(parsed)
-        let session = OutgoingMigration(uri: parsed, prepared: prepared, capabilities: capabilities, parameters: parameters,
+        let session = OutgoingMigration(uri: parsed, prepared: prepared, capabilities: capabilities,
+                                        parameters: parameters,
                                         liveParameters: { [weak self] in self?.parameters ?? parameters },
                                         host: host, events: events, history: convergenceHistory.withLockedValue { $0 },
                                         historySink: { [weak self] learned in

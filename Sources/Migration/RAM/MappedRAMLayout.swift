@@ -44,8 +44,8 @@ struct MappedRAMLayout: Equatable {
                 + "got \(version))")
         }
         guard pageSize == UInt64(GuestMemory.pageSize) else {
-            throw MigrationError("Migration mapped-ram capability page size mismatch (expected \(GuestMemory.pageSize), "
-                + "got \(pageSize))")
+            throw MigrationError("Migration mapped-ram capability page size mismatch "
+                + "(expected \(GuestMemory.pageSize), got \(pageSize))")
         }
         guard pagesOffset % UInt64(GuestMemory.pageSize) == 0 else {
             throw MigrationError("Error reading ramblock \(block) pages, region has bad alignment")
