@@ -96,7 +96,19 @@ enum ChannelList {
         guard channel["channel-type"]?.stringValue == "main" else {
             throw QMPError.generic("Channel list has no main entry")
         }
-        guard let address = channel["addr"], address["transport"]?.stringValue == "socket" else {
+        guard let address = channel["addr"] else {
+            throw QMPError.generic("Migration requires a socket transport in vmig")
+        }
+        switch address["transport"]?.stringValue {
+        case "file":
+            let path = address["filename"]?.stringValue ?? ""
+            let offset = address["offset"]?.uint64Value ?? 0
+            return offset == 0 ? "file:" + path : "file:\(path),offset=\(offset)"
+        case "exec":
+            return "exec:" + shellCommand(address["args"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        case "socket":
+            break
+        default:
             throw QMPError.generic("Migration requires a socket transport in vmig")
         }
         switch address["type"]?.stringValue {
@@ -109,5 +121,14 @@ enum ChannelList {
         default:
             throw QMPError.generic("Migration requires a unix or inet socket address in vmig")
         }
+    }
+
+    /// QEMU runs an exec channel's `args` as they are; vmig's `exec:` runs `/bin/sh -c CMD`: `["/bin/sh", "-c",
+    /// CMD]` is CMD itself, any other list becomes each argument single-quoted.
+    private static func shellCommand(_ args: [String]) -> String {
+        if args.count == 3 && args[0] == "/bin/sh" && args[1] == "-c" { return args[2] }
+        return args.map { argument in
+            "'" + argument.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }.joined(separator: " ")
     }
 }

@@ -147,6 +147,24 @@ struct WireFormatTests {
         #expect(throws: MigrationError("error parsing address 'localhost'")) {
             try MigrationURI(parsing: "tcp:localhost")
         }
-        #expect(throws: (any Error).self) { try MigrationURI(parsing: "exec:cat") }
+        #expect(try MigrationURI(parsing: "exec:cat > x") == .exec(command: "cat > x"))
+        #expect(try MigrationURI(parsing: "file:/tmp/vm") == .file(path: "/tmp/vm", offset: 0))
+        #expect(try MigrationURI(parsing: "file:/tmp/vm,offset=4k") == .file(path: "/tmp/vm", offset: 4096))
+        #expect(try MigrationURI(parsing: "file:/tmp/a,b,offset=0x10") == .file(path: "/tmp/a,b", offset: 16))
+        #expect(throws: MigrationError("file URI has bad offset 1,offset=2: Invalid argument")) {
+            try MigrationURI(parsing: "file:/tmp/vm,offset=1,offset=2")
+        }
+        #expect(try MigrationURI(parsing: "file:/tmp/vm,offset= 5") == .file(path: "/tmp/vm", offset: 5))
+        #expect(try MigrationURI(parsing: "file:/tmp/vm,offset=1.5k") == .file(path: "/tmp/vm", offset: 1536))
+        for (value, reason) in [("-0", "Numerical result out of range"), ("16E", "Numerical result out of range"),
+                                ("-abc", "Invalid argument"), ("5x", "Invalid argument")] {
+            #expect(throws: MigrationError("file URI has bad offset \(value): \(reason)")) {
+                try MigrationURI(parsing: "file:/tmp/vm,offset=\(value)")
+            }
+        }
+        #expect(throws: MigrationError("file URI has bad offset : Invalid argument")) {
+            try MigrationURI(parsing: "file:/tmp/vm,offset=")
+        }
+        #expect(throws: (any Error).self) { try MigrationURI(parsing: "fd:3") }
     }
 }

@@ -66,14 +66,22 @@ final class IncomingLoader {
         let remote = try StreamConfiguration.read(from: reader)
         try local.checkCompatible(source: remote)
         let devices = session.host.saveHandlers
-        if capabilities[.multifd] {
+        let mappedRAM = capabilities[.mappedRAM]
+        // With mapped-ram the pages are in the file (read at the block's header), not in multifd packets.
+        if capabilities[.multifd] && !mappedRAM {
             receiver = MultiFDReceiver(channelCount: Int(parameters.multifdChannels), memory: session.host.memory,
                                        uuid: session.host.uuid, registry: DeviceStateRegistry(handlers: devices),
                                        onFailure: { [session] in session.fail($0) })
         }
-        let ram = RAMLoadState(memory: session.host.memory, multifdSync: receiver.map { receiver in
+        var multifdSync = receiver.map { receiver -> () throws -> Void in
             { [session] in try receiver.syncMain { session.shouldStop || session.mainPeerClosed } }
-        })
+        }
+        if capabilities[.multifd] && mappedRAM {
+            multifdSync = {}
+        }
+        let ram = RAMLoadState(memory: session.host.memory, multifdSync: multifdSync, mappedRAM: mappedRAM,
+                               readers: capabilities[.multifd] ? Int(parameters.multifdChannels) : 1,
+                               cpuTime: session.cpuTime)
         handlers = [ram] + devices
         if capabilities[.switchoverAck] {
             session.expectSwitchoverAcks(handlers.filter(\.switchoverAckNeeded).count)
@@ -169,6 +177,8 @@ final class IncomingLoader {
             for handler in handlers {
                 try handler.switchoverStart()
             }
+        case .openReturnPath:
+            session.openReturnPath()
         default:
             break
         }

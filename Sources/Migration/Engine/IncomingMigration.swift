@@ -9,7 +9,21 @@ import Synchronization
 /// Threads: the accept thread and one thread per connection belong to `threads`, the load threads to `pool`;
 /// `join()` waits for all of them once the session has ended.
 final class IncomingMigration: Sendable {
-    let listener: SocketListener
+    /// Where the stream comes from: connections to a listening socket, or the one channel of `exec:` / `file:`.
+    enum Source: Sendable {
+        case listener(SocketListener)
+        case prepared(PreparedChannel)
+
+        /// Stops listening, or ends the prepared channel (closes it, stops and reaps a command).
+        func close() {
+            switch self {
+            case .listener(let listener): listener.close()
+            case .prepared(let channel): channel.finish()
+            }
+        }
+    }
+
+    let source: Source
     let host: any MigrationHost
     let status: StatusCell
     let settings: @Sendable () -> (MigrationCapabilities, MigrationParameters)
@@ -31,12 +45,20 @@ final class IncomingMigration: Sendable {
     private let threads = ThreadGroup()
     private let failure = NIOLockedValueBox<MigrationError?>(nil)
     private let returnPathLock = NIOLockedValueBox(())
+    /// Over sockets vmig always answers on the reverse direction; over `exec:` only once the source opened the
+    /// return path (`MIG_CMD_OPEN_RETURN_PATH`: the command's stdin then carries it); a file has none.
+    private let returnPathOpen: Atomic<Bool>
     private let acksPending = NIOLockedValueBox(0)
 
-    init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
+    init(source: Source, host: any MigrationHost, events: EventDispatcher,
          onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
          settings: @escaping @Sendable () -> (MigrationCapabilities, MigrationParameters)) {
-        self.listener = listener
+        self.source = source
+        if case .listener = source {
+            returnPathOpen = Atomic(true)
+        } else {
+            returnPathOpen = Atomic(false)
+        }
         self.onFailure = onFailure
         self.host = host
         self.settings = settings
@@ -50,8 +72,34 @@ final class IncomingMigration: Sendable {
 
     /// Starts accepting connections.
     func start() throws {
-        try threads.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
-            acceptLoop()
+        switch source {
+        case .listener(let listener):
+            try threads.spawn(name: "mig-accept", cpuTime: cpuTime) { [self] in
+                acceptLoop(listener)
+            }
+        case .prepared(let channel):
+            mainClaimed.store(true, ordering: .releasing)
+            let connection = channel.connection
+            connections.withLockedValue { $0.append(connection) }
+            try threads.spawn(name: "mig-channel", cpuTime: cpuTime) { [self] in
+                runPrepared(channel)
+            }
+        }
+    }
+
+    /// `exec:` / `file:`: the one channel is the main channel (QEMU does not look at its first bytes); the command
+    /// is reaped once loading has ended (given a moment to exit on its own after a success).
+    private func runPrepared(_ channel: PreparedChannel) {
+        mainConnection.withLockedValue { $0 = channel.connection }
+        IncomingLoader(session: self, connection: channel.connection, prefix: []).run()
+        drop(channel.connection)
+        channel.finish(grace: status.current == .completed ? .seconds(1) : .zero)
+    }
+
+    /// The loader saw `MIG_CMD_OPEN_RETURN_PATH`.
+    func openReturnPath() {
+        if case .prepared(let channel) = source, channel.command != nil {
+            returnPathOpen.store(true, ordering: .releasing)
         }
     }
 
@@ -75,7 +123,7 @@ final class IncomingMigration: Sendable {
     /// Accepts until the listener is closed, then closes its descriptor. Each connection belongs to the thread
     /// started for it, which closes it when it ends; `connections` holds the open ones (for shutting them down and
     /// for the limit, so peers that went away free their places).
-    private func acceptLoop() {
+    private func acceptLoop(_ listener: SocketListener) {
         while let connection = try? listener.accept() {
             guard !isFinished else {
                 connection.close()
@@ -179,6 +227,7 @@ final class IncomingMigration: Sendable {
 
     /// Writes one return-path message; failures are ignored (the source may be gone).
     func sendReturnPath(_ message: ReturnPathMessage) {
+        guard returnPathOpen.load(ordering: .acquiring) else { return }
         returnPathLock.withLockedValue { _ in
             guard let connection = mainConnection.withLockedValue({ $0 }) else { return }
             try? connection.writeAll(message.encode())
@@ -253,7 +302,9 @@ final class IncomingMigration: Sendable {
     /// Stops listening and wakes every channel thread; each then closes its own connection. The receiver is let go
     /// (it refers back to this session through its failure handler).
     private func closeChannels() {
-        listener.close()
+        if case .listener(let listener) = source {
+            listener.close()
+        }
         let receiver = receiverSlot.withLockedValue { slot in
             defer { slot = nil }
             return slot
@@ -269,7 +320,7 @@ final class IncomingMigration: Sendable {
     /// The destination part of `query-migrate` (QEMU's `fill_destination_migration_info`).
     func info() -> MigrationInfo {
         var info = MigrationInfo()
-        if !isFinished {
+        if !isFinished, case .listener(let listener) = source {
             info.socketAddress = [listener.address]
         }
         let current = status.current

@@ -87,18 +87,32 @@ public final class MigrationEngine: Sendable {
         if !parameters.tlsCreds.isEmpty {
             throw MigrationError("No TLS credentials with id '\(parameters.tlsCreds)'")
         }
-        let session = OutgoingMigration(uri: parsed, capabilities: capabilities, parameters: parameters,
+        let capabilities = self.capabilities
+        try PreparedChannel.checkCompatible(parsed, capabilities: capabilities)
+        if let current = outgoing.withLockedValue({ $0 }), current.status.current.isRunning {
+            throw Self.inProgress
+        }
+        // exec: and file: open their channel now (a file that cannot be created fails the command, as in QEMU).
+        let prepared = try PreparedChannel.outgoing(parsed)
+        let session = OutgoingMigration(uri: parsed, prepared: prepared, capabilities: capabilities,
+                                        parameters: parameters,
                                         liveParameters: { [weak self] in self?.parameters ?? parameters },
                                         host: host, events: events, history: convergenceHistory.withLockedValue { $0 },
                                         historySink: { [weak self] learned in
                                             self?.convergenceHistory.withLockedValue { $0 = learned }
                                         })
-        let previous = try outgoing.withLockedValue { current in
-            if let current, current.status.current.isRunning {
-                throw Self.inProgress
+        let previous: OutgoingMigration?
+        do {
+            previous = try outgoing.withLockedValue { current in
+                if let current, current.status.current.isRunning {
+                    throw Self.inProgress
+                }
+                defer { current = session }
+                return current
             }
-            defer { current = session }
-            return current
+        } catch {
+            prepared?.finish()
+            throw error
         }
         // The previous migration has ended; its thread may still be finishing its cleanup.
         previous?.join()
@@ -152,18 +166,24 @@ public final class MigrationEngine: Sendable {
     private func listen(uri: String, exitOnError: Bool) throws {
         let parsed = try MigrationURI(parsing: uri)
         let host = try host
+        try PreparedChannel.checkCompatible(parsed, capabilities: capabilities)
         let previous = try incoming.withLockedValue { current in
             if let current, !current.isFinished || current.status.current == .completed {
                 throw MigrationError("The incoming migration has already been started")
             }
             let previous = current
-            let listener = try SocketListener.listen(on: parsed)
+            let source: IncomingMigration.Source
+            if let prepared = try PreparedChannel.incoming(parsed) {
+                source = .prepared(prepared)
+            } else {
+                source = .listener(try SocketListener.listen(on: parsed))
+            }
             let fallback = (capabilities, parameters)
             let onFailure: @Sendable (MigrationError) -> Void = { [weak self] error in
                 guard exitOnError, let handler = self?.exitOnErrorHandler.withLockedValue({ $0 }) else { return }
                 handler(error)
             }
-            let session = IncomingMigration(listener: listener, host: host, events: events, onFailure: onFailure) {
+            let session = IncomingMigration(source: source, host: host, events: events, onFailure: onFailure) {
                 [weak self] in
                 guard let self else { return fallback }
                 return (self.capabilities, self.parameters)
@@ -171,7 +191,7 @@ public final class MigrationEngine: Sendable {
             do {
                 try session.start()
             } catch {
-                listener.close()
+                source.close()
                 throw error
             }
             current = session

@@ -6,6 +6,8 @@ import Synchronization
 /// controls (`cancel`, `continue`). The migration thread itself is `OutgoingRunner`.
 final class OutgoingMigration: Sendable {
     let uri: MigrationURI
+    /// The channel of `exec:` / `file:`, opened by `migrate`; nil for sockets (the runner connects).
+    let prepared: PreparedChannel?
     let capabilities: MigrationCapabilities
     /// Parameters at `migrate` time (channels, zero-page detection); live ones come from `liveParameters`.
     let parameters: MigrationParameters
@@ -39,11 +41,13 @@ final class OutgoingMigration: Sendable {
     private let thread = NIOLockedValueBox<DedicatedThread?>(nil)
     private let failure = NIOLockedValueBox<MigrationError?>(nil)
 
-    init(uri: MigrationURI, capabilities: MigrationCapabilities, parameters: MigrationParameters,
+    init(uri: MigrationURI, prepared: PreparedChannel? = nil, capabilities: MigrationCapabilities,
+         parameters: MigrationParameters,
          liveParameters: @escaping @Sendable () -> MigrationParameters, host: any MigrationHost,
          events: EventDispatcher, history: ConvergenceHistory = ConvergenceHistory(),
          historySink: @escaping @Sendable (ConvergenceHistory) -> Void = { _ in }) {
         self.uri = uri
+        self.prepared = prepared
         errors = ErrorSlot(firing: stop)
         self.history = history
         self.historySink = historySink
@@ -66,6 +70,7 @@ final class OutgoingMigration: Sendable {
             thread.withLockedValue { $0 = spawned }
         } catch {
             let wrapped = MigrationError.wrap(error)
+            prepared?.finish()
             setFailure(wrapped)
             status.transition(from: .setup, to: .failed)
             throw wrapped

@@ -43,7 +43,12 @@ final class OutgoingRunner {
     // MARK: Phases
 
     private func connect() throws {
-        let main = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
+        let main: SocketConnection
+        if let prepared = session.prepared {
+            main = prepared.connection
+        } else {
+            main = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
+        }
         session.register(main)
         let writer = MainStreamWriter(connection: main, counter: counters.mainBytes, meter: mainMeter)
         self.writer = writer
@@ -54,21 +59,28 @@ final class OutgoingRunner {
             try writer.writeCommand(.openReturnPath)
         }
         try writer.flush()
-        try startReturnPath(main)
+        if usesReturnPath {
+            try startReturnPath(main)
+        }
         if session.capabilities[.multifd] {
             try connectMultiFD()
         }
     }
 
+    /// Every channel on a socket URI; with `file:` (mapped-ram) each channel writes pages into the same file.
     private func connectMultiFD() throws {
         var connections: [SocketConnection] = []
         for _ in 0..<Int(session.parameters.multifdChannels) {
-            let connection = try SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
+            let connection = try session.prepared?.duplicateForWriting()
+                ?? SocketAddressing.connect(to: session.uri) { [session] in session.shouldStop }
             session.register(connection)
             connections.append(connection)
         }
+        let mappedRAM = session.capabilities[.mappedRAM]
         let multifd = MultiFDSender(connections: connections, memory: session.host.memory,
-                                    uuid: session.host.uuid, detectZeroPages: session.parameters.zeroPageDetection == .multifd,
+                                    uuid: session.host.uuid,
+                                    detectZeroPages: !mappedRAM && session.parameters.zeroPageDetection == .multifd,
+                                    mappedRAM: mappedRAM,
                                     errors: session.errors, counters: counters, cpuTime: session.cpuTime)
         session.register(multifd)
         sender = multifd
@@ -78,7 +90,8 @@ final class OutgoingRunner {
 
     private func setup() throws {
         let ram = RAMSaveState(memory: session.host.memory, counters: counters,
-                               zeroDetection: session.parameters.zeroPageDetection) { [session] pass in
+                               zeroDetection: session.parameters.zeroPageDetection,
+                               mappedRAM: session.capabilities[.mappedRAM]) { [session] pass in
             session.events.emit(.pass(pass))
         }
         let handlers: [any SaveStateHandler] = [ram] + session.host.saveHandlers
@@ -176,8 +189,22 @@ final class OutgoingRunner {
         try writer!.writeEOF()
         try writer!.writeVMDescription(description)
         try writer!.flush()
-        let resume = try waitForResult()
+        let resume = try session.uri.isSocket ? waitForResult() : finishWithoutResult()
         finishCompletion(resumeRealtime: resume)
+    }
+
+    /// True when return-path messages are read: always over sockets (vmig's `RESULT`), over `exec:` and `file:`
+    /// only with `return-path` (QEMU then reads the command's stdout, or fails reading the write-only file).
+    private var usesReturnPath: Bool {
+        session.uri.isSocket || session.capabilities[.returnPath]
+    }
+
+    /// `exec:` and `file:` have no completion handshake: the migration completes once everything is written (and
+    /// an `exec:` command has consumed it and exited); the downtime ends now.
+    private func finishWithoutResult() throws -> UInt64 {
+        session.prepared?.command?.waitForExit(unlessCancelled: session.stop)
+        try checkStop()
+        return HostClock.realtimeNanoseconds()
     }
 
     private func stopVM() {
@@ -346,6 +373,7 @@ final class OutgoingRunner {
         sender?.join()
         session.abortTransfers()
         returnPath?.join()
+        session.prepared?.finish()
         session.releaseConnections()
         for (_, handler) in sections {
             handler.saveCleanup()

@@ -49,5 +49,5 @@ public struct MigrationCapabilities: Sendable, Equatable {
     }
 
     /// Capabilities whose state must be equal on both ends (they change the stream or the handshake).
-    static let mustMatch: [MigrationCapability] = [.multifd, .switchoverAck]
+    static let mustMatch: [MigrationCapability] = [.multifd, .switchoverAck, .mappedRAM]
 }

@@ -7,12 +7,12 @@ extension MigrationCapability {
     /// How vmig treats the capability when it is switched on.
     var support: Support {
         switch self {
-        case .events, .multifd, .pauseBeforeSwitchover, .returnPath, .switchoverAck, .autoConverge:
+        case .events, .multifd, .pauseBeforeSwitchover, .returnPath, .switchoverAck, .autoConverge, .mappedRAM:
             return .implemented
         case .zeroBlocks, .dirtyBitmaps, .lateBlockActivate, .xIgnoreShared, .validateUUID:
             return .acceptedWithoutEffect
         case .xbzrle, .rdmaPinAll, .postcopyRAM, .xColo, .releaseRAM, .postcopyBlocktime,
-             .backgroundSnapshot, .zeroCopySend, .postcopyPreempt, .dirtyLimit, .mappedRAM:
+             .backgroundSnapshot, .zeroCopySend, .postcopyPreempt, .dirtyLimit:
             return .unsupported
         }
     }

@@ -60,6 +60,25 @@ final class MultiFDSendWorker {
         return (MultiFDWire.ramHeaderSize + normal * GuestMemory.pageSize, normal, zero)
     }
 
+    /// mapped-ram: writes the slot's pages into the file at `pagesOffset` + each page's offset, one `pwrite` per
+    /// run of consecutive pages (no header: the destination finds pages by the bitmap). Zero pages were already
+    /// left out by the migration thread. Returns (bytes written, normal pages, 0).
+    func writeRAM(_ slot: MultiFDSendSlot, pagesOffset: UInt64,
+                  to connection: SocketConnection) throws -> (bytes: Int, normal: Int, zero: Int) {
+        var index = 0
+        while index < slot.pageCount {
+            let first = slot.offsets[index]
+            var end = index + 1
+            while end < slot.pageCount && slot.offsets[end] == first + UInt64((end - index) * GuestMemory.pageSize) {
+                end += 1
+            }
+            try connection.writeAll(memory.base + Int(first), count: (end - index) * GuestMemory.pageSize,
+                                    at: pagesOffset + first)
+            index = end
+        }
+        return (slot.pageCount * GuestMemory.pageSize, slot.pageCount, 0)
+    }
+
     /// Sends a SYNC packet (full-length header, no pages). Returns the bytes written.
     func sendSync(packetNumber: UInt64, on connection: SocketConnection) throws -> Int {
         clearOffsets(from: 0)

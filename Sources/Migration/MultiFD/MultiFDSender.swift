@@ -30,13 +30,18 @@ package final class MultiFDSender: Sendable {
     private let memory: GuestMemory
     private let uuid: [UInt8]
     private let detectZeroPages: Bool
+    /// mapped-ram (`file:`): no hello, no packet headers, no SYNC packets; each channel writes its pages into the
+    /// file at `pagesOffset` + the page's offset (QEMU 10.0's multifd without packets).
+    private let mappedRAM: Bool
+    private let pagesOffset = Atomic<UInt64>(0)
     private let cpuTime: CPUTimeAccumulator?
 
     /// Largest device-state payload accepted by `queueDeviceState` (the destination's limit).
     package static let maxDeviceStatePayload = MultiFDWire.maxDeviceStatePayload
 
     init(connections: [SocketConnection], memory: GuestMemory, uuid: [UInt8], detectZeroPages: Bool,
-         errors: ErrorSlot, counters: MigrationCounters, cpuTime: CPUTimeAccumulator?) {
+         mappedRAM: Bool = false, errors: ErrorSlot, counters: MigrationCounters, cpuTime: CPUTimeAccumulator?) {
+        self.mappedRAM = mappedRAM
         channels = connections.enumerated().map { MultiFDSendChannel(id: UInt8($0.offset), connection: $0.element) }
         self.memory = memory
         self.uuid = uuid
@@ -53,6 +58,11 @@ package final class MultiFDSender: Sendable {
                 run(channel)
             }
         }
+    }
+
+    /// mapped-ram: the file offset of the RAM block's pages region (set by RAM's setup, before any page is queued).
+    func setMappedRAMPagesOffset(_ offset: UInt64) {
+        pagesOffset.store(offset, ordering: .releasing)
     }
 
     /// Times the channels' packets together, for the link estimate.
@@ -218,8 +228,10 @@ package final class MultiFDSender: Sendable {
     private func run(_ channel: MultiFDSendChannel) {
         let worker = MultiFDSendWorker(memory: memory, detectZeroPages: detectZeroPages)
         do {
-            let sent = try worker.sendHello(MultiFDHello(uuid: uuid, id: channel.id), on: channel.connection)
-            counters.multifdBytes.add(sent)
+            if !mappedRAM {
+                let sent = try worker.sendHello(MultiFDHello(uuid: uuid, id: channel.id), on: channel.connection)
+                counters.multifdBytes.add(sent)
+            }
             try serve(channel, worker: worker)
         } catch {
             if !hasFailed {
@@ -239,6 +251,11 @@ package final class MultiFDSender: Sendable {
                 try channel.slot.withLockedValue { try transmit($0, channel: channel, worker: worker) }
                 channel.pendingJob.store(false, ordering: .releasing)
             } else if channel.pendingSync.exchange(false, ordering: .acquiringAndReleasing) {
+                if mappedRAM {
+                    // Only a local barrier: everything queued before it is in the file.
+                    channel.syncDone.post()
+                    continue
+                }
                 let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
                 counters.multifdBytes.add(try worker.sendSync(packetNumber: number, on: channel.connection))
                 channel.syncDone.post()
@@ -252,7 +269,9 @@ package final class MultiFDSender: Sendable {
         case .ram:
             let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
             let start = HostClock.monotonicNanoseconds()
-            let result = try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
+            let result = mappedRAM
+                ? try worker.writeRAM(slot, pagesOffset: pagesOffset.load(ordering: .acquiring), to: channel.connection)
+                : try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
             if result.bytes >= ThroughputMeter.minimumBytes {
                 meter.record(bytes: result.bytes, start: start, end: HostClock.monotonicNanoseconds())
             }

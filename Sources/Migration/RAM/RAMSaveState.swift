@@ -28,20 +28,32 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
     private var syncCount = 0
     private var rateWindowStart = HostClock.monotonicMilliseconds()
     private var pagesDirtiedInWindow = 0
+    /// mapped-ram (`file:`): where the block's pages and page bitmap live in the file, and that bitmap (a bit per
+    /// page whose data is in the file; zero pages are left out and their bit cleared).
+    private let mappedRAM: Bool
+    private var layout = MappedRAMLayout(pagesOffset: 0, bitmapOffset: 0)
+    private let fileBitmap: UnsafeMutablePointer<UInt64>
+    /// mapped-ram on the main channel: consecutive pages not written yet (one `pwrite` of up to 1 MiB).
+    private var pendingRun: (first: Int, count: Int)?
+    private static let maxRunPages = 256
 
-    init(memory: GuestMemory, counters: MigrationCounters, zeroDetection: ZeroPageDetection,
+    init(memory: GuestMemory, counters: MigrationCounters, zeroDetection: ZeroPageDetection, mappedRAM: Bool = false,
          onPass: @escaping (Int) -> Void) {
         self.memory = memory
         self.counters = counters
         self.zeroDetection = zeroDetection
+        self.mappedRAM = mappedRAM
         self.onPass = onPass
         wordCount = memory.dirtyLog.wordCount
         bitmap = .allocate(capacity: max(wordCount, 1))
         bitmap.initialize(repeating: 0, count: max(wordCount, 1))
+        fileBitmap = .allocate(capacity: max(wordCount, 1))
+        fileBitmap.initialize(repeating: 0, count: max(wordCount, 1))
     }
 
     deinit {
         bitmap.deallocate()
+        fileBitmap.deallocate()
     }
 
     // MARK: Setup
@@ -54,7 +66,23 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         try context.put64(UInt64(memory.size) | RAMFlag.memSize)
         try context.writer.putString8(GuestMemory.blockName)
         try context.put64(UInt64(memory.size))
+        if mappedRAM {
+            try writeMappedRAMHeader(context)
+        }
         try context.put64(RAMFlag.eos)
+    }
+
+    /// QEMU's `mapped_ram_setup_ramblock`: the 28-byte `MappedRamHeader` right after the block's length, the bitmap
+    /// right after it, the pages from the next 1 MiB boundary (absolute file offsets); the stream goes on after
+    /// the pages region.
+    private func writeMappedRAMHeader(_ context: SaveContext) throws {
+        let headerOffset = try context.writer.fileOffset()
+        layout = MappedRAMLayout(headerOffset: headerOffset, bitmapBytes: wordCount * 8)
+        for word in layout.encodedHeader {
+            try context.writer.putBytes(word)
+        }
+        try context.writer.seek(to: layout.pagesOffset + UInt64(memory.size))
+        multifd?.setMappedRAMPagesOffset(layout.pagesOffset)
     }
 
     private func markAllDirty() {
@@ -123,6 +151,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
                 break
             }
         }
+        try writePendingRun(context)
         try flushSlot()
         try context.put64(RAMFlag.eos)
     }
@@ -133,8 +162,12 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         while dirtyPages > 0 {
             try sendNextWord(context)
         }
+        try writePendingRun(context)
         try flushSlot()
-        if let multifd {
+        if mappedRAM {
+            try multifd?.sync()
+            try writeFileBitmap(context)
+        } else if let multifd {
             // Device state goes out on the same channels from the save threads: the final SYNC must follow all of
             // it, so that the destination has every device-state packet once it passes this flush. The main stream
             // goes out first: a flush marker still in our buffer would keep the destination's receive threads
@@ -146,6 +179,19 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
             sentSinceFlush = false
         }
         try context.put64(RAMFlag.eos)
+    }
+
+    /// QEMU's `ram_save_file_bmap`: the final page bitmap at its offset (host-order 64-bit words, as QEMU writes
+    /// its `unsigned long` array on x86-64: little-endian).
+    private func writeFileBitmap(_ context: SaveContext) throws {
+        for index in 0..<wordCount {
+            fileBitmap[index] = fileBitmap[index].littleEndian
+        }
+        do {
+            try context.writer.write(fileBitmap, count: wordCount * 8, at: layout.bitmapOffset)
+        } catch {
+            throw MigrationError("Failed to write bitmap to file: \(MigrationError.wrap(error).message)")
+        }
     }
 
     func saveCleanup() {
@@ -177,6 +223,12 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         cursor = 0
         guard let multifd, sentSinceFlush else { return }
         try flushSlot()
+        if mappedRAM {
+            // A local barrier only (nothing in the stream): a page written again must not race its older copy.
+            try multifd.sync()
+            sentSinceFlush = false
+            return
+        }
         try multifd.sync()
         try context.put64(RAMFlag.multifdFlush)
         // The destination releases its receive threads from this SYNC only when it reads the marker.
@@ -187,6 +239,10 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
     private func send(page: Int, _ context: SaveContext) throws {
         let offset = UInt64(page * GuestMemory.pageSize)
         sentSinceFlush = true
+        if mappedRAM {
+            try sendMapped(page: page, offset: offset, context)
+            return
+        }
         if let multifd {
             if zeroDetection == .legacy && memory.isZeroPage(page) {
                 try writeZeroRecord(offset: offset, context)
@@ -206,6 +262,41 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
             counters.addPages(normal: 1, zero: 0)
             counters.ramBytes.add(header + GuestMemory.pageSize)
         }
+    }
+
+    /// mapped-ram: a zero page only clears its bit; any other page is written at its place in the file, by a
+    /// multifd channel or here.
+    private func sendMapped(page: Int, offset: UInt64, _ context: SaveContext) throws {
+        let bit: UInt64 = 1 << UInt64(page % 64)
+        if zeroDetection != .none && memory.isZeroPage(page) {
+            fileBitmap[page / 64] &= ~bit
+            counters.addPages(normal: 0, zero: 1)
+            return
+        }
+        fileBitmap[page / 64] |= bit
+        if let multifd {
+            slot.addPage(offset: offset)
+            if slot.isFull {
+                try multifd.send(&slot)
+            }
+            return
+        }
+        if let run = pendingRun, run.first + run.count == page, run.count < Self.maxRunPages {
+            pendingRun = (run.first, run.count + 1)
+        } else {
+            try writePendingRun(context)
+            pendingRun = (page, 1)
+        }
+    }
+
+    /// mapped-ram on the main channel: writes the pending run of pages at its place in the file.
+    private func writePendingRun(_ context: SaveContext) throws {
+        guard let run = pendingRun else { return }
+        pendingRun = nil
+        try context.writer.write(memory.pointer(toPage: run.first), count: run.count * GuestMemory.pageSize,
+                                 at: layout.pagesOffset + UInt64(run.first * GuestMemory.pageSize))
+        counters.addPages(normal: run.count, zero: 0)
+        counters.ramBytes.add(run.count * GuestMemory.pageSize)
     }
 
     private func writeZeroRecord(offset: UInt64, _ context: SaveContext) throws {

@@ -38,6 +38,8 @@ enum SocketAddressing {
             connection = try connectUnix(path: path, shouldGiveUp: shouldGiveUp)
         case .tcp(let host, let port):
             connection = try connectTCP(host: host, port: port, shouldGiveUp: shouldGiveUp)
+        case .exec, .file:
+            throw MigrationError("'\(uri.description)' is not a socket address")
         }
         connection.setBufferSizes(bufferSize(for: uri))
         return connection

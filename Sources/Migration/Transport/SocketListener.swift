@@ -44,6 +44,8 @@ public final class SocketListener: Sendable {
             return try listenUnix(path: path)
         case .tcp(let host, let port):
             return try listenTCP(host: host, port: port)
+        case .exec, .file:
+            throw MigrationError("'\(uri.description)' is not a socket address")
         }
     }
 

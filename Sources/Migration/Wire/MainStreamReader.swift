@@ -94,6 +94,19 @@ final class MainStreamReader {
         return String(decoding: try getBytes(length, limit: QEVM.maxIdstrLength, what: "idstr"), as: UTF8.self)
     }
 
+    /// Drops what is buffered and continues reading at file offset `offset` (`file:` only; mapped-ram skips its
+    /// regions).
+    func seek(to offset: UInt64) throws {
+        start = 0
+        end = 0
+        try connection.seek(to: offset)
+    }
+
+    /// Reads exactly `count` bytes at file offset `offset` into `destination`, outside the stream (`file:` only).
+    func read(into destination: UnsafeMutableRawPointer, count: Int, at offset: UInt64) throws {
+        try connection.readExactly(into: destination, count: count, at: offset)
+    }
+
     /// Reads exactly `count` bytes into `destination` (guest pages are read straight into guest RAM).
     func read(into destination: UnsafeMutableRawPointer, count: Int) throws {
         var done = min(available, count)

@@ -88,6 +88,24 @@ final class MainStreamWriter {
         unflushedBytes += GuestMemory.pageSize
     }
 
+    /// The file offset the next byte goes to (`file:` only; flushes first).
+    func fileOffset() throws -> UInt64 {
+        try flush()
+        return try connection.fileOffset()
+    }
+
+    /// Flushes, then continues the stream at file offset `offset` (`file:` only; mapped-ram skips its regions).
+    func seek(to offset: UInt64) throws {
+        try flush()
+        try connection.seek(to: offset)
+    }
+
+    /// Writes `count` bytes at `pointer` to file offset `offset`, outside the stream (`file:` only, mapped-ram).
+    func write(_ pointer: UnsafeRawPointer, count: Int, at offset: UInt64) throws {
+        try meter.measure(bytes: count) { try connection.writeAll(pointer, count: count, at: offset) }
+        counter.add(count)
+    }
+
     /// Sends everything buffered.
     func flush() throws {
         guard vectorCount > 0 else { return }
