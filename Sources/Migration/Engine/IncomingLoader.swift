@@ -62,8 +62,9 @@ final class IncomingLoader {
     private func readConfiguration() throws {
         let (capabilities, parameters) = session.settings()
         setupInfo = MigrationSetupInfo(capabilities: capabilities, parameters: parameters)
-        let local = StreamConfiguration(capabilities: capabilities, parameters: parameters)
-        let remote = try StreamConfiguration.read(from: reader)
+        let dialect = session.host.dialect
+        let local = StreamConfiguration(capabilities: capabilities, parameters: parameters, dialect: dialect)
+        let remote = try StreamConfiguration.read(from: reader, dialect: dialect)
         try local.checkCompatible(source: remote)
         let devices = session.host.saveHandlers
         if capabilities[.multifd] {
@@ -163,6 +164,8 @@ final class IncomingLoader {
             throw MigrationError("\(command.name) received bad length: \(length) expected: \(expected)")
         }
         switch command {
+        case .openReturnPath:
+            session.returnPathOpened()
         case .ping:
             _ = try reader.get32()
         case .switchoverStart:

@@ -32,6 +32,8 @@ final class IncomingMigration: Sendable {
     private let failure = NIOLockedValueBox<MigrationError?>(nil)
     private let returnPathLock = NIOLockedValueBox(())
     private let acksPending = NIOLockedValueBox(0)
+    /// The source sent `MIG_CMD_OPEN_RETURN_PATH` (QEMU's destination answers on the return path only then).
+    private let returnPathOpen = Atomic<Bool>(false)
 
     init(listener: SocketListener, host: any MigrationHost, events: EventDispatcher,
          onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
@@ -185,6 +187,21 @@ final class IncomingMigration: Sendable {
         }
     }
 
+    /// `MIG_CMD_OPEN_RETURN_PATH` arrived: in QEMU's dialect the destination now ends with `MIG_RP_MSG_SHUT`.
+    func returnPathOpened() {
+        returnPathOpen.store(true, ordering: .releasing)
+    }
+
+    /// The destination's last word on the return path: vmig's `RESULT` between two vmigd (always sent), QEMU's
+    /// `MIG_RP_MSG_SHUT` (error flag set on failure) to a QEMU source that opened the return path.
+    private func sendOutcome(completed: Bool, resume: UInt64, message: String) {
+        if host.dialect.hasVMigExtras {
+            sendReturnPath(.result(completed: completed, resumeRealtimeNanoseconds: resume, message: message))
+        } else if returnPathOpen.load(ordering: .acquiring) {
+            sendReturnPath(.shut(error: !completed))
+        }
+    }
+
     /// Sets how many handlers must approve before `SWITCHOVER_ACK` is sent; sends it at once when none.
     func expectSwitchoverAcks(_ count: Int) {
         acksPending.withLockedValue { $0 = count }
@@ -214,7 +231,7 @@ final class IncomingMigration: Sendable {
         host.incomingCompleted()
         let resume = HostClock.realtimeNanoseconds()
         status.transition(from: .active, to: .completed)
-        sendReturnPath(.result(completed: true, resumeRealtimeNanoseconds: resume, message: ""))
+        sendOutcome(completed: true, resume: resume, message: "")
         closeChannels()
     }
 
@@ -230,7 +247,7 @@ final class IncomingMigration: Sendable {
         configurationDecided.post()
         pool.abort()
         status.transition(from: [.none, .setup, .active], to: .failed)
-        sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
+        sendOutcome(completed: false, resume: 0, message: wrapped.message)
         closeChannels()
         host.incomingFailed(wrapped)
         onFailure(wrapped)

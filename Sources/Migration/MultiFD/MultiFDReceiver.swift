@@ -157,7 +157,7 @@ final class MultiFDReceiver: Sendable {
         let header = buffers.header
         try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
                                            count: MultiFDWire.ramHeaderSize - MultiFDWire.headerSize)
-        let view = try MultiFDRAMHeaderView(fixedPart: header, flags: flags)
+        let view = try MultiFDRAMHeaderView(fixedPart: header, flags: flags, blockName: memory.blockName)
         try view.validateOffsets(header, ramSize: memory.size)
         if view.normalPages > 0 {
             for index in 0..<view.normalPages {

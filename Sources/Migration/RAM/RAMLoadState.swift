@@ -9,6 +9,9 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
 
     private let memory: GuestMemory
     private let multifdSync: (() throws -> Void)?
+    /// A page record named the block already: CONTINUE records may follow, in this section or a later one (QEMU's
+    /// `last_recv_block` outlives sections, and a QEMU source continues across them).
+    private var blockKnown = false
 
     /// `multifdSync` is nil when multifd is off (then a flush record is an error).
     init(memory: GuestMemory, multifdSync: (() throws -> Void)?) {
@@ -18,7 +21,6 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
 
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
         let reader = stream.reader
-        var blockKnown = false
         while true {
             let word = try reader.get64()
             let flags = word & RAMFlag.mask
@@ -48,7 +50,7 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
         while remaining > 0 {
             let name = try reader.getString8()
             let length = try reader.get64()
-            guard name == GuestMemory.blockName else {
+            guard name == memory.blockName else {
                 throw MigrationError("Unknown ramblock \"\(name)\", cannot accept migration")
             }
             guard length == UInt64(memory.size) else {
@@ -67,7 +69,7 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
             return true
         }
         let name = try reader.getString8()
-        guard name == GuestMemory.blockName else {
+        guard name == memory.blockName else {
             throw MigrationError("Unknown ramblock \"\(name)\", cannot accept migration")
         }
         return true

@@ -52,7 +52,7 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         memory.dirtyLog.clearAll()
         completeSync()
         try context.put64(UInt64(memory.size) | RAMFlag.memSize)
-        try context.writer.putString8(GuestMemory.blockName)
+        try context.writer.putString8(memory.blockName)
         try context.put64(UInt64(memory.size))
         try context.put64(RAMFlag.eos)
     }
@@ -223,9 +223,9 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
             return 8
         }
         try context.put64(offset | flag)
-        try context.writer.putString8(GuestMemory.blockName)
+        try context.writer.putString8(memory.blockName)
         sectionHasBlock = true
-        return 8 + 1 + GuestMemory.blockName.utf8.count
+        return 8 + 1 + memory.blockName.utf8.count
     }
 
     private func flushSlot() throws {
