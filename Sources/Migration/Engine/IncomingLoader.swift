@@ -70,6 +70,7 @@ final class IncomingLoader {
         if capabilities[.multifd] {
             receiver = MultiFDReceiver(channelCount: Int(parameters.multifdChannels), memory: session.host.memory,
                                        uuid: session.host.uuid, registry: DeviceStateRegistry(handlers: devices),
+                                       endOfFileIsQuiet: !dialect.hasVMigExtras,
                                        onFailure: { [session] in session.fail($0) })
         }
         let ram = RAMLoadState(memory: session.host.memory, multifdSync: receiver.map { receiver in

@@ -330,6 +330,9 @@ final class OutgoingRunner {
                 // QEMU's destination says it is done (flag 0) or failed (flag 1); nothing follows.
                 guard !session.host.dialect.hasVMigExtras else { continue }
                 session.result.withLockedValue { $0 = message }
+                if case .shut(true) = message {
+                    session.recordDestinationFailure(MigrationError("Sibling indicated error 1"))
+                }
                 return
             case .result(let completed, _, let text):
                 session.result.withLockedValue { $0 = message }

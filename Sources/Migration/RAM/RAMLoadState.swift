@@ -54,7 +54,8 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
                 throw MigrationError("Unknown ramblock \"\(name)\", cannot accept migration")
             }
             guard length == UInt64(memory.size) else {
-                throw MigrationError("Length mismatch: \(name): 0x\(hex(length)) in != 0x\(hex(memory.size)): Invalid argument")
+                // QEMU 10.0's text (qemu_ram_resize on a block that is not resizeable).
+                throw MigrationError("Size mismatch: \(name): 0x\(hex(length)) != 0x\(hex(memory.size)): Invalid argument")
             }
             guard length <= remaining else {
                 throw MigrationError("RAM block lengths exceed the announced total of 0x\(hex(total))")

@@ -54,6 +54,13 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         try context.put64(UInt64(memory.size) | RAMFlag.memSize)
         try context.writer.putString8(memory.blockName)
         try context.put64(UInt64(memory.size))
+        if let multifd {
+            // QEMU 10.0's ram_save_setup: a SYNC on every channel and MULTIFD_FLUSH before any page. A QEMU
+            // destination's receive threads may write pages only once its RAM load setup ran (it allocates the
+            // block's received-page bitmap there); this barrier holds them until the main stream got that far.
+            try multifd.sync()
+            try context.put64(RAMFlag.multifdFlush)
+        }
         try context.put64(RAMFlag.eos)
     }
 
