@@ -45,8 +45,9 @@ final class QEMUPeer: @unchecked Sendable {
         qmp = try QMPTestClient(path: socket)
     }
 
-    /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil.
-    static func makeMemoryFile(_ path: String, size: Int, seed: UInt64?) throws {
+    /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil;
+    /// with `zeroPages` every fourth 4 KiB page is zero.
+    static func makeMemoryFile(_ path: String, size: Int, seed: UInt64?, zeroPages: Bool = false) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw TestingError("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -58,7 +59,10 @@ final class QEMUPeer: @unchecked Sendable {
         var chunk = [UInt64](repeating: 0, count: 1 << 17)
         var left = size
         while left > 0 {
-            for index in chunk.indices { chunk[index] = generator.next() }
+            for index in chunk.indices {
+                // 512 words per page; the chunk is a whole number of pages, so page numbers repeat per chunk.
+                chunk[index] = zeroPages && (index / 512) % 4 == 3 ? 0 : generator.next()
+            }
             let count = min(left, chunk.count * 8)
             let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, count) }
             guard written == count else { throw TestingError("cannot write \(path)") }
