@@ -171,6 +171,37 @@ struct QEMUInteropTests {
         #expect(Poll.until(timeout: 10) { qemu.process.log.contains(qemuText) }, "QEMU's log: \(qemu.process.log)")
     }
 
+    /// QEMU names the RAM block after its memory backend: a vmigd whose block has another name refuses the stream
+    /// with QEMU's text (and the QEMU source stays usable); `--machine none,memory-backend=ID` takes it.
+    @Test func memoryBackendNamesTheBlock() throws {
+        let directory = try TemporaryDirectory(prefix: "vmig-qemu-backend")
+        defer { directory.remove() }
+        let ramFile = Self.shmPath("backend")
+        defer { unlink(ramFile) }
+        try QEMUPeer.makeMemoryFile(ramFile, size: 64 << 20, seed: 21)
+        let qemu = try QEMUPeer(in: directory, name: "qemu", ramSize: 64 << 20, memoryFile: ramFile, backendID: "mem0")
+        for (name, machine) in [("plain", "none"), ("named", "none,memory-backend=mem0")] {
+            let vmigd = try DaemonProcess.vmigd(in: directory, name: name, extraArguments: [
+                "--machine", machine, "-m", "64M", "--memory-fill", "zero", "--incoming", "defer",
+            ])
+            defer { vmigd.terminate() }
+            let destination = try QMPTestClient(path: vmigd.socketPath)
+            let uri = "unix:\(directory.path)/\(name).sock"
+            try destination.execute("migrate-incoming", ["uri": .string(uri), "exit-on-error": false])
+            try qemu.qmp.execute("migrate", ["uri": .string(uri)])
+            let received = try destination.waitForMigrationStatus(["completed", "failed"], timeout: 30)
+            _ = try qemu.qmp.waitForMigrationStatus(["completed", "failed", "cancelled"], timeout: 30)
+            if name == "plain" {
+                #expect(received["error-desc"] == "Unknown ramblock \"mem0\", cannot accept migration", "\(received)")
+                continue
+            }
+            #expect(received["status"] == "completed", "\(received)")
+            let dump = directory.path + "/vmigd-ram"
+            try destination.execute("pmemsave", ["val": 0, "size": .integer(64 << 20), "filename": .string(dump)])
+            #expect(try QEMUPeer.sameBytes(dump, ramFile))
+        }
+    }
+
     // MARK: Helpers
 
     static func shmPath(_ name: String) -> String {

@@ -20,10 +20,10 @@ final class QEMUPeer: @unchecked Sendable {
     }
 
     /// Starts QEMU named `name` (its QMP socket and log in `directory`) with `ramSize` bytes of RAM, backed by
-    /// `memoryFile` when given (`memory-backend-file`, `share=on`: after a migration into QEMU the file holds the
-    /// guest RAM); paused (`-S`) unless `paused` is false; waiting for `migrate-incoming` with `incoming`.
+    /// `memoryFile` when given (`memory-backend-file` `backendID`, `share=on`: after a migration into QEMU the file
+    /// holds the guest RAM, and the RAM block is named after the backend); paused (`-S`) unless `paused` is false; waiting for `migrate-incoming` with `incoming`.
     init(in directory: TemporaryDirectory, name: String, ramSize: Int, memoryFile: String? = nil,
-         paused: Bool = true, incoming: Bool = false) throws {
+         backendID: String = "ram", paused: Bool = true, incoming: Bool = false) throws {
         guard access(Self.binary, X_OK) == 0 else {
             throw TestingError("no QEMU 10.0 at \(Self.binary): run scripts/install-qemu10.sh (make qemu10) or set VMIG_QEMU")
         }
@@ -31,8 +31,8 @@ final class QEMUPeer: @unchecked Sendable {
         let megabytes = "\(ramSize >> 20)M"
         var arguments = ["-machine", "none", "-m", megabytes]
         if let memoryFile {
-            arguments = ["-machine", "none,memory-backend=ram", "-m", megabytes, "-object",
-                         "memory-backend-file,id=ram,size=\(megabytes),mem-path=\(memoryFile),share=on"]
+            arguments = ["-machine", "none,memory-backend=\(backendID)", "-m", megabytes, "-object",
+                         "memory-backend-file,id=\(backendID),size=\(megabytes),mem-path=\(memoryFile),share=on"]
         }
         if paused { arguments.append("-S") }
         if incoming { arguments += ["-incoming", "defer"] }
