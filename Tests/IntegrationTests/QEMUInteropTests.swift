@@ -202,6 +202,23 @@ struct QEMUInteropTests {
         }
     }
 
+    /// Two vmigd of machine `none` speak QEMU's dialect to each other: no RESULT (the source completes on SHUT or,
+    /// without `return-path`, once written), the run state from `globalstate`, digests equal. A running source gives
+    /// a running destination; a paused one leaves it in `prelaunch`.
+    @Test(arguments: [(true, true), (false, false)])
+    func twoVMigdOfMachineNone(returnPath: Bool, sourceRuns: Bool) throws {
+        let pair = try DaemonPair(sourceArguments: ["--machine", "none"] + (sourceRuns ? [] : ["--paused"]),
+                                  destinationArguments: ["--machine", "none", "--memory-fill", "zero"])
+        try pair.setCapabilities(["multifd": true, "return-path": returnPath])
+        try pair.setParameters(["multifd-channels": 4, "max-bandwidth": 0])
+        let info = try pair.migrate(to: pair.unixURI())
+        #expect(info["status"] == "completed")
+        let (source, destination) = try pair.digests()
+        #expect(source["ram"] == destination["ram"])
+        #expect(try pair.dst.execute("query-status")["status"]?.stringValue == (sourceRuns ? "running" : "prelaunch"))
+        #expect(try pair.src.execute("query-status")["status"]?.stringValue == "postmigrate")
+    }
+
     // MARK: Helpers
 
     static func shmPath(_ name: String) -> String {
