@@ -168,7 +168,11 @@ final class IncomingLoader {
         case .openReturnPath:
             session.returnPathOpened()
         case .ping:
-            _ = try reader.get32()
+            let value = try reader.get32()
+            // QEMU's destination answers a PING with a PONG on the return path, and refuses one without it.
+            if !session.host.dialect.hasVMigExtras {
+                try session.sendPong(value)
+            }
         case .switchoverStart:
             for handler in handlers {
                 try handler.switchoverStart()

@@ -192,7 +192,16 @@ final class IncomingMigration: Sendable {
         returnPathOpen.store(true, ordering: .releasing)
     }
 
-    /// The destination's last word on the return path: vmig's `RESULT` between two vmigd (always sent), QEMU's
+    /// QEMU's answer to `MIG_CMD_PING`: `MIG_RP_MSG_PONG` with the same value; a PING before the return path was
+    /// opened fails with QEMU's text.
+    func sendPong(_ value: UInt32) throws {
+        guard returnPathOpen.load(ordering: .acquiring) else {
+            throw MigrationError("CMD_PING (0x\(hex(value))) received with no return path")
+        }
+        sendReturnPath(.pong(value))
+    }
+
+        /// The destination's last word on the return path: vmig's `RESULT` between two vmigd (always sent), QEMU's
     /// `MIG_RP_MSG_SHUT` (error flag set on failure) to a QEMU source that opened the return path.
     private func sendOutcome(completed: Bool, resume: UInt64, message: String) {
         if host.dialect.hasVMigExtras {

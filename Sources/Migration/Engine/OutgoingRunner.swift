@@ -326,6 +326,8 @@ final class OutgoingRunner {
             switch message {
             case .switchoverAck:
                 session.switchoverAcked.store(true, ordering: .releasing)
+            case .pong:
+                continue
             case .shut:
                 // QEMU's destination says it is done (flag 0) or failed (flag 1); nothing follows.
                 guard !session.host.dialect.hasVMigExtras else { continue }
