@@ -52,6 +52,10 @@ final class OutgoingRunner {
                                                 dialect: session.host.dialect).encode())
         if session.capabilities[.returnPath] {
             try writer.writeCommand(.openReturnPath)
+            // QEMU's migration thread pings once right after (the destination answers with PONG 1).
+            if !session.host.dialect.hasVMigExtras {
+                try writer.writeCommand(.ping, payload: [0, 0, 0, 1])
+            }
         }
         try writer.flush()
         try startReturnPath(main)
