@@ -15,6 +15,12 @@ enum HMPCommandTable {
             "device_del", [.word(key: "id", optional: false)], synopsis: "device", help: "remove device",
             handler: DeviceCommands.delete),
         HMPCommandSpec(
+            "pmemsave",
+            [.word(key: "val", optional: false), .word(key: "size", optional: false),
+             .word(key: "filename", optional: false)],
+            synopsis: "addr size file", help: "save to disk physical memory dump starting at 'addr' of size 'size'",
+            handler: MemoryCommands.pmemsave),
+        HMPCommandSpec(
             "migrate",
             [.flag(key: "detach", letter: "d"), .flag(key: "resume", letter: "r"), .word(key: "uri", optional: false)],
             synopsis: "[-d] [-r] uri",

@@ -44,7 +44,9 @@ package final class Machine: Sendable {
         let memory: GuestMemory
         do {
             memory = try GuestMemory(
-                size: options.memoryBytes, fill: options.memoryFill, stopRequested: { shutdown.isTriggered })
+                size: options.memoryBytes, fill: options.memoryFill,
+                blockName: options.ramBlockName ?? options.type.defaultRAMBlockName,
+                stopRequested: { shutdown.isTriggered })
         } catch is GuestMemory.FillStopped {
             throw StoppedWhileStarting()
         }

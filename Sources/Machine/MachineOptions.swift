@@ -4,6 +4,8 @@ import Migration
 package struct MachineOptions: Sendable {
     /// The machine type.
     package var type: MachineType = .vmig
+    /// The RAM block's name on the wire (QEMU's `memory-backend=` id); nil: the type's default.
+    package var ramBlockName: String?
     /// The VM's name (`--name`), reported by `query-name`.
     package var name: String?
     /// Start with the VM paused (`--paused`, QEMU's `-S`).

@@ -18,6 +18,8 @@ package final class VMHost: MigrationHost {
     package let workload: GuestWorkload?
     /// The run state the VM had when the source stopped it for switchover.
     private let stateBeforeSwitchover = NIOLockedValueBox<RunState?>(nil)
+    /// QEMU's `timer` and `globalstate` sections on a QEMU-compatible machine type (nil on `vmig`).
+    private let machineSections: (timer: TimerSection, globalState: GlobalStateSection)?
     /// Tests only: replaces the section handlers the engine sees (wrapping them, or adding fakes).
     private let handlerWrapper = NIOLockedValueBox<(@Sendable ([any SaveStateHandler]) -> [any SaveStateHandler])?>(nil)
 
@@ -37,11 +39,20 @@ package final class VMHost: MigrationHost {
         self.devices = devices
         self.memory = memory
         self.uuid = uuid
+        let savedState = stateBeforeSwitchover
+        machineSections = type.makeMachineSections { [vm] in savedState.withLockedValue { $0 } ?? vm.runState }
     }
 
-    /// The machine type's sections: for `vmig`, one handler per VFIO device (RAM is the engine's own).
+    /// The stream dialect of the machine type.
+    package var dialect: StreamDialect {
+        type.dialect
+    }
+
+    /// The machine type's sections: for `vmig`, one handler per VFIO device; for `none`, `timer` and `globalstate`
+    /// first (RAM is the engine's own).
     package var saveHandlers: [any SaveStateHandler] {
-        let handlers = type.sectionHandlers(devices: devices)
+        let own: [any SaveStateHandler] = machineSections.map { [$0.timer, $0.globalState] } ?? []
+        let handlers = type.sectionHandlers(devices: devices, machineSections: own)
         return handlerWrapper.withLockedValue { $0 }?(handlers) ?? handlers
     }
 
@@ -96,8 +107,15 @@ package final class VMHost: MigrationHost {
     /// Destination: loading started; the VM stays `inmigrate`.
     package func incomingStarted() {}
 
-    /// Destination: everything loaded; run (`RESUME`) unless started paused or stopped meanwhile.
+    /// Destination: everything loaded; run (`RESUME`) unless started paused or stopped meanwhile. On a QEMU
+    /// machine type, as QEMU's `process_incoming_migration_bh`: only when the source ran (`globalstate` says
+    /// `running` or `suspended`, or no globalstate came); otherwise the VM takes the source's run state
+    /// (`prelaunch`, `paused`, …).
     package func incomingCompleted() {
+        if let target = machineSections?.globalState.targetRunState, target != .running, target != .suspended {
+            vm.setState(target)
+            return
+        }
         if vm.autostart {
             vm.resume()
         } else {

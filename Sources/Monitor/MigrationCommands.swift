@@ -57,6 +57,16 @@ package struct MigrationCommands: Sendable {
             QMPCommand("query-migrate") { _ in
                 MigrationInfoJSON.json(engine.info(), vfioTransferred: host.vfioTransferred(engine.info()))
             },
+            QMPCommand("pmemsave", execution: .longRunning) { arguments in
+                do {
+                    try MemoryDump.save(host.memory, start: arguments["val"]?.uint64Value ?? 0,
+                                        size: arguments["size"]?.uint64Value ?? 0,
+                                        to: arguments["filename"]?.stringValue ?? "")
+                } catch let error as MigrationError {
+                    throw QMPError(.genericError, error.message)
+                }
+                return .emptyObject
+            },
             QMPCommand("x-query-digest", execution: .longRunning) { _ in
                 MachineDigestsJSON.json(host.digests())
             },

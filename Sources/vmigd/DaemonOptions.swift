@@ -1,4 +1,7 @@
+import ArgumentParser
+import Machine
 import Migration
+import QEMUFormats
 
 /// Parsing of `-m` sizes, shared with the engine's rules (QEMU: a number with K/M/G/T, no suffix = MiB).
 enum GuestMemoryOptions {
@@ -34,5 +37,34 @@ enum UUIDText {
             index = next
         }
         return bytes
+    }
+}
+
+/// `--machine TYPE[,memory-backend=ID]` (QEMU's `-machine`): the machine type and the RAM block's name.
+struct MachineSelection {
+    var type: MachineType
+    var ramBlockName: String?
+
+    /// Parses the option, or says why it cannot (QEMU's texts where it has them).
+    static func parse(_ text: String) throws -> MachineSelection {
+        var selection = MachineSelection(type: .vmig)
+        for (index, pair) in QEMUOptionList.pairs(text, impliedFirstKey: "type").enumerated() {
+            switch pair.key {
+            case "type" where index == 0:
+                guard let type = MachineType(rawValue: pair.value) else {
+                    throw ValidationError("unsupported machine type: \"\(pair.value)\" (vmigd has: "
+                        + MachineType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                }
+                selection.type = type
+            case "memory-backend":
+                guard !pair.value.isEmpty, pair.value.utf8.count <= 255 else {
+                    throw ValidationError("--machine: memory-backend must name a RAM block of 1 to 255 bytes")
+                }
+                selection.ramBlockName = pair.value
+            default:
+                throw ValidationError("--machine: Property '\(pair.key)' not found")
+            }
+        }
+        return selection
     }
 }

@@ -21,6 +21,9 @@ struct VMigDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "A QMP monitor socket: unix:PATH (may repeat).")
     var qmp: [String] = []
 
+    @Option(name: .long, help: "The machine type (QEMU's -machine): vmig, or none[,memory-backend=ID] to migrate to and from QEMU 10.0.")
+    var machine = "vmig"
+
     @Flag(name: .long, help: "Start with the VM paused (like QEMU's -S).")
     var paused = false
 
@@ -69,6 +72,7 @@ struct VMigDaemon: AsyncParsableCommand {
         if (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) == nil {
             throw ValidationError("--dirty-rate '\(dirtyRate)': expected bytes per second like 64M")
         }
+        _ = try MachineSelection.parse(machine)
         if let uuid, UUIDText.bytes(uuid) == nil { throw ValidationError("--uuid '\(uuid)': not a UUID") }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level '\(logLevel)': expected trace, debug, info, notice, warning, error or critical")
@@ -131,6 +135,10 @@ struct VMigDaemon: AsyncParsableCommand {
     private func machineOptions(memoryBytes: Int) -> MachineOptions {
         var options = MachineOptions(memoryBytes: memoryBytes, memoryFill: MemoryFill(name: memoryFill) ?? .random(seed: 1))
         options.name = name
+        if let selection = try? MachineSelection.parse(machine) {
+            options.type = selection.type
+            options.ramBlockName = selection.ramBlockName
+        }
         options.paused = paused
         options.dirtyRate = (try? VFIOValueParser.parseSize(dirtyRate, name: "dirty-rate")) ?? 0
         options.incoming = switch incoming {

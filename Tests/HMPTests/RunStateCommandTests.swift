@@ -41,3 +41,15 @@ struct RunStateCommandTests {
         #expect(server.calls.map(\.command) == ["quit"])
     }
 }
+
+@Suite("pmemsave")
+struct MemoryCommandTests {
+    @Test func pmemsavePassesAddressSizeAndFile() throws {
+        let server = FakeQMPCaller()
+        _ = try server.run(#"pmemsave 0x1000 268435456 "/tmp/with space""#)
+        #expect(server.lastCall == ["execute": "pmemsave",
+                                    "arguments": ["val": 4096, "size": 268_435_456, "filename": "/tmp/with space"]])
+        let refused = try server.run("pmemsave 12k 1 /tmp/x")
+        #expect(refused.text.contains("invalid number '12k' in expression"), "\(refused.text)")
+    }
+}

@@ -16,23 +16,76 @@ final class QEMUPeer: @unchecked Sendable {
 
     /// Starts QEMU with 64 MiB of RAM, or RAM backed by `memoryFile` (shared, so it is the file's bytes).
     /// With `incoming`, it waits for `migrate-incoming` (`-incoming defer`).
-    init(in directory: TemporaryDirectory, memoryFile: String? = nil, incoming: Bool = false) throws {
+    convenience init(in directory: TemporaryDirectory, memoryFile: String? = nil, incoming: Bool = false) throws {
+        try self.init(in: directory, name: "qemu", ramSize: 64 << 20, memoryFile: memoryFile, incoming: incoming)
+    }
+
+    /// Starts QEMU named `name` (its QMP socket and log in `directory`) with `ramSize` bytes of RAM, backed by
+    /// `memoryFile` when given (`memory-backend-file` `backendID`, `share=on`: after a migration into QEMU the file
+    /// holds the guest RAM, and the RAM block is named after the backend); paused (`-S`) unless `paused` is false; waiting for `migrate-incoming` with `incoming`.
+    init(in directory: TemporaryDirectory, name: String, ramSize: Int, memoryFile: String? = nil,
+         backendID: String = "ram", paused: Bool = true, incoming: Bool = false) throws {
         guard access(Self.binary, X_OK) == 0 else {
             throw TestingError("no QEMU 10.0 at \(Self.binary): run scripts/install-qemu10.sh (make qemu10) or set VMIG_QEMU")
         }
-        let socket = directory.path + "/qemu.qmp"
-        var machine = ["-machine", "none", "-m", "64M"]
+        let socket = directory.path + "/\(name).qmp"
+        let megabytes = "\(ramSize >> 20)M"
+        var arguments = ["-machine", "none", "-m", megabytes]
         if let memoryFile {
-            machine = ["-machine", "none,memory-backend=ram", "-m", "64M", "-object",
-                       "memory-backend-file,id=ram,size=64M,mem-path=\(memoryFile),share=on"]
+            arguments = ["-machine", "none,memory-backend=\(backendID)", "-m", megabytes, "-object",
+                         "memory-backend-file,id=\(backendID),size=\(megabytes),mem-path=\(memoryFile),share=on"]
         }
+        if paused { arguments.append("-S") }
+        if incoming { arguments += ["-incoming", "defer"] }
         process = try DaemonProcess(
             binary: Self.binary,
-            arguments: machine + ["-S", "-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
-                                  "-qmp", "unix:\(socket),server=on,wait=off"] + (incoming ? ["-incoming", "defer"] : []),
-            socketPath: socket, logPath: directory.path + "/qemu.log")
+            arguments: arguments + ["-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
+                                    "-qmp", "unix:\(socket),server=on,wait=off"],
+            socketPath: socket, logPath: directory.path + "/\(name).log")
         try process.waitForSocket(timeout: 30)
         qmp = try QMPTestClient(path: socket)
+    }
+
+    /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil;
+    /// with `zeroPages` every fourth 4 KiB page is zero.
+    static func makeMemoryFile(_ path: String, size: Int, seed: UInt64?, zeroPages: Bool = false) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw TestingError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard let seed else {
+            guard ftruncate(descriptor, off_t(size)) == 0 else { throw TestingError("cannot size \(path)") }
+            return
+        }
+        var generator = SeededGenerator(state: seed)
+        var chunk = [UInt64](repeating: 0, count: 1 << 17)
+        var left = size
+        while left > 0 {
+            for index in chunk.indices {
+                // 512 words per page; the chunk is a whole number of pages, so page numbers repeat per chunk.
+                chunk[index] = zeroPages && (index / 512) % 4 == 3 ? 0 : generator.next()
+            }
+            let count = min(left, chunk.count * 8)
+            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, count) }
+            guard written == count else { throw TestingError("cannot write \(path)") }
+            left -= count
+        }
+    }
+
+    /// True when the two files have the same bytes (QEMU's RAM file and a `pmemsave` of vmigd's RAM).
+    static func sameBytes(_ first: String, _ second: String) throws -> Bool {
+        guard let a = fopen(first, "rb"), let b = fopen(second, "rb") else {
+            throw TestingError("cannot open \(first) or \(second)")
+        }
+        defer { fclose(a); fclose(b) }
+        var left = [UInt8](repeating: 0, count: 1 << 20)
+        var right = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = fread(&left, 1, left.count, a)
+            let other = fread(&right, 1, right.count, b)
+            guard got == other else { return false }
+            if got == 0 { return true }
+            guard memcmp(left, right, got) == 0 else { return false }
+        }
     }
 
     deinit {

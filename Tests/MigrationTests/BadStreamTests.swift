@@ -70,7 +70,7 @@ struct BadStreamTests {
         }
         let ramStart: [UInt8] = [0x01, 0, 0, 0, 0, 3] + Array("ram".utf8) + [0, 0, 0, 0, 0, 0, 0, 4]
         let memSize: [UInt8] = [0, 0, 0, 0, 0, 0x20, 0, 0x04, 6] + Array("pc.ram".utf8) + [0, 0, 0, 0, 0, 0x20, 0, 0]
-        try expectFailure("Length mismatch: pc.ram: 0x200000 in != 0x100000: Invalid argument") { path in
+        try expectFailure("Size mismatch: pc.ram: 0x200000 != 0x100000: Invalid argument") { path in
             _ = try main(path, start + ramStart + memSize)
         }
         let page: [UInt8] = [0, 0, 0, 0, 0x10, 0, 0, 0x08, 6] + Array("pc.ram".utf8)

@@ -278,7 +278,7 @@ struct SwitchoverTests {
         let path = Harness.socketPath("size")
         try destinationEngine.migrateIncoming(uri: "unix:\(path)")
         try sourceEngine.startOutgoing(uri: "unix:\(path)")
-        let expected = "Length mismatch: pc.ram: 0x800000 in != 0x400000: Invalid argument"
+        let expected = "Size mismatch: pc.ram: 0x800000 != 0x400000: Invalid argument"
         #expect(Harness.waitForStatus(sourceEngine, [.failed, .completed]))
         #expect(sourceEngine.info().errorDesc == "The destination failed: \(expected)")
         #expect(destinationEngine.info().errorDesc == expected)

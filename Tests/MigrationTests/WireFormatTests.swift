@@ -132,6 +132,7 @@ struct WireFormatTests {
     @Test func returnPathMessages() {
         #expect(ReturnPathMessage.switchoverAck.encode() == [0, 7, 0, 0])
         #expect(ReturnPathMessage.shut(error: true).encode() == [0, 1, 0, 4, 0, 0, 0, 1])
+        #expect(ReturnPathMessage.pong(1).encode() == [0, 2, 0, 4, 0, 0, 0, 1])
         let result = ReturnPathMessage.result(completed: false, resumeRealtimeNanoseconds: 0, message: "no").encode()
         #expect(result == [1, 0, 0, 14, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x6E, 0x6F])
     }

@@ -131,4 +131,37 @@ struct EmbeddedMonitorTests {
         source.machine.stop()
         destination.machine.stop()
     }
+
+    /// QEMU's `pmemsave`: guest RAM from `val` for `size` bytes to a file (past RAM's end: zeros), QEMU's error texts.
+    @Test func pmemsaveWritesGuestMemory() throws {
+        let client = try EmbeddedClient(size: 1 << 20) { $0.memoryFill = .random(seed: 5) }
+        let memory = client.machine.host.memory
+        let path = "/tmp/vmig-pmemsave-\(getpid())"
+        defer { unlink(path) }
+        let reply = client.execute("pmemsave", ["val": 4096, "size": .integer(Int64(memory.size)), "filename": .string(path)])
+        #expect(reply == .emptyObject, "\(reply)")
+        let saved = try #require(FileBytes.read(path))
+        #expect(saved.count == memory.size)
+        #expect(saved.prefix(memory.size - 4096).elementsEqual(
+            UnsafeRawBufferPointer(start: memory.base + 4096, count: memory.size - 4096)))
+        #expect(saved.suffix(4096).allSatisfy { $0 == 0 })
+        let refused = client.execute("pmemsave", ["val": 0, "size": 1, "filename": "/nonexistent/dir/ram"])
+        #expect(refused["error"]?["class"] == "GenericError")
+        #expect(refused["error"]?["desc"] == "Could not open '/nonexistent/dir/ram': No such file or directory")
+    }
+}
+
+/// Reads a whole file with POSIX calls.
+enum FileBytes {
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = fread(&chunk, 1, chunk.count, file)
+            if got == 0 { return bytes }
+            bytes += chunk.prefix(got)
+        }
+    }
 }

@@ -10,7 +10,7 @@ import Testing
         #expect(Self.schema.commandNames == [
             "qmp_capabilities", "query-version", "query-commands", "query-name", "quit", "human-monitor-command",
             "query-qmp-schema",
-            "query-status", "stop", "cont", "x-query-digest", "qom-list", "qom-get", "qom-set", "device_add",
+            "query-status", "stop", "cont", "pmemsave", "x-query-digest", "qom-list", "qom-get", "qom-set", "device_add",
             "device_del",
             "query-migrate", "migrate-set-capabilities", "query-migrate-capabilities", "migrate-set-parameters",
             "query-migrate-parameters", "migrate", "migrate-incoming", "migrate_cancel", "migrate-continue",

@@ -62,8 +62,9 @@ final class IncomingLoader {
     private func readConfiguration() throws {
         let (capabilities, parameters) = session.settings()
         setupInfo = MigrationSetupInfo(capabilities: capabilities, parameters: parameters)
-        let local = StreamConfiguration(capabilities: capabilities, parameters: parameters)
-        let remote = try StreamConfiguration.read(from: reader)
+        let dialect = session.host.dialect
+        let local = StreamConfiguration(capabilities: capabilities, parameters: parameters, dialect: dialect)
+        let remote = try StreamConfiguration.read(from: reader, dialect: dialect)
         try local.checkCompatible(source: remote)
         let devices = session.host.saveHandlers
         let mappedRAM = capabilities[.mappedRAM]
@@ -71,6 +72,7 @@ final class IncomingLoader {
         if capabilities[.multifd] && !mappedRAM {
             receiver = MultiFDReceiver(channelCount: Int(parameters.multifdChannels), memory: session.host.memory,
                                        uuid: session.host.uuid, registry: DeviceStateRegistry(handlers: devices),
+                                       endOfFileIsQuiet: !dialect.hasVMigExtras,
                                        onFailure: { [session] in session.fail($0) })
         }
         var multifdSync = receiver.map { receiver -> () throws -> Void in
@@ -171,14 +173,18 @@ final class IncomingLoader {
             throw MigrationError("\(command.name) received bad length: \(length) expected: \(expected)")
         }
         switch command {
+        case .openReturnPath:
+            session.openReturnPath()
         case .ping:
-            _ = try reader.get32()
+            let value = try reader.get32()
+            // QEMU's destination answers a PING with a PONG on the return path, and refuses one without it.
+            if !session.host.dialect.hasVMigExtras {
+                try session.sendPong(value)
+            }
         case .switchoverStart:
             for handler in handlers {
                 try handler.switchoverStart()
             }
-        case .openReturnPath:
-            session.openReturnPath()
         default:
             break
         }

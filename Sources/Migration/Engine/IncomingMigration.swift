@@ -47,17 +47,19 @@ final class IncomingMigration: Sendable {
     private let returnPathLock = NIOLockedValueBox(())
     /// Over sockets vmig always answers on the reverse direction; over `exec:` only once the source opened the
     /// return path (`MIG_CMD_OPEN_RETURN_PATH`: the command's stdin then carries it); a file has none.
-    private let returnPathOpen: Atomic<Bool>
+    private let returnPathWritable: Atomic<Bool>
     private let acksPending = NIOLockedValueBox(0)
+    /// The source sent `MIG_CMD_OPEN_RETURN_PATH` (QEMU's destination answers on the return path only then).
+    private let sourceOpenedReturnPath = Atomic<Bool>(false)
 
     init(source: Source, host: any MigrationHost, events: EventDispatcher,
          onFailure: @escaping @Sendable (MigrationError) -> Void = { _ in },
          settings: @escaping @Sendable () -> (MigrationCapabilities, MigrationParameters)) {
         self.source = source
         if case .listener = source {
-            returnPathOpen = Atomic(true)
+            returnPathWritable = Atomic(true)
         } else {
-            returnPathOpen = Atomic(false)
+            returnPathWritable = Atomic(false)
         }
         self.onFailure = onFailure
         self.host = host
@@ -96,10 +98,12 @@ final class IncomingMigration: Sendable {
         channel.finish(grace: status.current == .completed ? .seconds(1) : .zero)
     }
 
-    /// The loader saw `MIG_CMD_OPEN_RETURN_PATH`.
+    /// The loader saw `MIG_CMD_OPEN_RETURN_PATH`: in QEMU's dialect the destination now ends with
+    /// `MIG_RP_MSG_SHUT`, and over `exec:` the command's stdin now carries the return path.
     func openReturnPath() {
+        sourceOpenedReturnPath.store(true, ordering: .releasing)
         if case .prepared(let channel) = source, channel.command != nil {
-            returnPathOpen.store(true, ordering: .releasing)
+            returnPathWritable.store(true, ordering: .releasing)
         }
     }
 
@@ -227,10 +231,29 @@ final class IncomingMigration: Sendable {
 
     /// Writes one return-path message; failures are ignored (the source may be gone).
     func sendReturnPath(_ message: ReturnPathMessage) {
-        guard returnPathOpen.load(ordering: .acquiring) else { return }
+        guard returnPathWritable.load(ordering: .acquiring) else { return }
         returnPathLock.withLockedValue { _ in
             guard let connection = mainConnection.withLockedValue({ $0 }) else { return }
             try? connection.writeAll(message.encode())
+        }
+    }
+
+    /// QEMU's answer to `MIG_CMD_PING`: `MIG_RP_MSG_PONG` with the same value; a PING before the return path was
+    /// opened fails with QEMU's text.
+    func sendPong(_ value: UInt32) throws {
+        guard sourceOpenedReturnPath.load(ordering: .acquiring) else {
+            throw MigrationError("CMD_PING (0x\(hex(value))) received with no return path")
+        }
+        sendReturnPath(.pong(value))
+    }
+
+        /// The destination's last word on the return path: vmig's `RESULT` between two vmigd (always sent), QEMU's
+    /// `MIG_RP_MSG_SHUT` (error flag set on failure) to a QEMU source that opened the return path.
+    private func sendOutcome(completed: Bool, resume: UInt64, message: String) {
+        if host.dialect.hasVMigExtras {
+            sendReturnPath(.result(completed: completed, resumeRealtimeNanoseconds: resume, message: message))
+        } else if sourceOpenedReturnPath.load(ordering: .acquiring) {
+            sendReturnPath(.shut(error: !completed))
         }
     }
 
@@ -263,7 +286,7 @@ final class IncomingMigration: Sendable {
         host.incomingCompleted()
         let resume = HostClock.realtimeNanoseconds()
         status.transition(from: .active, to: .completed)
-        sendReturnPath(.result(completed: true, resumeRealtimeNanoseconds: resume, message: ""))
+        sendOutcome(completed: true, resume: resume, message: "")
         closeChannels()
     }
 
@@ -279,7 +302,7 @@ final class IncomingMigration: Sendable {
         configurationDecided.post()
         pool.abort()
         status.transition(from: [.none, .setup, .active], to: .failed)
-        sendReturnPath(.result(completed: false, resumeRealtimeNanoseconds: 0, message: wrapped.message))
+        sendOutcome(completed: false, resume: 0, message: wrapped.message)
         closeChannels()
         host.incomingFailed(wrapped)
         onFailure(wrapped)

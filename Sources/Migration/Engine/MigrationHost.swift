@@ -10,6 +10,8 @@ public protocol MigrationHost: AnyObject, Sendable {
     /// The VM's UUID (QEMU `-uuid`, 16 bytes; all zero when unset), sent in every multifd hello and checked by
     /// the destination against its own.
     var uuid: [UInt8] { get }
+    /// Whose stream this VM speaks: vmig's (with its extras) or QEMU's for a QEMU-compatible machine type.
+    var dialect: StreamDialect { get }
 
     /// Source, at `migrate`, before the migration thread starts (the status is about to become `setup`): forget
     /// what an earlier migration left in per-migration figures (device progress), so none of it shows in the new one.
@@ -37,6 +39,8 @@ public protocol MigrationHost: AnyObject, Sendable {
 extension MigrationHost {
     /// No devices.
     public var saveHandlers: [any SaveStateHandler] { [] }
+    /// vmig's stream.
+    public var dialect: StreamDialect { .vmig }
     /// No UUID: 16 zero bytes.
     public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
     /// No vCPUs to throttle.

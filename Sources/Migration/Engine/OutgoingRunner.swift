@@ -53,10 +53,14 @@ final class OutgoingRunner {
         let writer = MainStreamWriter(connection: main, counter: counters.mainBytes, meter: mainMeter)
         self.writer = writer
         try writer.writeFileHeader()
-        try writer.putBytes(StreamConfiguration(capabilities: session.capabilities,
-                                                parameters: session.parameters).encode())
+        try writer.putBytes(StreamConfiguration(capabilities: session.capabilities, parameters: session.parameters,
+                                                dialect: session.host.dialect).encode())
         if session.capabilities[.returnPath] {
             try writer.writeCommand(.openReturnPath)
+            // QEMU's migration thread pings once right after (the destination answers with PONG 1).
+            if !session.host.dialect.hasVMigExtras {
+                try writer.writeCommand(.ping, payload: [0, 0, 0, 1])
+            }
         }
         try writer.flush()
         if usesReturnPath {
@@ -95,7 +99,11 @@ final class OutgoingRunner {
             session.events.emit(.pass(pass))
         }
         let handlers: [any SaveStateHandler] = [ram] + session.host.saveHandlers
-        sections = handlers.enumerated().map { (UInt32($0.offset), $0.element) }
+        // QEMU's destination finds the section of a PART/END record by the id its START carried, searching all of
+        // its entries, whose id is 0 until they load something: an iterable section with id 0 would reach `timer`
+        // (QEMU's first entry). With a QEMU peer ids therefore start at 1, as QEMU's own RAM section has.
+        let firstID = session.host.dialect.hasVMigExtras ? 0 : 1
+        sections = handlers.enumerated().map { (UInt32($0.offset + firstID), $0.element) }
         let context = makeContext()
         for (id, handler) in sections where handler.isIterable {
             try writer!.writeSection(.start, id: id, handler: handler) { try handler.saveSetup(context) }
@@ -176,21 +184,28 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try joinSaveThreads()
-        var description = VMDescription()
+        var description = VMDescription(dialect: session.host.dialect)
         for (id, handler) in sections where handler.hasSaveState {
             try writer!.writeSection(.full, id: id, handler: handler) {
                 let start = writer!.bytesWritten
                 try handler.saveState(context)
                 description.addSection(idstr: handler.idstr, instanceID: handler.instanceID,
-                                       size: Int(writer!.bytesWritten - start))
+                                       size: Int(writer!.bytesWritten - start), layout: handler.vmStateLayout)
             }
         }
         guard session.commitToDestination() else { throw cancelledError }
         try writer!.writeEOF()
         try writer!.writeVMDescription(description)
         try writer!.flush()
-        let resume = try session.uri.isSocket ? waitForResult() : finishWithoutResult()
-        finishCompletion(resumeRealtime: resume)
+        if !session.uri.isSocket {
+            // exec: and file: carry no RESULT: done once the command exited (exec:) or the file is written.
+            finishCompletion(resumeRealtime: try finishWithoutResult())
+        } else if session.host.dialect.hasVMigExtras {
+            finishCompletion(resumeRealtime: try waitForResult())
+        } else {
+            try waitForShut()
+            finishCompletion(resumeRealtime: nil)
+        }
     }
 
     /// True when return-path messages are read: always over sockets (vmig's `RESULT`), over `exec:` and `file:`
@@ -261,11 +276,26 @@ final class OutgoingRunner {
         return resume
     }
 
-    private func finishCompletion(resumeRealtime: UInt64) {
+    /// QEMU's completion (`close_return_path_on_source`): with `return-path`, the destination's `MIG_RP_MSG_SHUT`
+    /// or the end of the return path; a SHUT with its error flag set fails the migration. Without it, the stream is
+    /// complete once written.
+    private func waitForShut() throws {
+        guard session.capabilities[.returnPath] else { return }
+        _ = session.resultSignal.wait(unlessCancelled: session.stop)
+        try checkStop()
+        if case .shut(true)? = session.result.withLockedValue({ $0 }) {
+            throw MigrationError("Sibling indicated error 1")
+        }
+    }
+
+    /// Ends a successful migration; the downtime runs from the stop to the destination's resume time when it
+    /// reported one (vmig's `RESULT`), else to now.
+    private func finishCompletion(resumeRealtime: UInt64?) {
         let localEnd = HostClock.monotonicNanoseconds()
         let upperBound = localEnd - stopMonotonic
-        let reported = resumeRealtime &- stopRealtime
-        let downtime = resumeRealtime >= stopRealtime && reported <= upperBound ? reported : upperBound
+        let resume = resumeRealtime ?? 0
+        let reported = resume &- stopRealtime
+        let downtime = resumeRealtime != nil && resume >= stopRealtime && reported <= upperBound ? reported : upperBound
         let total = HostClock.monotonicMilliseconds() - session.startTime
         let transferred = counters.transferred
         counters.derived.withLockedValue {
@@ -329,8 +359,16 @@ final class OutgoingRunner {
             switch message {
             case .switchoverAck:
                 session.switchoverAcked.store(true, ordering: .releasing)
-            case .shut:
+            case .pong:
                 continue
+            case .shut:
+                // QEMU's destination says it is done (flag 0) or failed (flag 1); nothing follows.
+                guard !session.host.dialect.hasVMigExtras else { continue }
+                session.result.withLockedValue { $0 = message }
+                if case .shut(true) = message {
+                    session.recordDestinationFailure(MigrationError("Sibling indicated error 1"))
+                }
+                return
             case .result(let completed, _, let text):
                 session.result.withLockedValue { $0 = message }
                 if !completed {

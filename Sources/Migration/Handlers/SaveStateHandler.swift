@@ -31,6 +31,9 @@ public protocol SaveStateHandler: AnyObject, Sendable {
     /// non-iterable handlers do. An iterable handler with a FULL section (VFIO: its config) uses the same section
     /// id for both.
     var hasSaveState: Bool { get }
+    /// The VMSD the FULL section's payload follows, for the vmdesc trailer; nil describes the payload as one
+    /// `data` buffer (vmig's devices).
+    var vmStateLayout: VMStateLayout? { get }
 
     // MARK: Source
 
@@ -93,6 +96,7 @@ extension SaveStateHandler {
     package var versionID: UInt32 { 1 }
     package var isIterable: Bool { false }
     package var hasSaveState: Bool { !isIterable }
+    package var vmStateLayout: VMStateLayout? { nil }
     package var isActiveIterate: Bool { true }
     package func saveSetup(_ context: SaveContext) throws {}
     package func pendingEstimate() -> UInt64 { 0 }

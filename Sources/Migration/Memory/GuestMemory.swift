@@ -3,7 +3,8 @@ import POSIXSupport
 import QEMUFormats
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
-/// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram`).
+/// Guest RAM: one anonymous memory mapping of 4 KiB pages with a dirty log, as one QEMU RAM block (`pc.ram` on
+/// machine `vmig`, `ram` or the memory backend's id on machine `none`).
 ///
 /// The content is accessed concurrently by design (the guest workload writes while migration reads; multifd
 /// receive threads write distinct pages), exactly as real guest memory is.
@@ -14,8 +15,11 @@ public final class GuestMemory: @unchecked Sendable {
     /// Page size in bytes (QEMU's target page size on x86).
     package static let pageSize = 4096
 
-    /// Name of the single RAM block on the wire.
-    package static let blockName = "pc.ram"
+    /// Name of the RAM block on the wire unless told otherwise (machine `vmig`).
+    package static let defaultBlockName = "pc.ram"
+
+    /// Name of this RAM block on the wire (QEMU's RAMBlock idstr, at most 255 bytes).
+    package let blockName: String
 
     /// Size in bytes.
     package let size: Int
@@ -36,8 +40,13 @@ public final class GuestMemory: @unchecked Sendable {
     /// `stopRequested` is asked before each 16 MiB chunk; once it is true the fill ends and ``FillStopped``
     /// is thrown, so a large fill can be abandoned at once.
     package init(
-        size: Int, fill: MemoryFill = .random(seed: 1), stopRequested: @escaping @Sendable () -> Bool = { false }
+        size: Int, fill: MemoryFill = .random(seed: 1), blockName: String = GuestMemory.defaultBlockName,
+        stopRequested: @escaping @Sendable () -> Bool = { false }
     ) throws {
+        guard !blockName.isEmpty, blockName.utf8.count <= 255 else {
+            throw MigrationError("RAM block name '\(blockName)' must have 1 to 255 bytes")
+        }
+        self.blockName = blockName
         guard size > 0, size % GuestMemory.pageSize == 0 else {
             throw MigrationError("Memory size \(size) must be a positive multiple of \(GuestMemory.pageSize)")
         }

@@ -30,14 +30,19 @@ final class MultiFDReceiver: Sendable {
     private let uuid: [UInt8]
     private let registry: DeviceStateRegistry
     private let onFailure: @Sendable (MigrationError) -> Void
+    /// A channel that ends at a packet boundary just ends (QEMU's receive thread: EOF is no error), instead of
+    /// failing the migration: a QEMU source without `return-path` closes its channels as soon as it has written
+    /// everything, possibly before the main stream was read to its end.
+    private let endOfFileIsQuiet: Bool
     private let channels: NIOLockedValueBox<[Channel?]>
     private let syncArrived = Semaphore()
     /// Fired by `terminate()`.
     private let stop = Cancellation()
 
     init(channelCount: Int, memory: GuestMemory, uuid: [UInt8], registry: DeviceStateRegistry,
-         onFailure: @escaping @Sendable (MigrationError) -> Void) {
+         endOfFileIsQuiet: Bool = false, onFailure: @escaping @Sendable (MigrationError) -> Void) {
         self.channelCount = channelCount
+        self.endOfFileIsQuiet = endOfFileIsQuiet
         self.memory = memory
         self.uuid = uuid
         self.registry = registry
@@ -117,7 +122,7 @@ final class MultiFDReceiver: Sendable {
         let header = buffers.header
         let got = try channel.connection.readSome(into: header, capacity: MultiFDWire.headerSize)
         if got == 0 {
-            if isExiting { return false }
+            if isExiting || endOfFileIsQuiet { return false }
             guard channel.hasReceived.load(ordering: .acquiring) else {
                 // Closed before it carried anything: not a channel of this migration; its id is free again.
                 unregister(channel)
@@ -157,7 +162,7 @@ final class MultiFDReceiver: Sendable {
         let header = buffers.header
         try channel.connection.readExactly(into: header + MultiFDWire.headerSize,
                                            count: MultiFDWire.ramHeaderSize - MultiFDWire.headerSize)
-        let view = try MultiFDRAMHeaderView(fixedPart: header, flags: flags)
+        let view = try MultiFDRAMHeaderView(fixedPart: header, flags: flags, blockName: memory.blockName)
         try view.validateOffsets(header, ramSize: memory.size)
         if view.normalPages > 0 {
             for index in 0..<view.normalPages {

@@ -54,7 +54,8 @@ final class MultiFDSendWorker {
         }
         clearOffsets(from: normal + zero)
         MultiFDRAMPacket.storeHeader(at: header, flags: 0, pagesAlloc: UInt32(MultiFDWire.pagesPerPacket),
-                                     packetNumber: packetNumber, normalCount: normal, zeroCount: zero)
+                                     packetNumber: packetNumber, normalCount: normal, zeroCount: zero,
+                                     blockName: memory.blockName)
         vector[0] = iovec(iov_base: header, iov_len: MultiFDWire.ramHeaderSize)
         try connection.writevAll(vector, count: normal + 1)
         return (MultiFDWire.ramHeaderSize + normal * GuestMemory.pageSize, normal, zero)

@@ -17,6 +17,9 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
     /// threads, else 1: the load thread itself).
     private let readers: Int
     private let cpuTime: CPUTimeAccumulator?
+    /// A page record named the block already: CONTINUE records may follow, in this section or a later one (QEMU's
+    /// `last_recv_block` outlives sections, and a QEMU source continues across them).
+    private var blockKnown = false
 
     /// `multifdSync` is nil when multifd is off (then a flush record is an error). With `mappedRAM` the block's
     /// pages are read from their file region when its header arrives, by `readers` threads.
@@ -31,7 +34,6 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
 
     func loadSection(_ kind: SectionKind, version: UInt32, from stream: LoadStream) throws {
         let reader = stream.reader
-        var blockKnown = false
         while true {
             let word = try reader.get64()
             let flags = word & RAMFlag.mask
@@ -61,11 +63,12 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
         while remaining > 0 {
             let name = try reader.getString8()
             let length = try reader.get64()
-            guard name == GuestMemory.blockName else {
+            guard name == memory.blockName else {
                 throw MigrationError("Unknown ramblock \"\(name)\", cannot accept migration")
             }
             guard length == UInt64(memory.size) else {
-                throw MigrationError("Length mismatch: \(name): 0x\(hex(length)) in != 0x\(hex(memory.size)): Invalid argument")
+                // QEMU 10.0's text (qemu_ram_resize on a block that is not resizeable).
+                throw MigrationError("Size mismatch: \(name): 0x\(hex(length)) != 0x\(hex(memory.size)): Invalid argument")
             }
             guard length <= remaining else {
                 throw MigrationError("RAM block lengths exceed the announced total of 0x\(hex(total))")
@@ -171,7 +174,7 @@ final class RAMLoadState: SaveStateHandler, @unchecked Sendable {
             return true
         }
         let name = try reader.getString8()
-        guard name == GuestMemory.blockName else {
+        guard name == memory.blockName else {
             throw MigrationError("Unknown ramblock \"\(name)\", cannot accept migration")
         }
         return true

@@ -64,10 +64,17 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
         memory.dirtyLog.clearAll()
         completeSync()
         try context.put64(UInt64(memory.size) | RAMFlag.memSize)
-        try context.writer.putString8(GuestMemory.blockName)
+        try context.writer.putString8(memory.blockName)
         try context.put64(UInt64(memory.size))
         if mappedRAM {
             try writeMappedRAMHeader(context)
+        } else if let multifd {
+            // QEMU 10.0's ram_save_setup: a SYNC on every channel and MULTIFD_FLUSH before any page. A QEMU
+            // destination's receive threads may write pages only once its RAM load setup ran (it allocates the
+            // block's received-page bitmap there); this barrier holds them until the main stream got that far.
+            // (mapped-ram carries no multifd packets, so no barrier either, as in QEMU.)
+            try multifd.sync()
+            try context.put64(RAMFlag.multifdFlush)
         }
         try context.put64(RAMFlag.eos)
     }
@@ -314,9 +321,9 @@ final class RAMSaveState: SaveStateHandler, @unchecked Sendable {
             return 8
         }
         try context.put64(offset | flag)
-        try context.writer.putString8(GuestMemory.blockName)
+        try context.writer.putString8(memory.blockName)
         sectionHasBlock = true
-        return 8 + 1 + GuestMemory.blockName.utf8.count
+        return 8 + 1 + memory.blockName.utf8.count
     }
 
     private func flushSlot() throws {

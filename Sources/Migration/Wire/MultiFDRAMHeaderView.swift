@@ -6,8 +6,8 @@ struct MultiFDRAMHeaderView {
     let nextPacketSize: UInt32
     let packetNumber: UInt64
 
-    /// Reads the fixed part (first 320 bytes) and checks counts, sizes, flags and the block name.
-    init(fixedPart base: UnsafeRawPointer, flags: UInt32) throws {
+    /// Reads the fixed part (first 320 bytes) and checks counts, sizes, flags and the block name (`blockName`).
+    init(fixedPart base: UnsafeRawPointer, flags: UInt32, blockName: String = GuestMemory.defaultBlockName) throws {
         let unknown = flags & ~(MultiFDWire.flagSync | MultiFDWire.compressionMask | MultiFDWire.flagDeviceState)
         if flags & MultiFDWire.compressionMask != 0 || unknown != 0 {
             throw MigrationError("multifd: flags received \(hex(flags)) flags expected \(hex(flags & MultiFDWire.flagSync))")
@@ -33,17 +33,17 @@ struct MultiFDRAMHeaderView {
         normalPages = Int(normal)
         zeroPages = Int(zero)
         if normalPages + zeroPages > 0 {
-            try MultiFDRAMHeaderView.checkBlockName(base + 64)
+            try MultiFDRAMHeaderView.checkBlockName(base + 64, expected: blockName)
         }
     }
 
-    private static func checkBlockName(_ field: UnsafeRawPointer) throws {
+    private static func checkBlockName(_ field: UnsafeRawPointer, expected: String) throws {
         let bytes = UnsafeRawBufferPointer(start: field, count: MultiFDWire.nameFieldSize)
         guard let end = bytes.firstIndex(of: 0) else {
             throw MigrationError("multifd: unterminated ram block name")
         }
         let name = String(decoding: bytes[..<end], as: UTF8.self)
-        if name != GuestMemory.blockName {
+        if name != expected {
             throw MigrationError("multifd: unknown ram block \(name)")
         }
     }

@@ -11,7 +11,7 @@ package struct MultiFDRAMPacket: Sendable, Equatable {
     /// `packet_num`.
     package var packetNumber: UInt64
     /// RAM block name (`pc.ram`).
-    package var ramBlock: String = GuestMemory.blockName
+    package var ramBlock: String = GuestMemory.defaultBlockName
     /// Byte offsets of pages sent with data.
     package var normalOffsets: [UInt64]
     /// Byte offsets of zero pages (no data).
@@ -32,7 +32,8 @@ package struct MultiFDRAMPacket: Sendable, Equatable {
         bytes.withUnsafeMutableBytes { raw in
             MultiFDRAMPacket.storeHeader(at: raw.baseAddress!, flags: flags, pagesAlloc: pagesAlloc,
                                          packetNumber: packetNumber,
-                                         normalCount: normalOffsets.count, zeroCount: zeroOffsets.count)
+                                         normalCount: normalOffsets.count, zeroCount: zeroOffsets.count,
+                                         blockName: ramBlock)
             for (index, offset) in (normalOffsets + zeroOffsets).enumerated() {
                 raw.baseAddress!.storeBE64(offset, at: MultiFDWire.ramFixedSize + 8 * index)
             }
@@ -42,7 +43,8 @@ package struct MultiFDRAMPacket: Sendable, Equatable {
 
     /// Writes the fixed part (offsets are stored by the caller) into a 1344-byte buffer.
     static func storeHeader(at pointer: UnsafeMutableRawPointer, flags: UInt32, pagesAlloc: UInt32,
-                            packetNumber: UInt64, normalCount: Int, zeroCount: Int) {
+                            packetNumber: UInt64, normalCount: Int, zeroCount: Int,
+                            blockName: String = GuestMemory.defaultBlockName) {
         MultiFDPacketHeader(flags: flags).store(at: pointer)
         pointer.storeBE32(pagesAlloc, at: 12)
         pointer.storeBE32(UInt32(normalCount), at: 16)
@@ -51,7 +53,7 @@ package struct MultiFDRAMPacket: Sendable, Equatable {
         pointer.storeBE32(UInt32(zeroCount), at: 32)
         (pointer + 36).initializeMemory(as: UInt8.self, repeating: 0, count: 28 + MultiFDWire.nameFieldSize)
         if pagesAlloc > 0 {
-            let name = Array(GuestMemory.blockName.utf8)
+            let name = Array(blockName.utf8)
             name.withUnsafeBytes { (pointer + 64).copyMemory(from: $0.baseAddress!, byteCount: name.count) }
         }
     }

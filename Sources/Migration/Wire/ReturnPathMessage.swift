@@ -2,15 +2,18 @@ import QEMUFormats
 
 /// Messages on the return path (the reverse direction of the main socket): be16 type, be16 length, payload.
 ///
-/// QEMU's `MIG_RP_MSG_SHUT` (1, be32 error flag) and `MIG_RP_MSG_SWITCHOVER_ACK` (7, empty), plus vmig's
+/// QEMU's `MIG_RP_MSG_SHUT` (1, be32 error flag), `MIG_RP_MSG_PONG` (2, be32 the PING's value) and
+/// `MIG_RP_MSG_SWITCHOVER_ACK` (7, empty), plus vmig's
 /// `RESULT` (0x0100): u8 status (0 completed, 1 failed), u8 reserved, be64 destination resume time (ns since the
 /// epoch, 0 when failed), be16 message length, message (UTF-8, at most 1024 bytes).
 package enum ReturnPathMessage: Sendable, Equatable {
     case shut(error: Bool)
+    case pong(UInt32)
     case switchoverAck
     case result(completed: Bool, resumeRealtimeNanoseconds: UInt64, message: String)
 
     static let typeShut: UInt16 = 1
+    static let typePong: UInt16 = 2
     static let typeSwitchoverAck: UInt16 = 7
     static let typeResult: UInt16 = 0x0100
     static let maxMessage = 1024
@@ -23,6 +26,9 @@ package enum ReturnPathMessage: Sendable, Equatable {
         case .shut(let error):
             type = Self.typeShut
             payload.writeBE32(error ? 1 : 0)
+        case .pong(let value):
+            type = Self.typePong
+            payload.writeBE32(value)
         case .switchoverAck:
             type = Self.typeSwitchoverAck
         case .result(let completed, let resume, let message):
@@ -50,6 +56,9 @@ package enum ReturnPathMessage: Sendable, Equatable {
         case (typeShut, 4):
             var parser = ByteArrayReader(record: try connection.read(count: 4))
             return .shut(error: try parser.readBE32() != 0)
+        case (typePong, 4):
+            var parser = ByteArrayReader(record: try connection.read(count: 4))
+            return .pong(try parser.readBE32())
         case (typeSwitchoverAck, 0):
             return .switchoverAck
         case (typeResult, 12...(12 + maxMessage)):

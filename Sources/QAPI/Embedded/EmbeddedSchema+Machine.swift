@@ -120,6 +120,20 @@ extension EmbeddedSchema {
     "doc": "Digests of the machine's migratable state."
   },
   {
+    "command": "pmemsave",
+    "data": {
+      "val": { "type": "uint64", "doc": "The guest-physical address of the first byte." },
+      "size": { "type": "uint64", "doc": "The number of bytes to write." },
+      "filename": { "type": "str", "doc": "The file to write them to (created or truncated)." }
+    },
+    "since": "0.14",
+    "doc": "Writes `size` bytes of guest-physical memory from `val` to the file `filename`, as QEMU does. vmig's guest RAM is one block at address 0; bytes past its end read as zero. Errors: \"Could not open 'FILE': REASON\", \"An IO error has occurred\".",
+    "examples": [
+      "-> { \"execute\": \"pmemsave\", \"arguments\": { \"val\": 0, \"size\": 268435456, \"filename\": \"/tmp/ram\" } }",
+      "<- { \"return\": {} }"
+    ]
+  },
+  {
     "command": "x-query-digest",
     "returns": "DigestInfo",
     "features": ["unstable"],
