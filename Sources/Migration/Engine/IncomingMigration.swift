@@ -301,6 +301,8 @@ final class IncomingMigration: Sendable {
         migrationLog.error("incoming migration \(refused ? "stream refused" : "failed"): \(wrapped.message)")
         configurationDecided.post()
         pool.abort()
+        // The listener goes before `failed` is visible: whoever sees it may listen on the same path at once.
+        if case .listener(let listener) = source { listener.close() }
         status.transition(from: [.none, .setup, .active], to: .failed)
         sendOutcome(completed: false, resume: 0, message: wrapped.message)
         closeChannels()
