@@ -7,12 +7,7 @@ final class QEMUPeer: @unchecked Sendable {
     let qmp: QMPTestClient
 
     /// `VMIG_QEMU`, else `.build/qemu10/usr/bin/qemu-system-x86_64` (scripts/install-qemu10.sh, `make qemu10`).
-    static var binary: String {
-        if let path = getenv("VMIG_QEMU") { return String(cString: path) }
-        let directory = DaemonProcess.binaryDirectory
-        let root = directory.components(separatedBy: "/.build/").first ?? directory
-        return root + "/.build/qemu10/usr/bin/qemu-system-x86_64"
-    }
+    static var binary: String { QEMUProcess.binary }
 
     /// Starts QEMU with 64 MiB of RAM, or RAM backed by `memoryFile` (shared, so it is the file's bytes).
     /// With `incoming`, it waits for `migrate-incoming` (`-incoming defer`).
