@@ -44,43 +44,14 @@ final class QEMUPeer: @unchecked Sendable {
     /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil;
     /// with `zeroPages` every fourth 4 KiB page is zero.
     static func makeMemoryFile(_ path: String, size: Int, seed: UInt64?, zeroPages: Bool = false) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw TestingError("cannot create \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard let seed else {
-            guard ftruncate(descriptor, off_t(size)) == 0 else { throw TestingError("cannot size \(path)") }
+        if let seed {
+            try RandomFile.write(path, bytes: UInt64(size), seed: seed, zeroPages: zeroPages)
             return
         }
-        var generator = SeededGenerator(state: seed)
-        var chunk = [UInt64](repeating: 0, count: 1 << 17)
-        var left = size
-        while left > 0 {
-            for index in chunk.indices {
-                // 512 words per page; the chunk is a whole number of pages, so page numbers repeat per chunk.
-                chunk[index] = zeroPages && (index / 512) % 4 == 3 ? 0 : generator.next()
-            }
-            let count = min(left, chunk.count * 8)
-            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, count) }
-            guard written == count else { throw TestingError("cannot write \(path)") }
-            left -= count
-        }
-    }
-
-    /// True when the two files have the same bytes (QEMU's RAM file and a `pmemsave` of vmigd's RAM).
-    static func sameBytes(_ first: String, _ second: String) throws -> Bool {
-        guard let a = fopen(first, "rb"), let b = fopen(second, "rb") else {
-            throw TestingError("cannot open \(first) or \(second)")
-        }
-        defer { fclose(a); fclose(b) }
-        var left = [UInt8](repeating: 0, count: 1 << 20)
-        var right = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let got = fread(&left, 1, left.count, a)
-            let other = fread(&right, 1, right.count, b)
-            guard got == other else { return false }
-            if got == 0 { return true }
-            guard memcmp(left, right, got) == 0 else { return false }
-        }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw TestingError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard ftruncate(descriptor, off_t(size)) == 0 else { throw TestingError("cannot size \(path)") }
     }
 
     deinit {
