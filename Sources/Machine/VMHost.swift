@@ -43,6 +43,11 @@ package final class VMHost: MigrationHost {
         machineSections = type.makeMachineSections { [vm] in savedState.withLockedValue { $0 } ?? vm.runState }
     }
 
+    /// Whether the VM runs (not paused, not stopped for the switchover).
+    package var guestIsRunning: Bool {
+        vm.isRunning
+    }
+
     /// The stream dialect of the machine type.
     package var dialect: StreamDialect {
         type.dialect

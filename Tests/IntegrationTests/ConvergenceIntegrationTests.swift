@@ -91,6 +91,28 @@ struct ConvergenceIntegrationTests {
         try expectIdentical(pair)
     }
 
+    /// A paused source dirties nothing, so waiting cannot shorten its switchover: with a device that needs about
+    /// 1 s at the default 300 ms limit it switches over once RAM is sent (it used to stay active forever, e.g. when
+    /// saving a paused VM to a file). `downtime-limit` 0 still holds it.
+    @Test func aPausedSourceSwitchesOverOnceRAMIsSent() throws {
+        let pair = try DaemonPair(
+            memory: "32M", sourceArguments: ["--paused", "--device", "vfio-pci,id=gpu0,x-state-size=16M,x-read-bandwidth=16M"],
+            destinationArguments: ["--device", "vfio-pci,id=gpu0,x-state-size=16M"])
+        try pair.setParameters(["max-bandwidth": 0, "downtime-limit": 0])
+        let target = try pair.listen(pair.unixURI())
+        try pair.src.execute("migrate", ["uri": .string(target)])
+        try pair.src.waitForRAMSent(timeout: 30)
+        usleep(1_000_000)
+        var info = try pair.src.execute("query-migrate")
+        #expect(info["status"] == "active", "downtime-limit 0 did not hold the switchover: \(info)")
+        try pair.src.execute("migrate-set-parameters", ["downtime-limit": 300])
+        info = try pair.waitForStatus(pair.src, ["completed", "failed", "cancelled"], timeout: 30)
+        #expect(info["status"] == "completed", "\(info)")
+        #expect((info["downtime"]?.uint64Value ?? 0) > 300, "the device state was meant to need more than the limit: \(info)")
+        try pair.waitForStatus(pair.dst, ["completed"])
+        try expectIdentical(pair)
+    }
+
     /// A guest dirtying four times faster than a 16 MiB/s link: without auto-converge the RAM blocks the
     /// switchover; with it the throttle climbs (visible in query-migrate) until the migration completes.
     @Test func autoConvergeThrottlesAGuestFasterThanTheLink() throws {

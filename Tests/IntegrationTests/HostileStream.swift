@@ -62,6 +62,17 @@ struct HostileStream: CustomStringConvertible, Sendable {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 
+    /// A subsection of the configuration record: `0x05`, u8 name length, name, be32 version, then `body`.
+    static func subsection(_ name: String, _ body: [UInt8], version: UInt32 = 1) -> [UInt8] {
+        [0x05, UInt8(name.utf8.count)] + Array(name.utf8) + be32(version) + body
+    }
+
+    /// QEMU's `configuration/capabilities` subsection listing `names`.
+    static func capabilities(_ names: [String]) -> [UInt8] {
+        subsection("configuration/capabilities",
+                   be32(UInt32(names.count)) + names.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) })
+    }
+
     static func be64(_ value: UInt64) -> [UInt8] { be32(UInt32(value >> 32)) + be32(UInt32(value & 0xFFFF_FFFF)) }
 
     /// A main stream that starts well and multifd channel 0 carrying `packets`.

@@ -152,4 +152,38 @@ struct HostileStreamTests {
         try dst.waitForMigrationStatus(["completed"], timeout: 30)
         #expect(try src.execute("x-query-digest") == dst.execute("x-query-digest"))
     }
+
+    /// QEMU's configuration subsections, crafted, against `vmigd --machine none` restoring from a file: each is
+    /// refused with QEMU's text (or vmig's, where QEMU has none), and the VM stays ready for the next restore.
+    @Test(arguments: [
+        ([S.capabilities(["foo"])], "Received unknown capability foo"),
+        ([S.capabilities(["x-ignore-shared"])], "Capability x-ignore-shared is off, but received capability is on"),
+        ([S.capabilities(["mapped-ram", "x-ignore-shared"])], "Capability x-ignore-shared is off, but received "
+            + "capability is on; Capability mapped-ram is off, but received capability is on"),
+        ([S.subsection("configuration/capabilities", S.be32(100_000))],
+         "configuration/capabilities: 100000 capabilities listed, more than the 22 that exist"),
+        ([S.subsection("configuration/target-page-bits", S.be32(16))], "Received TARGET_PAGE_BITS is 16 but local is 12"),
+        ([S.subsection("configuration/target-page-bits", S.be32(12)), S.capabilities(["bogus"])],
+         "Received unknown capability bogus"),
+        ([S.subsection("configuration/uuid", [UInt8](repeating: 0, count: 16))],
+         "Subsection 'configuration/uuid' of 'configuration' is not supported by vmig"),
+        ([S.subsection("configuration/capabilities", S.be32(0), version: 2)],
+         "savevm: unsupported version 2 for 'configuration/capabilities' v1"),
+    ])
+    func machineNoneConfigurationSubsections(subsections: [[UInt8]], expected: String) throws {
+        let directory = try TemporaryDirectory(prefix: "vmig-hostile-config")
+        defer { directory.remove() }
+        let process = try DaemonProcess.vmigd(in: directory, name: "dst",
+                                              extraArguments: ["--machine", "none", "-m", "32M", "--incoming", "defer"])
+        defer { process.terminate() }
+        let client = try QMPTestClient(path: process.socketPath)
+        let path = directory.path + "/crafted.mig"
+        let name = Array("none".utf8)
+        try CaptureFile.write([0x51, 0x45, 0x56, 0x4D, 0, 0, 0, 3, 0x07] + S.be32(UInt32(name.count)) + name
+                              + subsections.joined() + [0x1F], to: path)
+        try client.execute("migrate-incoming", ["uri": .string("file:" + path), "exit-on-error": false])
+        let info = try client.waitForMigrationStatus(["failed", "completed"], timeout: 15)
+        #expect(info["error-desc"]?.stringValue == expected, "\(info)")
+        #expect(try client.execute("query-status")["status"]?.stringValue == "inmigrate")
+    }
 }

@@ -112,7 +112,10 @@ final class ConvergenceController {
     }
 
     /// After a sync: runs auto-converge, predicts the downtime for `ramBytes` still dirty and the handlers'
-    /// `costs`, publishes it, and returns whether the switchover fits `downtime-limit`.
+    /// `costs`, publishes it, and returns whether the switchover fits `downtime-limit`, or cannot get any shorter:
+    /// a guest that does not run (paused, or never started) dirties nothing, so once its RAM is sent waiting gains
+    /// nothing, and the switchover goes ahead unless `downtime-limit` is 0 (which holds every switchover).
+    /// QEMU waits in that case too, and a paused VM whose device state needs longer than the limit never finishes.
     func decide(ramBytes: UInt64, costs: [SwitchoverCost]) -> Bool {
         nextSync = HostClock.monotonicMilliseconds() + Self.windowMilliseconds
         caughtUpOnce = true
@@ -120,7 +123,9 @@ final class ConvergenceController {
         let prediction = predict(ramBytes: ramBytes, costs: costs)
         publish(prediction, blocking: true)
         let nothingLeft = ramBytes == 0 && costs.allSatisfy { $0.bytes == 0 }
-        guard prediction.blocker == nil || nothingLeft else { return false }
+        let waitingGainsNothing = ramBytes == 0 && !session.host.guestIsRunning
+            && session.liveParameters().downtimeLimit > 0
+        guard prediction.blocker == nil || nothingLeft || waitingGainsNothing else { return false }
         decision = prediction
         return true
     }

@@ -12,6 +12,9 @@ public protocol MigrationHost: AnyObject, Sendable {
     var uuid: [UInt8] { get }
     /// Whose stream this VM speaks: vmig's (with its extras) or QEMU's for a QEMU-compatible machine type.
     var dialect: StreamDialect { get }
+    /// Whether the guest runs now (false when paused or not started: it dirties no RAM and no device state, so a
+    /// source waiting for a shorter switchover waits in vain).
+    var guestIsRunning: Bool { get }
 
     /// Source, at `migrate`, before the migration thread starts (the status is about to become `setup`): forget
     /// what an earlier migration left in per-migration figures (device progress), so none of it shows in the new one.
@@ -41,6 +44,8 @@ extension MigrationHost {
     public var saveHandlers: [any SaveStateHandler] { [] }
     /// vmig's stream.
     public var dialect: StreamDialect { .vmig }
+    /// A guest that runs.
+    public var guestIsRunning: Bool { true }
     /// No UUID: 16 zero bytes.
     public var uuid: [UInt8] { [UInt8](repeating: 0, count: 16) }
     /// No vCPUs to throttle.

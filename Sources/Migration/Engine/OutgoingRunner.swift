@@ -184,7 +184,7 @@ final class OutgoingRunner {
         }
         try writer!.flush()
         try joinSaveThreads()
-        var description = VMDescription(dialect: session.host.dialect)
+        var description = VMDescription(dialect: session.host.dialect, capabilities: session.capabilities)
         for (id, handler) in sections where handler.hasSaveState {
             try writer!.writeSection(.full, id: id, handler: handler) {
                 let start = writer!.bytesWritten

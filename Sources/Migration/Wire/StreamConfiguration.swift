@@ -5,21 +5,42 @@ import QEMUFormats
 /// Wire: `0x07`, be32 name length, machine name ("vmig"), then one subsection `0x05`, u8 18,
 /// "configuration/vmig", be32 version 1, be32 page size, be64 capability mask (bit i = i-th capability in QEMU
 /// order), u8 multifd-channels, u8 multifd-compression (index in QEMU order), be16 reserved 0.
-/// In QEMU's dialect (machine `none`) the record is the name alone, as QEMU 10.0 sends it without
-/// `x-ignore-shared`, `mapped-ram` and `validate-uuid`.
+/// In QEMU's dialect (machine `none`) the record is the name, followed, when `mapped-ram` is on, by QEMU's
+/// `configuration/capabilities` subsection: `0x05`, u8 26, the name, be32 version 1, be32 count, then each
+/// capability as u8 length + name. QEMU validates only `x-ignore-shared` and `mapped-ram` this way
+/// (`should_validate_capability`); vmig lists only `mapped-ram`, since its `x-ignore-shared` has no effect.
 package struct StreamConfiguration: Sendable, Equatable {
     /// Subsection name of vmig's fields.
     static let subsectionName = "configuration/vmig"
     static let subsectionVersion: UInt32 = 1
     static let maxNameLength = 256
 
+    /// QEMU's subsection listing the capabilities both ends must agree on.
+    static let capabilitiesSubsectionName = "configuration/capabilities"
+    /// QEMU's subsection carrying TARGET_PAGE_BITS (sent only by targets with a variable page size).
+    static let pageBitsSubsectionName = "configuration/target-page-bits"
+    /// The capabilities a QEMU destination compares with its own (`should_validate_capability`), in QEMU's order.
+    static let validatedCapabilities: [MigrationCapability] = [.xIgnoreShared, .mappedRAM]
+
     /// The record described as QEMU describes a VMSD in the `vmdesc` trailer (the `configuration` member), so that
     /// QEMU's analyze-migration.py decodes vmig's record and its subsection field by field.
-    static func vmsdDescription(_ dialect: StreamDialect) -> String {
+    static func vmsdDescription(_ dialect: StreamDialect, capabilities: MigrationCapabilities) -> String {
         let head = "{\"vmsd_name\": \"configuration\", \"version\": 1, \"fields\": ["
             + "{\"name\": \"len\", \"type\": \"uint32\", \"size\": 4}, "
             + "{\"name\": \"name\", \"type\": \"buffer\", \"size\": \(dialect.machineName.utf8.count)}]"
-        return dialect.hasVMigExtras ? head + ", " + vmigSubsectionDescription + "}" : head + "}"
+        if dialect.hasVMigExtras { return head + ", " + vmigSubsectionDescription + "}" }
+        let listed = qemuListedCapabilities(capabilities)
+        guard let first = listed.first else { return head + "}" }
+        // QEMU describes a compressible array by its first element, with `array_len` when there are more.
+        let arrayLength = listed.count > 1 ? "\"array_len\": \(listed.count), " : ""
+        return head + ", \"subsections\": [{\"vmsd_name\": \"\(capabilitiesSubsectionName)\", \"version\": 1, "
+            + "\"fields\": [{\"name\": \"caps_count\", \"type\": \"uint32\", \"size\": 4}, "
+            + "{\"name\": \"capabilities\", \(arrayLength)\"type\": \"capability\", \"size\": \(1 + first.name.utf8.count)}]}]}"
+    }
+
+    /// The capabilities a vmig source lists in QEMU's `configuration/capabilities`: `mapped-ram` when on.
+    static func qemuListedCapabilities(_ capabilities: MigrationCapabilities) -> [MigrationCapability] {
+        capabilities[.mappedRAM] ? [.mappedRAM] : []
     }
 
     private static let vmigSubsectionDescription = "\"subsections\": [{\"vmsd_name\": \"\(subsectionName)\", \"version\": \(subsectionVersion), \"fields\": ["
@@ -58,7 +79,10 @@ package struct StreamConfiguration: Sendable, Equatable {
         builder.write8(StreamRecord.configuration.rawValue)
         builder.writeBE32(UInt32(machine.utf8.count))
         builder.write(bytes: Array(machine.utf8))
-        guard dialect.hasVMigExtras else { return builder.bytes }
+        guard dialect.hasVMigExtras else {
+            encodeQEMUCapabilities(into: &builder)
+            return builder.bytes
+        }
         builder.write8(StreamRecord.subsection.rawValue)
         builder.write8(UInt8(Self.subsectionName.utf8.count))
         builder.write(bytes: Array(Self.subsectionName.utf8))
@@ -71,6 +95,21 @@ package struct StreamConfiguration: Sendable, Equatable {
         return builder.bytes
     }
 
+    /// QEMU's `configuration/capabilities` subsection, when a capability is listed.
+    private func encodeQEMUCapabilities(into builder: inout ByteArrayWriter) {
+        let listed = Self.qemuListedCapabilities(capabilities)
+        guard !listed.isEmpty else { return }
+        builder.write8(StreamRecord.subsection.rawValue)
+        builder.write8(UInt8(Self.capabilitiesSubsectionName.utf8.count))
+        builder.write(bytes: Array(Self.capabilitiesSubsectionName.utf8))
+        builder.writeBE32(1)
+        builder.writeBE32(UInt32(listed.count))
+        for capability in listed {
+            builder.write8(UInt8(capability.name.utf8.count))
+            builder.write(bytes: Array(capability.name.utf8))
+        }
+    }
+
     /// Reads the record (type byte included) as a destination of `dialect` expects it, with QEMU's
     /// "Configuration section missing" when absent.
     static func read(from reader: MainStreamReader, dialect: StreamDialect = .vmig) throws -> StreamConfiguration {
@@ -80,19 +119,14 @@ package struct StreamConfiguration: Sendable, Equatable {
         let nameLength = Int(try reader.get32())
         let name = String(decoding: try reader.getBytes(nameLength, limit: maxNameLength, what: "machine name"),
                           as: UTF8.self)
-        let hasSubsection = try reader.peek8() == StreamRecord.subsection.rawValue
         if name != dialect.machineName {
             throw MigrationError("Machine type received is '\(name)' and local is '\(dialect.machineName)'")
         }
         guard dialect.hasVMigExtras else {
-            if hasSubsection {
-                _ = try reader.get8()
-                let subsection = try reader.getString8()
-                throw MigrationError("Subsection '\(subsection)' of 'configuration' is not supported by vmig")
-            }
             var configuration = StreamConfiguration(capabilities: MigrationCapabilities(), parameters: MigrationParameters(),
                                                     dialect: dialect)
             configuration.machine = name
+            try configuration.readQEMUSubsections(from: reader)
             return configuration
         }
         guard try reader.get8() == StreamRecord.subsection.rawValue,
@@ -104,6 +138,47 @@ package struct StreamConfiguration: Sendable, Equatable {
             throw MigrationError("savevm: unsupported version \(version) for '\(subsectionName)' v\(subsectionVersion)")
         }
         return try decodeFields(machine: name, reader: reader)
+    }
+
+    /// QEMU's optional subsections of the configuration, in any number: the page bits (checked against 4 KiB
+    /// pages, with QEMU's text) and the validated capabilities (kept, compared in `checkCompatible`).
+    private mutating func readQEMUSubsections(from reader: MainStreamReader) throws {
+        while try reader.peek8() == StreamRecord.subsection.rawValue {
+            _ = try reader.get8()
+            let name = try reader.getString8()
+            let version = try reader.get32()
+            guard version == 1 else {
+                throw MigrationError("savevm: unsupported version \(version) for '\(name)' v1")
+            }
+            switch name {
+            case Self.pageBitsSubsectionName:
+                let bits = try reader.get32()
+                let local = UInt32(GuestMemory.pageSize.trailingZeroBitCount)
+                guard bits == local else { throw MigrationError("Received TARGET_PAGE_BITS is \(bits) but local is \(local)") }
+            case Self.capabilitiesSubsectionName:
+                capabilities = try Self.readCapabilityList(from: reader)
+            default:
+                throw MigrationError("Subsection '\(name)' of 'configuration' is not supported by vmig")
+            }
+        }
+    }
+
+    /// The capability names of `configuration/capabilities`, with QEMU's text for a name it does not know.
+    private static func readCapabilityList(from reader: MainStreamReader) throws -> MigrationCapabilities {
+        let count = try reader.get32()
+        guard count <= MigrationCapability.allCases.count else {
+            throw MigrationError("configuration/capabilities: \(count) capabilities listed, more than the "
+                + "\(MigrationCapability.allCases.count) that exist")
+        }
+        var listed = MigrationCapabilities()
+        for _ in 0..<count {
+            let name = try reader.getString8()
+            guard let capability = MigrationCapability.allCases.first(where: { $0.name == name }) else {
+                throw MigrationError("Received unknown capability \(name)")
+            }
+            listed[capability] = true
+        }
+        return listed
     }
 
     private static func decodeFields(machine: String, reader: MainStreamReader) throws -> StreamConfiguration {
@@ -129,8 +204,10 @@ package struct StreamConfiguration: Sendable, Equatable {
         if source.machine != machine {
             throw MigrationError("Machine type received is '\(source.machine)' and local is '\(machine)'")
         }
-        // QEMU's record carries nothing else to compare.
-        guard dialect.hasVMigExtras else { return }
+        guard dialect.hasVMigExtras else {
+            try checkQEMUCapabilities(source: source)
+            return
+        }
         if source.pageSize != pageSize {
             throw MigrationError("Received page size is \(source.pageSize) but local is \(pageSize)")
         }
@@ -148,5 +225,16 @@ package struct StreamConfiguration: Sendable, Equatable {
             throw MigrationError("Migration parameter mismatch: 'multifd-compression' is "
                 + "'\(source.multifdCompression.name)' on the source and '\(multifdCompression.name)' on the destination")
         }
+    }
+
+    /// QEMU's `configuration_validate_capabilities`: every validated capability must be on at both ends or off at
+    /// both; each mismatch is named, in QEMU's words. vmig's own `x-ignore-shared` has no effect, so it counts as off.
+    private func checkQEMUCapabilities(source: StreamConfiguration) throws {
+        let local = Self.qemuListedCapabilities(capabilities)
+        let mismatches = Self.validatedCapabilities.filter { source.capabilities[$0] != local.contains($0) }.map {
+            "Capability \($0.name) is \(local.contains($0) ? "on" : "off"), but received capability is "
+                + (source.capabilities[$0] ? "on" : "off")
+        }
+        guard mismatches.isEmpty else { throw MigrationError(mismatches.joined(separator: "; ")) }
     }
 }

@@ -19,11 +19,15 @@ package struct VMDescription: Sendable, Equatable {
     package var sections: [Section]
     /// Whose configuration record the stream carries (described with or without `configuration/vmig`).
     package var dialect: StreamDialect
+    /// The capabilities in force (QEMU's dialect describes its `configuration/capabilities` subsection from them).
+    package var capabilities: MigrationCapabilities
 
-    package init(pageSize: Int = GuestMemory.pageSize, sections: [Section] = [], dialect: StreamDialect = .vmig) {
+    package init(pageSize: Int = GuestMemory.pageSize, sections: [Section] = [], dialect: StreamDialect = .vmig,
+                 capabilities: MigrationCapabilities = MigrationCapabilities()) {
         self.pageSize = pageSize
         self.sections = sections
         self.dialect = dialect
+        self.capabilities = capabilities
     }
 
     /// Appends a FULL section of `size` payload bytes, described by `layout` when it has a VMSD.
@@ -46,7 +50,7 @@ package struct VMDescription: Sendable, Equatable {
                 + "\"vmsd_name\": \(Self.quoted(layout.name)), \"version\": \(layout.version), "
                 + "\"fields\": [\(fields.joined(separator: ", "))]}"
         }
-        return "{\"configuration\": \(StreamConfiguration.vmsdDescription(dialect)), \"page_size\": \(pageSize), "
+        return "{\"configuration\": \(StreamConfiguration.vmsdDescription(dialect, capabilities: capabilities)), \"page_size\": \(pageSize), "
             + "\"devices\": [\(devices.joined(separator: ", "))]}"
     }
 
