@@ -2,7 +2,9 @@
 # The files a reader opens to follow one VFIO device's bytes through a multifd migration (issue #13), and the
 # count of `public` declarations in Sources (generated files excluded).
 #
-# The trace is read off the code, one line per file, in the order a reader meets them:
+# The trace is read off the code, one line per file, in the order a reader first meets them (a file the path comes
+# back to, such as the device's load steps on the destination, is not listed again; its line names what the reader
+# finds there on every pass):
 #   source:      the switchover stops the VM (engine -> Machine), the device's save thread reads STOP_COPY data
 #                and packs it into device-state packets, multifd queues them and a channel thread writes them;
 #   destination: a multifd receive thread reads a packet and dispatches it by idstr to the device, whose load
@@ -19,29 +21,19 @@ cd "$(dirname "$0")/.."
 trace() {
     cat <<'EOF'
 switchover   Sources/Migration/Engine/OutgoingRunner.swift            stopVM, then one save thread per handler
-switchover   Sources/Migration/Engine/MigrationHost.swift             stopForSwitchover / incomingCompleted
-switchover   Sources/Machine/VMHost.swift                             stopForSwitchover -> vm.stop(to: .finishMigrate)
-switchover   Sources/Machine/Machine.swift                            VirtualMachine.stop/resume -> guestRunning: workload, devices
-switchover   Sources/Machine/Devices/DeviceTable.swift                vmStateChange for every row's handler
-save         Sources/Migration/Threads/ThreadPool.swift               submitImmediate: the save thread
-save         Sources/Migration/Handlers/SaveStateHandler.swift        saveCompleteThread (protocol)
-save         Sources/Migration/Handlers/SaveContext.swift             SaveThreadContext.multifd / LoadContext
-save         Sources/Machine/Devices/VFIOSaveStateHandler.swift       saveCompleteThread, loadStateBuffer, switchoverStart
-save         Sources/VFIO/Device/VFIODevice+Save.swift                saveCompletePrecopyThread
-save         Sources/VFIO/Device/VFIODevice+State.swift               setState(.stopCopy), vmStateChange
-save         Sources/VFIO/Save/VFIOMultiFDSaver.swift                 read a chunk into a packet, send it (VFIOPacketSender)
+switchover   Sources/Migration/Handlers/MigrationHost.swift           MigrationHost.stopForSwitchover / incomingCompleted; SaveStateHandler.saveCompleteThread, loadStateBuffer, switchoverStart; SaveThreadContext.multifd, LoadContext
+switchover   Sources/Machine/Machine.swift                            VMHost.stopForSwitchover -> VirtualMachine.stop(to: .finishMigrate) -> guestRunning: workload, devices; VMHost.incomingCompleted -> resume
+switchover   Sources/Machine/Devices/DeviceTable.swift                vmStateChange for every row's VFIOSaveStateHandler; its saveCompleteThread, loadStateBuffer, switchoverStart
+switchover   Sources/VFIO/Device/VFIODevice+Migration.swift           vmStateChange -> setState(.stopCopy); saveCompletePrecopyThread; loadStateBuffer, runLoadThread
+save         Sources/Migration/Threads/ThreadPool.swift               submitImmediate: the save thread (and the destination's load thread)
+save         Sources/VFIO/MultiFD/VFIOMultiFDTransfer.swift           VFIOMultiFDSaver: a chunk read into a packet behind its 12-byte VFIODeviceStatePacket header, sent; VFIOMultiFDLoader: reorder buffer, load thread writes
 device       Sources/VFIO/Backend/VFIOMigrationBackend.swift          read(into:) / write(_:)
 device       Sources/VFIO/Simulation/SimulatedVFIOBackend.swift       the device's read and write
-save         Sources/VFIO/Wire/VFIODeviceStatePacket.swift            the 12-byte VFIO packet header
-multifd      Sources/Migration/MultiFD/MultiFDSender.swift            queueDeviceState: a slot to an idle channel
-multifd      Sources/Migration/MultiFD/MultiFDSendChannel.swift       the channel: socket, semaphores, its slot
-multifd      Sources/Migration/MultiFD/MultiFDSendWorker.swift        the channel thread writes header + payload
+multifd      Sources/Migration/MultiFD/MultiFDSender.swift            queueDeviceState: a slot to an idle channel; the MultiFDSendChannel's thread writes header + payload
 wire         Sources/Migration/Wire/MultiFDWire.swift                 MultiFDPacketHdr_t, MultiFDPacketDeviceState_t
 socket       Sources/Migration/Transport/SocketConnection.swift       write / read on the socket
-load         Sources/Migration/Engine/IncomingMigration.swift         accepts the channel, runs its receive thread
+load         Sources/Migration/Engine/IncomingMigration.swift         accepts the channel, runs its receive thread; complete() resumes through the host
 load         Sources/Migration/MultiFD/MultiFDReceiver.swift          receiveDeviceState, DeviceStateRegistry
-load         Sources/VFIO/Device/VFIODevice+Load.swift                loadStateBuffer, runLoadThread
-load         Sources/VFIO/Load/VFIOMultiFDLoader.swift                reorder buffer, load thread writes
 load         Sources/Migration/Engine/IncomingLoader.swift            SWITCHOVER_START, load threads, completion
 EOF
 }

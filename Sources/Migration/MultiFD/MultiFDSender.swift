@@ -1,3 +1,9 @@
+// The multifd send side (QEMU's multifd_send()): `MultiFDSender`, the path RAM and device state share (a producer
+// hands a filled `MultiFDSendSlot` to an idle channel; each channel's thread writes it), and `MultiFDSendChannel`,
+// one channel with its socket, its slot, its semaphores and the packet writers its thread calls (hello, RAM, SYNC,
+// device state; mapped-ram's page writes).
+
+import Glibc
 import POSIXSupport
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 import Synchronization
@@ -27,9 +33,7 @@ package final class MultiFDSender: Sendable {
     private let threads = ThreadGroup()
     private let errors: ErrorSlot
     private let counters: MigrationCounters
-    private let memory: GuestMemory
     private let uuid: [UInt8]
-    private let detectZeroPages: Bool
     /// mapped-ram (`file:`): no hello, no packet headers, no SYNC packets; each channel writes its pages into the
     /// file at `pagesOffset` + the page's offset (QEMU 10.0's multifd without packets).
     private let mappedRAM: Bool
@@ -42,10 +46,10 @@ package final class MultiFDSender: Sendable {
     init(connections: [SocketConnection], memory: GuestMemory, uuid: [UInt8], detectZeroPages: Bool,
          mappedRAM: Bool = false, errors: ErrorSlot, counters: MigrationCounters, cpuTime: CPUTimeAccumulator?) {
         self.mappedRAM = mappedRAM
-        channels = connections.enumerated().map { MultiFDSendChannel(id: UInt8($0.offset), connection: $0.element) }
-        self.memory = memory
+        channels = connections.enumerated().map {
+            MultiFDSendChannel(id: UInt8($0.offset), connection: $0.element, memory: memory, detectZeroPages: detectZeroPages)
+        }
         self.uuid = uuid
-        self.detectZeroPages = detectZeroPages
         self.errors = errors
         self.counters = counters
         self.cpuTime = cpuTime
@@ -226,13 +230,11 @@ package final class MultiFDSender: Sendable {
     }
 
     private func run(_ channel: MultiFDSendChannel) {
-        let worker = MultiFDSendWorker(memory: memory, detectZeroPages: detectZeroPages)
         do {
             if !mappedRAM {
-                let sent = try worker.sendHello(MultiFDHello(uuid: uuid, id: channel.id), on: channel.connection)
-                counters.multifdBytes.add(sent)
+                counters.multifdBytes.add(try channel.sendHello(MultiFDHello(uuid: uuid, id: channel.id)))
             }
-            try serve(channel, worker: worker)
+            try serve(channel)
         } catch {
             if !hasFailed {
                 fail(error)
@@ -241,14 +243,14 @@ package final class MultiFDSender: Sendable {
         }
     }
 
-    private func serve(_ channel: MultiFDSendChannel, worker: MultiFDSendWorker) throws {
+    private func serve(_ channel: MultiFDSendChannel) throws {
         while true {
             channelsReady.post()
             guard channel.wake.wait(unlessCancelled: stop) else {
                 return
             }
             if channel.pendingJob.load(ordering: .acquiring) {
-                try channel.slot.withLockedValue { try transmit($0, channel: channel, worker: worker) }
+                try channel.slot.withLockedValue { try transmit($0, channel: channel) }
                 channel.pendingJob.store(false, ordering: .releasing)
             } else if channel.pendingSync.exchange(false, ordering: .acquiringAndReleasing) {
                 if mappedRAM {
@@ -257,21 +259,21 @@ package final class MultiFDSender: Sendable {
                     continue
                 }
                 let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
-                counters.multifdBytes.add(try worker.sendSync(packetNumber: number, on: channel.connection))
+                counters.multifdBytes.add(try channel.sendSync(packetNumber: number))
                 channel.syncDone.post()
             }
         }
     }
 
-    private func transmit(_ slot: MultiFDSendSlot, channel: MultiFDSendChannel, worker: MultiFDSendWorker) throws {
+    private func transmit(_ slot: MultiFDSendSlot, channel: MultiFDSendChannel) throws {
         defer { slot.clear() }
         switch slot.kind {
         case .ram:
             let number = packetNumber.wrappingAdd(1, ordering: .relaxed).oldValue
             let start = HostClock.monotonicNanoseconds()
             let result = mappedRAM
-                ? try worker.writeRAM(slot, pagesOffset: pagesOffset.load(ordering: .acquiring), to: channel.connection)
-                : try worker.sendRAM(slot, packetNumber: number, on: channel.connection)
+                ? try channel.writeRAM(slot, pagesOffset: pagesOffset.load(ordering: .acquiring))
+                : try channel.sendRAM(slot, packetNumber: number)
             if result.bytes >= ThroughputMeter.minimumBytes {
                 meter.record(bytes: result.bytes, start: start, end: HostClock.monotonicNanoseconds())
             }
@@ -281,11 +283,195 @@ package final class MultiFDSender: Sendable {
         case .deviceState:
             let size = MultiFDWire.deviceStateHeaderSize + slot.payload.count
             counters.multifdBytes.add(try meter.measure(bytes: size) {
-                try worker.sendDeviceState(slot, on: channel.connection)
+                try channel.sendDeviceState(slot)
             })
             recycleDeviceStateBuffer(slot.takePayload())
         case .empty:
             break
         }
+    }
+}
+
+/// One multifd send channel (QEMU's `MultiFDSendParams`): its socket, the slot it owns, the flags and semaphores
+/// its thread waits on, and the buffers that thread writes packets with (the packet header, the iovec array and
+/// the zero-page list).
+final class MultiFDSendChannel: @unchecked Sendable {
+    // @unchecked: `header`, `vector` and `zeroOffsets` are used only by the channel's own thread (`MultiFDSender`'s
+    // `run`); every other member is Sendable.
+
+    let id: UInt8
+    let connection: SocketConnection
+    /// The slot being sent (owned by the channel thread while `pendingJob` is true).
+    let slot = NIOLockedValueBox(MultiFDSendSlot())
+    let pendingJob = Atomic<Bool>(false)
+    let pendingSync = Atomic<Bool>(false)
+    /// Posted to wake the thread for a job or a sync.
+    let wake = Semaphore()
+    /// Posted by the thread once its SYNC packet is written.
+    let syncDone = Semaphore()
+    private let memory: GuestMemory
+    private let detectZeroPages: Bool
+    private let header: UnsafeMutableRawPointer
+    private let vector: UnsafeMutablePointer<iovec>
+    private let zeroOffsets: UnsafeMutablePointer<UInt64>
+
+    init(id: UInt8, connection: SocketConnection, memory: GuestMemory, detectZeroPages: Bool) {
+        self.id = id
+        self.connection = connection
+        self.memory = memory
+        self.detectZeroPages = detectZeroPages
+        header = .allocate(byteCount: MultiFDWire.ramHeaderSize, alignment: 16)
+        header.initializeMemory(as: UInt8.self, repeating: 0, count: MultiFDWire.ramHeaderSize)
+        vector = .allocate(capacity: MultiFDWire.pagesPerPacket + 1)
+        zeroOffsets = .allocate(capacity: MultiFDWire.pagesPerPacket)
+    }
+
+    deinit {
+        header.deallocate()
+        vector.deallocate()
+        zeroOffsets.deallocate()
+    }
+
+    /// Sends the hello; returns the bytes written.
+    func sendHello(_ hello: MultiFDHello) throws -> Int {
+        let bytes = hello.encode()
+        try connection.writeAll(bytes)
+        return bytes.count
+    }
+
+    /// Sends a RAM packet: zero pages by offset only, normal pages straight from guest RAM in one `sendmsg`.
+    /// Returns (bytes written, normal pages, zero pages).
+    func sendRAM(_ slot: MultiFDSendSlot, packetNumber: UInt64) throws -> (bytes: Int, normal: Int, zero: Int) {
+        var normal = 0
+        var zero = 0
+        for index in 0..<slot.pageCount {
+            let offset = slot.offsets[index]
+            let page = memory.base + Int(offset)
+            if detectZeroPages && GuestMemory.isZero(UnsafeRawPointer(page)) {
+                zeroOffsets[zero] = offset
+                zero += 1
+            } else {
+                header.storeBE64(offset, at: MultiFDWire.ramFixedSize + 8 * normal)
+                normal += 1
+                vector[normal] = iovec(iov_base: page, iov_len: GuestMemory.pageSize)
+            }
+        }
+        for index in 0..<zero {
+            header.storeBE64(zeroOffsets[index], at: MultiFDWire.ramFixedSize + 8 * (normal + index))
+        }
+        clearOffsets(from: normal + zero)
+        MultiFDRAMPacket.storeHeader(at: header, flags: 0, pagesAlloc: UInt32(MultiFDWire.pagesPerPacket),
+                                     packetNumber: packetNumber, normalCount: normal, zeroCount: zero,
+                                     blockName: memory.blockName)
+        vector[0] = iovec(iov_base: header, iov_len: MultiFDWire.ramHeaderSize)
+        try connection.writevAll(vector, count: normal + 1)
+        return (MultiFDWire.ramHeaderSize + normal * GuestMemory.pageSize, normal, zero)
+    }
+
+    /// mapped-ram: writes the slot's pages into the file at `pagesOffset` + each page's offset, one `pwrite` per
+    /// run of consecutive pages (no header: the destination finds pages by the bitmap). Zero pages were already
+    /// left out by the migration thread. Returns (bytes written, normal pages, 0).
+    func writeRAM(_ slot: MultiFDSendSlot, pagesOffset: UInt64) throws -> (bytes: Int, normal: Int, zero: Int) {
+        var index = 0
+        while index < slot.pageCount {
+            let first = slot.offsets[index]
+            var end = index + 1
+            while end < slot.pageCount && slot.offsets[end] == first + UInt64((end - index) * GuestMemory.pageSize) {
+                end += 1
+            }
+            try connection.writeAll(memory.base + Int(first), count: (end - index) * GuestMemory.pageSize,
+                                    at: pagesOffset + first)
+            index = end
+        }
+        return (slot.pageCount * GuestMemory.pageSize, slot.pageCount, 0)
+    }
+
+    /// Sends a SYNC packet (full-length header, no pages). Returns the bytes written.
+    func sendSync(packetNumber: UInt64) throws -> Int {
+        clearOffsets(from: 0)
+        MultiFDRAMPacket.storeHeader(at: header, flags: MultiFDWire.flagSync, pagesAlloc: 0,
+                                     packetNumber: packetNumber, normalCount: 0, zeroCount: 0)
+        try connection.writeAll(header, count: MultiFDWire.ramHeaderSize)
+        return MultiFDWire.ramHeaderSize
+    }
+
+    /// Sends a device-state packet: the 276-byte header and the payload in one `sendmsg`. Returns bytes written.
+    func sendDeviceState(_ slot: MultiFDSendSlot) throws -> Int {
+        let packet = MultiFDDeviceStateHeader(idstr: slot.idstr, instanceID: slot.instanceID,
+                                              payloadSize: UInt32(slot.payload.count))
+        packet.store(at: header)
+        try slot.payload.withUnsafeBytes { payload in
+            vector[0] = iovec(iov_base: header, iov_len: MultiFDWire.deviceStateHeaderSize)
+            vector[1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: payload.baseAddress!), iov_len: payload.count)
+            try connection.writevAll(vector, count: 2)
+        }
+        return MultiFDWire.deviceStateHeaderSize + slot.payload.count
+    }
+
+    private func clearOffsets(from index: Int) {
+        let start = MultiFDWire.ramFixedSize + 8 * index
+        (header + start).initializeMemory(as: UInt8.self, repeating: 0, count: MultiFDWire.ramHeaderSize - start)
+    }
+}
+
+/// A reusable unit of multifd work (QEMU's `MultiFDSendData`): up to 128 RAM page offsets, or one device-state
+/// payload. Producers fill their own slot and swap it with an idle channel's empty one, so nothing is allocated
+/// per packet on the RAM path.
+final class MultiFDSendSlot: @unchecked Sendable {
+    // @unchecked: a slot is owned by exactly one thread at a time; ownership moves under the channel's mutex
+    // (swap) and is published with the channel's pendingJob flag (release/acquire).
+
+    enum Kind {
+        case empty, ram, deviceState
+    }
+
+    private(set) var kind = Kind.empty
+    /// Byte offsets of RAM pages (capacity `MultiFDWire.pagesPerPacket`).
+    let offsets: UnsafeMutablePointer<UInt64>
+    private(set) var pageCount = 0
+    private(set) var idstr = ""
+    private(set) var instanceID: UInt32 = 0
+    private(set) var payload: [UInt8] = []
+
+    init() {
+        offsets = .allocate(capacity: MultiFDWire.pagesPerPacket)
+    }
+
+    deinit {
+        offsets.deallocate()
+    }
+
+    var isFull: Bool { pageCount == MultiFDWire.pagesPerPacket }
+    var isEmpty: Bool { kind == .empty }
+
+    /// Adds one RAM page offset (the slot must not be full).
+    @inline(__always)
+    func addPage(offset: UInt64) {
+        offsets[pageCount] = offset
+        pageCount += 1
+        kind = .ram
+    }
+
+    /// Turns the slot into a device-state packet.
+    func setDeviceState(idstr: String, instanceID: UInt32, payload: [UInt8]) {
+        kind = .deviceState
+        self.idstr = idstr
+        self.instanceID = instanceID
+        self.payload = payload
+    }
+
+    /// Moves the device-state payload out (for reuse) and empties the slot.
+    func takePayload() -> [UInt8] {
+        defer { clear() }
+        var taken: [UInt8] = []
+        swap(&taken, &payload)
+        return taken
+    }
+
+    /// Empties the slot for reuse.
+    func clear() {
+        kind = .empty
+        pageCount = 0
+        payload = []
     }
 }

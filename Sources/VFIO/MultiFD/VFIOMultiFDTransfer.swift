@@ -1,6 +1,150 @@
+// A VFIO device's state over multifd (QEMU's hw/vfio/migration-multifd.c), both ends in one place: the 12-byte
+// packet header the device puts in front of each chunk (`VFIODeviceStatePacket`), the source's save-thread loop
+// that reads STOP_COPY data into packets and hands them to the transport (`VFIOMultiFDSaver`), and the
+// destination's reorder buffer and load loop that write the packets to the device in idx order
+// (`VFIOMultiFDLoader`). `VFIODevice+Migration.swift` drives them from the device's migration steps.
+
 import Glibc
 import POSIXSupport
 import QEMUFormats
+
+/// The 12-byte big-endian header of the payload VFIO hands to a multifd device-state packet
+/// (`VFIODeviceStatePacket`, hw/vfio/migration-multifd.c): {version, idx, flags}, then data.
+package struct VFIODeviceStatePacket: Equatable, Sendable {
+    /// Size of the header in bytes.
+    package static let headerSize = 12
+    /// `VFIO_DEVICE_STATE_PACKET_VER_CURRENT`.
+    package static let currentVersion: UInt32 = 0
+    /// `VFIO_DEVICE_STATE_CONFIG_STATE`: the packet carries the config, and is the last one.
+    package static let flagConfigState: UInt32 = 1
+    /// The one index no packet may carry (QEMU uses it as "last index not known yet").
+    package static let invalidIndex = UInt32.max
+
+    /// Packet format version.
+    package var version: UInt32
+    /// Sequence number within the device's stream.
+    package var idx: UInt32
+    /// Flag bits.
+    package var flags: UInt32
+
+    /// Creates a header.
+    package init(version: UInt32 = currentVersion, idx: UInt32, flags: UInt32 = 0) {
+        self.version = version
+        self.idx = idx
+        self.flags = flags
+    }
+
+    /// Whether `VFIO_DEVICE_STATE_CONFIG_STATE` is set.
+    package var isConfig: Bool { flags & Self.flagConfigState != 0 }
+
+    /// Writes the header into the first 12 bytes of `buffer`.
+    package func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count >= Self.headerSize, "VFIO packet buffer too small")
+        buffer.storeBytes(of: version.bigEndian, toByteOffset: 0, as: UInt32.self)
+        buffer.storeBytes(of: idx.bigEndian, toByteOffset: 4, as: UInt32.self)
+        buffer.storeBytes(of: flags.bigEndian, toByteOffset: 8, as: UInt32.self)
+    }
+
+    /// Reads the header from the first 12 bytes of `bytes` (the caller checks the length).
+    package init(decoding bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count >= Self.headerSize, "VFIO packet too short")
+        version = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+        idx = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        flags = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    }
+
+    /// Header followed by `data`, as one payload.
+    package func payload(with data: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.headerSize + data.count) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            encode(into: raw)
+            if data.count > 0 {
+                raw.baseAddress!.advanced(by: Self.headerSize).copyMemory(from: data.baseAddress!, byteCount: data.count)
+            }
+            count = Self.headerSize + data.count
+        }
+    }
+}
+
+/// The body of a device's save thread at switchover in multifd mode
+/// (`vfio_multifd_save_complete_precopy_thread`): reads the STOP_COPY stream in
+/// chunks of at most `dataBufferSize`, sends each as packet idx 0, 1, …, then sends the config
+/// as the last packet (idx N, flag CONFIG_STATE).
+struct VFIOMultiFDSaver {
+    /// Section idstr, instance id and device name for messages.
+    var deviceName: String
+    var idstr: String
+    var instanceID: UInt32
+    var backend: any VFIOMigrationBackend
+    var dataBufferSize: Int
+    var config: VFIODeviceConfig
+    /// Called after each packet was handed over: (device data bytes, packet bytes).
+    var didSend: (_ dataBytes: Int, _ packetBytes: Int) -> Void
+
+    /// Runs the loop; the device must already be in STOP_COPY. Each chunk is read straight into a packet buffer
+    /// from `buffers` (a recycled one, any length) that `send` then takes over.
+    func run(send: VFIOPacketSender, buffers: () -> [UInt8], isAborted: () -> Bool) throws {
+        var idx: UInt32 = 0
+        while true {
+            if isAborted() { throw VFIOError.cancelled }
+            var packet = buffers()
+            let count = try readChunk(into: &packet, idx: idx)
+            if count == 0 { break }
+            try sendPacket(packet, idx: idx, dataCount: count, send: send)
+            idx += 1
+        }
+        try sendConfig(idx: idx, send: send)
+    }
+
+    /// Reads the next chunk into `packet` and makes it a complete packet (header + data); returns the data bytes.
+    private func readChunk(into packet: inout [UInt8], idx: UInt32) throws -> Int {
+        let headerSize = VFIODeviceStatePacket.headerSize
+        packet.resizeForOverwrite(to: headerSize + dataBufferSize)
+        let count: Int
+        do {
+            count = try packet.withUnsafeMutableBytes { bytes in
+                try backend.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[headerSize...]))
+            }
+        } catch {
+            throw VFIOError(
+                "\(deviceName): reading state buffer \(idx) failed: \(VFIOBackendError.errnoValue(of: error))",
+                detail: "\(error)")
+        }
+        packet.removeLast(dataBufferSize - count)
+        packet.withUnsafeMutableBytes { VFIODeviceStatePacket(idx: idx).encode(into: $0) }
+        return count
+    }
+
+    private func sendPacket(_ packet: [UInt8], idx: UInt32, dataCount: Int, send: VFIOPacketSender) throws {
+        let size = packet.count
+        do {
+            try send(idstr, instanceID, packet)
+        } catch {
+            throw VFIOError("\(deviceName): multifd data queuing failed", detail: "\(error)")
+        }
+        didSend(dataCount, size)
+    }
+
+    private func sendConfig(idx: UInt32, send: VFIOPacketSender) throws {
+        let data = VFIOMainChannelCodec.configStateBytes(config)
+        let header = VFIODeviceStatePacket(idx: idx, flags: VFIODeviceStatePacket.flagConfigState)
+        let payload = data.withUnsafeBytes { header.payload(with: $0) }
+        do {
+            try send(idstr, instanceID, payload)
+        } catch {
+            throw VFIOError("\(deviceName): multifd config data queuing failed", detail: "\(error)")
+        }
+        didSend(0, payload.count)
+    }
+}
+
+/// Hands one device-state packet payload to the multifd send path: the section idstr and
+/// instance id, then the payload (12-byte VFIO header + data). The payload is only valid
+/// during the call; the transport copies it if it queues it. Throwing means queuing failed.
+package typealias VFIOStateSender = (_ idstr: String, _ instanceID: UInt32, _ payload: UnsafeRawBufferPointer) throws -> Void
+
+/// Like `VFIOStateSender`, but the payload array is handed over: the transport keeps it instead of copying it.
+package typealias VFIOPacketSender = (_ idstr: String, _ instanceID: UInt32, _ payload: [UInt8]) throws -> Void
 
 /// One device's destination side of multifd device-state transfer: the reorder buffer that
 /// receive threads fill concurrently, and the load loop that writes the buffers to the device
