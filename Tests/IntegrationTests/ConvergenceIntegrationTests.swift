@@ -91,12 +91,12 @@ struct ConvergenceIntegrationTests {
         try expectIdentical(pair)
     }
 
-    /// A paused source dirties nothing, so waiting cannot shorten its switchover: with a device that needs about
-    /// 1 s at the default 300 ms limit it switches over once RAM is sent (it used to stay active forever, e.g. when
-    /// saving a paused VM to a file). `downtime-limit` 0 still holds it.
+    /// A paused source dirties nothing, so waiting cannot shorten its switchover: with a device whose observed rate
+    /// (from its precopy data) predicts about 750 ms against the default 300 ms limit, it switches over once RAM is
+    /// sent (it used to stay active forever, e.g. when saving a paused VM to a file). `downtime-limit` 0 still holds it.
     @Test func aPausedSourceSwitchesOverOnceRAMIsSent() throws {
         let pair = try DaemonPair(
-            memory: "32M", sourceArguments: ["--paused", "--device", "vfio-pci,id=gpu0,x-state-size=16M,x-read-bandwidth=16M"],
+            memory: "32M", sourceArguments: ["--paused", "--device", "vfio-pci,id=gpu0,x-state-size=16M,x-precopy-size=4M,x-read-bandwidth=16M"],
             destinationArguments: ["--device", "vfio-pci,id=gpu0,x-state-size=16M"])
         try pair.setParameters(["max-bandwidth": 0, "downtime-limit": 0])
         let target = try pair.listen(pair.unixURI())
