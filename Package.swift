@@ -113,6 +113,6 @@ let package = Package(
             name: "IntegrationTests", dependencies: [locks, "JSON", "Migration", "POSIXSupport", "VMigTesting", "StreamAnalysis"],
             swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzEntryPoints", "Migration", "POSIXSupport"], swiftSettings: strict),
-        .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "QEMUFormats", "VMigTesting", "vmig"], swiftSettings: strict),
+        .testTarget(name: "HMPTests", dependencies: [locks, "HMP", "JSON", "POSIXSupport", "QAPI", "QEMUFormats", "VMigTesting", "vmig"], swiftSettings: strict),
     ]
 )

@@ -4,14 +4,14 @@ import JSON
 /// `query-migrate-parameters` reply. Only the parameters QEMU prints are printed, in its order.
 enum MigrationParametersFormatter {
     /// How one parameter's value is printed.
-    private enum Style {
+    enum Style {
         case number(unit: String)
         case onOff
         case quoted
         case text
     }
 
-    private static let lines: [(name: String, style: Style)] = [
+    static let lines: [(name: String, style: Style)] = [
         ("announce-initial", .number(unit: " ms")), ("announce-max", .number(unit: " ms")),
         ("announce-rounds", .number(unit: "")), ("announce-step", .number(unit: " ms")),
         ("throttle-trigger-threshold", .number(unit: "")), ("cpu-throttle-initial", .number(unit: "")),
