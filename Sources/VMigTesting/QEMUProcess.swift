@@ -1,16 +1,17 @@
 import Glibc
 import POSIXSupport
 
-/// A real QEMU 10.0 (`qemu-system-x86_64 -machine none`) as a child process with a QMP socket, paused (`-S`), for
-/// the tests and benchmarks that use it as vmigd's peer. Its guest RAM is a shared `memory-backend-file`, so the
-/// file holds exactly the guest's RAM: fill it before starting a source, compare it after a migration into QEMU.
+/// A real QEMU 10.0 (`qemu-system-x86_64 -machine none`) as a child process with a QMP socket, paused (`-S`) unless
+/// told otherwise, for the tests and benchmarks that use it as vmigd's peer. Its guest RAM is plain, or a shared
+/// `memory-backend-file`, so the file holds exactly the guest's RAM: fill it before starting a source, compare it
+/// after a migration into QEMU.
 package final class QEMUProcess: @unchecked Sendable {
     /// The process.
     package let process: DaemonProcess
     /// A negotiated QMP client.
     package let qmp: QMPTestClient
-    /// The file backing guest RAM (the backend's id is `ram`, so is QEMU's RAM block name).
-    package let memoryFile: String
+    /// The file backing guest RAM, if any (QEMU names the RAM block after the backend's id).
+    package let memoryFile: String?
 
     /// `VMIG_QEMU`, else `.build/qemu10/usr/bin/qemu-system-x86_64` next to the build directory of the running
     /// binary (scripts/install-qemu10.sh, `make qemu10`).
@@ -25,26 +26,29 @@ package final class QEMUProcess: @unchecked Sendable {
     /// Whether ``binary`` exists and is executable.
     package static var isAvailable: Bool { access(binary, X_OK) == 0 }
 
-    /// Starts QEMU named `name` in `directory` with `memoryBytes` of RAM backed by `memoryFile` (created, or
-    /// extended to the size, when missing or short); `incoming` adds `-incoming defer`.
+    /// Starts QEMU named `name` in `directory` with `memoryBytes` of RAM: plain, or backed by `memoryFile` (created,
+    /// or extended to the size, when missing or short) as the `memory-backend-file` `backendID` with `share=on`.
+    /// `paused` adds `-S`, `incoming` adds `-incoming defer`.
     package init(
-        in directory: TemporaryDirectory, name: String = "qemu", memoryBytes: UInt64, memoryFile: String,
-        incoming: Bool = false
+        in directory: TemporaryDirectory, name: String = "qemu", memoryBytes: UInt64, memoryFile: String?,
+        backendID: String = "ram", paused: Bool = true, incoming: Bool = false
     ) throws {
         guard Self.isAvailable else {
             throw TestingError(
                 "no QEMU 10.0 at \(Self.binary): run scripts/install-qemu10.sh (make qemu10) or set VMIG_QEMU")
         }
-        try Self.ensureSize(of: memoryFile, bytes: memoryBytes)
         let socket = directory.path + "/\(name).qmp"
-        let megabytes = memoryBytes >> 20
-        var arguments = [
-            "-machine", "none,memory-backend=ram", "-m", "\(megabytes)M",
-            "-object", "memory-backend-file,id=ram,size=\(megabytes)M,mem-path=\(memoryFile),share=on",
-            "-S", "-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
-            "-qmp", "unix:\(socket),server=on,wait=off",
-        ]
+        let megabytes = "\(memoryBytes >> 20)M"
+        var arguments = ["-machine", "none", "-m", megabytes]
+        if let memoryFile {
+            try Self.ensureSize(of: memoryFile, bytes: memoryBytes)
+            arguments = ["-machine", "none,memory-backend=\(backendID)", "-m", megabytes, "-object",
+                         "memory-backend-file,id=\(backendID),size=\(megabytes),mem-path=\(memoryFile),share=on"]
+        }
+        if paused { arguments.append("-S") }
         if incoming { arguments += ["-incoming", "defer"] }
+        arguments += ["-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
+                      "-qmp", "unix:\(socket),server=on,wait=off"]
         self.memoryFile = memoryFile
         process = try DaemonProcess(
             binary: Self.binary, arguments: arguments, socketPath: socket, logPath: directory.path + "/\(name).log")

@@ -19,6 +19,8 @@ final class PeerEnd {
     let memoryBytes: UInt64
     private let directory: TemporaryDirectory
     private let name: String
+    /// QEMU's RAM file (nil for vmigd, whose RAM is written out on demand).
+    private let qemuRAMFile: String?
     private let keepAlive: AnyObject
 
     /// Starts an end named `name` in `directory`. A QEMU source's RAM is `randomFile`'s bytes; vmigd sources fill
@@ -41,6 +43,7 @@ final class PeerEnd {
                 in: directory, name: name, memoryBytes: memoryBytes, memoryFile: file, incoming: !source)
             qmp = qemu.qmp
             pid = qemu.process.pid
+            qemuRAMFile = file
             keepAlive = qemu
         case .vmigd:
             var arguments = ["-m", "\(memoryBytes >> 20)M", "--memory-fill", source ? "random" : "zero"]
@@ -49,21 +52,17 @@ final class PeerEnd {
             let daemon = try DaemonProcess.vmigd(in: directory, name: name, extraArguments: arguments, timeout: 120)
             qmp = try QMPTestClient(path: daemon.socketPath)
             pid = daemon.pid
+            qemuRAMFile = nil
             keepAlive = daemon
         }
     }
 
     /// A file holding this end's guest RAM.
     func ramFile() throws -> String {
-        switch kind {
-        case .qemu:
-            return (keepAlive as! QEMUProcess).memoryFile
-        case .vmigd:
-            let path = directory.path + "/\(name).pmemsave"
-            try qmp.execute(
-                "pmemsave", ["val": 0, "size": .integer(Int64(memoryBytes)), "filename": .string(path)])
-            return path
-        }
+        if let qemuRAMFile { return qemuRAMFile }
+        let path = directory.path + "/\(name).pmemsave"
+        try qmp.execute("pmemsave", ["val": 0, "size": .integer(Int64(memoryBytes)), "filename": .string(path)])
+        return path
     }
 
     /// Hard-links are cheap on tmpfs; a copy is the fallback.

@@ -1,10 +1,12 @@
 import Glibc
 import VMigTesting
 
-/// A real QEMU 10.0 (`-machine none`) as a child process with a QMP socket, paused (`-S`).
+/// A real QEMU 10.0 (`-machine none`, a ``QEMUProcess``) with the tests' conveniences: its RAM file filled first,
+/// and a save to or restore from a `file:` URI.
 final class QEMUPeer: @unchecked Sendable {
-    let process: DaemonProcess
-    let qmp: QMPTestClient
+    private let qemu: QEMUProcess
+    var process: DaemonProcess { qemu.process }
+    var qmp: QMPTestClient { qemu.qmp }
 
     /// `VMIG_QEMU`, else `.build/qemu10/usr/bin/qemu-system-x86_64` (scripts/install-qemu10.sh, `make qemu10`).
     static var binary: String { QEMUProcess.binary }
@@ -17,28 +19,12 @@ final class QEMUPeer: @unchecked Sendable {
 
     /// Starts QEMU named `name` (its QMP socket and log in `directory`) with `ramSize` bytes of RAM, backed by
     /// `memoryFile` when given (`memory-backend-file` `backendID`, `share=on`: after a migration into QEMU the file
-    /// holds the guest RAM, and the RAM block is named after the backend); paused (`-S`) unless `paused` is false; waiting for `migrate-incoming` with `incoming`.
+    /// holds the guest RAM, and the RAM block is named after the backend); paused (`-S`) unless `paused` is false;
+    /// waiting for `migrate-incoming` with `incoming`.
     init(in directory: TemporaryDirectory, name: String, ramSize: Int, memoryFile: String? = nil,
          backendID: String = "ram", paused: Bool = true, incoming: Bool = false) throws {
-        guard access(Self.binary, X_OK) == 0 else {
-            throw TestingError("no QEMU 10.0 at \(Self.binary): run scripts/install-qemu10.sh (make qemu10) or set VMIG_QEMU")
-        }
-        let socket = directory.path + "/\(name).qmp"
-        let megabytes = "\(ramSize >> 20)M"
-        var arguments = ["-machine", "none", "-m", megabytes]
-        if let memoryFile {
-            arguments = ["-machine", "none,memory-backend=\(backendID)", "-m", megabytes, "-object",
-                         "memory-backend-file,id=\(backendID),size=\(megabytes),mem-path=\(memoryFile),share=on"]
-        }
-        if paused { arguments.append("-S") }
-        if incoming { arguments += ["-incoming", "defer"] }
-        process = try DaemonProcess(
-            binary: Self.binary,
-            arguments: arguments + ["-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
-                                    "-qmp", "unix:\(socket),server=on,wait=off"],
-            socketPath: socket, logPath: directory.path + "/\(name).log")
-        try process.waitForSocket(timeout: 30)
-        qmp = try QMPTestClient(path: socket)
+        qemu = try QEMUProcess(in: directory, name: name, memoryBytes: UInt64(ramSize), memoryFile: memoryFile,
+                               backendID: backendID, paused: paused, incoming: incoming)
     }
 
     /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil;
@@ -52,10 +38,6 @@ final class QEMUPeer: @unchecked Sendable {
         guard descriptor >= 0 else { throw TestingError("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         guard ftruncate(descriptor, off_t(size)) == 0 else { throw TestingError("cannot size \(path)") }
-    }
-
-    deinit {
-        process.terminate()
     }
 
     /// `migrate file:PATH` with `capabilities` on; waits for `completed`.
