@@ -51,17 +51,16 @@ struct QEMUFileInteropTests {
         try QEMUPeer.makeMemoryFile(ramFile, size: Self.ramSize, seed: 41)
         let stream = try Self.streamPath(cell, directory)
         let uris = cell.uris(stream)
-        let qemu = try QEMUPeer(in: directory, name: "qemu", ramSize: Self.ramSize, memoryFile: ramFile)
-        try Self.configure(qemu.qmp, cell)
-
+        let qemu: QEMUPeer
         let vmigd: DaemonProcess
         let destination: QMPTestClient
         if cell.exec {
+            qemu = try QEMUPeer(in: directory, name: "qemu", ramSize: Self.ramSize, memoryFile: ramFile)
+            try Self.configure(qemu.qmp, cell)
             (vmigd, destination) = try Self.startVMigdDestination(in: directory, cell, uri: uris.destination)
             try qemu.qmp.execute("migrate", ["uri": .string(uris.source)])
         } else {
-            try qemu.qmp.execute("migrate", ["uri": .string(uris.source)])
-            try Self.expectCompleted(qemu.qmp, "QEMU's save", log: qemu.process.log)
+            qemu = try Self.saveWithQEMU(in: directory, cell, ramFile: ramFile, uri: uris.source)
             (vmigd, destination) = try Self.startVMigdDestination(in: directory, cell, uri: uris.destination)
         }
         defer { vmigd.terminate() }
@@ -168,6 +167,27 @@ struct QEMUFileInteropTests {
         var parameters: JSONObject = ["max-bandwidth": 0]
         if cell.channels > 0 { parameters["multifd-channels"] = .integer(Int64(cell.channels)) }
         try client.execute("migrate-set-parameters", parameters)
+    }
+
+    /// QEMU saves the stream on its own (vmigd is not started yet). QEMU 10.0.2 crashed once here with SIGSEGV (a
+    /// NULL read inside QEMU, at the same place as once when it loaded a vmigd stream), under the load of the
+    /// sanitizer run, and never in dozens of runs since: a crash of QEMU alone is reported and the save tried once
+    /// more; a second crash, or any other failure, fails the test.
+    static func saveWithQEMU(in directory: TemporaryDirectory, _ cell: Cell, ramFile: String,
+                             uri: String) throws -> QEMUPeer {
+        for attempt in 1...2 {
+            let qemu = try QEMUPeer(in: directory, name: "qemu-save\(attempt)", ramSize: ramSize, memoryFile: ramFile)
+            try configure(qemu.qmp, cell)
+            try qemu.qmp.execute("migrate", ["uri": .string(uri)])
+            do {
+                try expectCompleted(qemu.qmp, "QEMU's save", log: qemu.process.log)
+                return qemu
+            } catch where attempt == 1 && qemu.process.waitForExit(timeout: 2) == 128 + SIGSEGV {
+                print("QEMU 10.0 crashed (SIGSEGV) saving \(cell.name) on its own (\(error)); saving once more. "
+                    + "Its log:\n\(qemu.process.log)")
+            }
+        }
+        throw TestingError("unreachable: the second attempt returns or throws")
     }
 
     static func startVMigdDestination(in directory: TemporaryDirectory, _ cell: Cell,
