@@ -28,7 +28,8 @@ package enum QEMUNumberParser {
         return value
     }
 
-    /// A size such as `512`, `1.5G` or `64k` (suffixes B, K, M, G, T, P, E in either case, powers of 1024).
+    /// A size such as `512`, `1.5G`, `64k` or `0x1000` (suffixes B, K, M, G, T, P, E in either case, powers of
+    /// 1024; none on hex, as in QEMU).
     /// Without a suffix the number counts `defaultUnit` bytes: 1 for `qemu_strtosz`, 1 MiB for
     /// `qemu_strtosz_MiB`. A fraction is allowed unless the unit is bytes.
     package static func size(_ text: String, defaultUnit: UInt64 = 1) throws(SizeError) -> UInt64 {
@@ -40,6 +41,8 @@ package enum QEMUNumberParser {
         if isHex && fraction != nil { throw .invalid }
         var unit = defaultUnit
         if index < scalars.count, let suffixUnit = suffixMultiplier(scalars[index]) {
+            // QEMU refuses a scaling suffix on hex (`0x20M`); B and E were taken as hex digits already.
+            if isHex { throw .invalid }
             unit = suffixUnit
             index += 1
         }

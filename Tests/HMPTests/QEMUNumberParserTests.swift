@@ -28,7 +28,7 @@ struct QEMUNumberParserTests {
     }
 
     @Test func badSizes() {
-        for bad in ["", "M", "1.5", "1.5B", "1KiB", "-1", "1 G", "0x1.5M", "abc"] {
+        for bad in ["", "M", "1.5", "1.5B", "1KiB", "-1", "1 G", "0x1.5M", "abc", "0x10k", "0x20M", "0X1g"] {
             #expect(throws: QEMUNumberParser.SizeError.invalid, "\(bad)") { try QEMUNumberParser.size(bad) }
         }
         #expect(throws: QEMUNumberParser.SizeError.outOfRange) { try QEMUNumberParser.size("16E") }
