@@ -67,9 +67,7 @@ struct QEMUFileInteropTests {
         try Self.expectCompleted(destination, "vmigd's restore", log: vmigd.log)
         try Self.expectCompleted(qemu.qmp, "QEMU's save", log: qemu.process.log)
         #expect(try destination.execute("query-status")["status"]?.stringValue == "prelaunch")
-        let dump = directory.path + "/vmigd-ram"
-        try destination.execute("pmemsave", ["val": 0, "size": .integer(Int64(Self.ramSize)), "filename": .string(dump)])
-        #expect(try RandomFile.equal(dump, ramFile), "vmigd's RAM differs from QEMU's")
+        try QEMUInteropTests.expectRAM(of: destination, size: Self.ramSize, equalTo: ramFile, in: directory)
     }
 
     @Test(arguments: cells)
@@ -100,9 +98,7 @@ struct QEMUFileInteropTests {
         try Self.expectCompleted(qemu.qmp, "QEMU's restore", log: qemu.process.log)
         try Self.expectCompleted(source, "vmigd's save", log: vmigd.log)
         #expect(try qemu.qmp.execute("query-status")["status"]?.stringValue == "prelaunch")
-        let dump = directory.path + "/vmigd-ram"
-        try source.execute("pmemsave", ["val": 0, "size": .integer(Int64(Self.ramSize)), "filename": .string(dump)])
-        #expect(try RandomFile.equal(dump, ramFile), "QEMU's RAM differs from vmigd's")
+        try QEMUInteropTests.expectRAM(of: source, size: Self.ramSize, equalTo: ramFile, in: directory)
     }
 
     /// A `mapped-ram` file restored without `mapped-ram` (and the other way round) is refused by both with QEMU's

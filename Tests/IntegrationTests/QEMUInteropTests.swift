@@ -64,9 +64,7 @@ struct QEMUInteropTests {
         // (-S: prelaunch) leaves it in the source's run state.
         let status = try destination.execute("query-status")
         #expect(status["status"]?.stringValue == (cell.sourceRuns ? "running" : "prelaunch"))
-        let dump = directory.path + "/vmigd-ram"
-        try destination.execute("pmemsave", ["val": 0, "size": .integer(Int64(Self.ramSize)), "filename": .string(dump)])
-        #expect(try RandomFile.equal(dump, ramFile), "vmigd's RAM differs from QEMU's")
+        try Self.expectRAM(of: destination, size: Self.ramSize, equalTo: ramFile, in: directory)
     }
 
     @Test(arguments: cells)
@@ -99,9 +97,7 @@ struct QEMUInteropTests {
         #expect(received["status"] == "completed", "QEMU: \(received)\n\(qemu.process.log)")
         let status = try qemu.qmp.execute("query-status")
         #expect(status["status"]?.stringValue == (cell.sourceRuns ? "running" : "prelaunch"))
-        let dump = directory.path + "/vmigd-ram"
-        try source.execute("pmemsave", ["val": 0, "size": .integer(Int64(Self.ramSize)), "filename": .string(dump)])
-        #expect(try RandomFile.equal(dump, ramFile), "QEMU's RAM differs from vmigd's")
+        try Self.expectRAM(of: source, size: Self.ramSize, equalTo: ramFile, in: directory)
     }
 
     // MARK: Faults
@@ -196,9 +192,7 @@ struct QEMUInteropTests {
                 continue
             }
             #expect(received["status"] == "completed", "\(received)")
-            let dump = directory.path + "/vmigd-ram"
-            try destination.execute("pmemsave", ["val": 0, "size": .integer(64 << 20), "filename": .string(dump)])
-            #expect(try RandomFile.equal(dump, ramFile))
+            try Self.expectRAM(of: destination, size: 64 << 20, equalTo: ramFile, in: directory)
         }
     }
 
@@ -224,6 +218,14 @@ struct QEMUInteropTests {
     static func shmPath(_ name: String) -> String {
         let directory = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
         return "\(directory)/vmig-qemu-\(name)-\(getpid())"
+    }
+
+    /// vmigd's RAM (`size` bytes, written with `pmemsave`) is byte for byte the QEMU end's RAM file.
+    static func expectRAM(of vmigd: QMPTestClient, size: Int, equalTo ramFile: String,
+                          in directory: TemporaryDirectory) throws {
+        let dump = directory.path + "/vmigd-ram"
+        try vmigd.execute("pmemsave", ["val": 0, "size": .integer(Int64(size)), "filename": .string(dump)])
+        #expect(try RandomFile.equal(dump, ramFile), "vmigd's RAM differs from QEMU's")
     }
 
     /// The same capabilities and parameters on both ends.
