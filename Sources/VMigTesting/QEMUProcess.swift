@@ -28,10 +28,10 @@ package final class QEMUProcess: @unchecked Sendable {
 
     /// Starts QEMU named `name` in `directory` with `memoryBytes` of RAM: plain, or backed by `memoryFile` (created,
     /// or extended to the size, when missing or short) as the `memory-backend-file` `backendID` with `share=on`.
-    /// `paused` adds `-S`, `incoming` adds `-incoming defer`.
+    /// `paused` adds `-S`, `incoming` adds `-incoming defer`; `extraArguments` come last (e.g. `-uuid`).
     package init(
         in directory: TemporaryDirectory, name: String = "qemu", memoryBytes: UInt64, memoryFile: String?,
-        backendID: String = "ram", paused: Bool = true, incoming: Bool = false
+        backendID: String = "ram", paused: Bool = true, incoming: Bool = false, extraArguments: [String] = []
     ) throws {
         guard Self.isAvailable else {
             throw TestingError(
@@ -48,7 +48,7 @@ package final class QEMUProcess: @unchecked Sendable {
         if paused { arguments.append("-S") }
         if incoming { arguments += ["-incoming", "defer"] }
         arguments += ["-nodefaults", "-display", "none", "-serial", "none", "-monitor", "none",
-                      "-qmp", "unix:\(socket),server=on,wait=off"]
+                      "-qmp", "unix:\(socket),server=on,wait=off"] + extraArguments
         self.memoryFile = memoryFile
         process = try DaemonProcess(
             binary: Self.binary, arguments: arguments, socketPath: socket, logPath: directory.path + "/\(name).log")

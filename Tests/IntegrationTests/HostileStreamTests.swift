@@ -165,8 +165,8 @@ struct HostileStreamTests {
         ([S.subsection("configuration/target-page-bits", S.be32(16))], "Received TARGET_PAGE_BITS is 16 but local is 12"),
         ([S.subsection("configuration/target-page-bits", S.be32(12)), S.capabilities(["bogus"])],
          "Received unknown capability bogus"),
-        ([S.subsection("configuration/uuid", [UInt8](repeating: 0, count: 16))],
-         "Subsection 'configuration/uuid' of 'configuration' is not supported by vmig"),
+        ([S.subsection("configuration/uuid", [UInt8](repeating: 7, count: 16)), S.subsection("configuration/bogus", [])],
+         "Subsection 'configuration/bogus' of 'configuration' is not supported by vmig"),
         ([S.subsection("configuration/capabilities", S.be32(0), version: 2)],
          "savevm: unsupported version 2 for 'configuration/capabilities' v1"),
     ])

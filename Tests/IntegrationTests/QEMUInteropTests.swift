@@ -196,6 +196,34 @@ struct QEMUInteropTests {
         }
     }
 
+    /// A QEMU source with `-uuid` and `validate-uuid` sends `configuration/uuid`; vmigd, which has no UUID of its own,
+    /// takes the stream with QEMU's warning (as a QEMU destination without `-uuid` does) and its RAM is QEMU's.
+    @Test func qemuSourceWithAUUIDToValidate() throws {
+        let directory = try TemporaryDirectory(prefix: "vmig-qemu-uuid")
+        defer { directory.remove() }
+        let ramFile = Self.shmPath("uuid")
+        defer { unlink(ramFile) }
+        try QEMUPeer.makeMemoryFile(ramFile, size: 64 << 20, seed: 33)
+        let uuid = "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+        let qemu = try QEMUPeer(in: directory, name: "qemu", ramSize: 64 << 20, memoryFile: ramFile,
+                                extraArguments: ["-uuid", uuid])
+        let vmigd = try DaemonProcess.vmigd(in: directory, name: "dst", extraArguments: [
+            "--machine", "none", "-m", "64M", "--memory-fill", "zero", "--incoming", "defer",
+        ])
+        defer { vmigd.terminate() }
+        let destination = try QMPTestClient(path: vmigd.socketPath)
+        let validate: JSONValue = ["capabilities": [["capability": "validate-uuid", "state": true]]]
+        for client in [qemu.qmp, destination] {
+            try client.execute("migrate-set-capabilities", validate.objectValue)
+        }
+        try destination.execute("migrate-incoming", ["uri": .string("unix:\(directory.path)/mig.sock")])
+        try qemu.qmp.execute("migrate", ["uri": .string("unix:\(directory.path)/mig.sock")])
+        let received = try destination.waitForMigrationStatus(["completed", "failed"], timeout: 30)
+        #expect(received["status"] == "completed", "\(received)\n\(vmigd.log)")
+        #expect(vmigd.log.contains("UUID is received \(uuid), but local uuid isn't set"), "\(vmigd.log)")
+        try Self.expectRAM(of: destination, size: 64 << 20, equalTo: ramFile, in: directory)
+    }
+
     /// Two vmigd of machine `none` speak QEMU's dialect to each other: no RESULT (the source completes on SHUT or,
     /// without `return-path`, once written), the run state from `globalstate`, digests equal. A running source gives
     /// a running destination; a paused one leaves it in `prelaunch`.

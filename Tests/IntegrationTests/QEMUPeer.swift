@@ -20,11 +20,11 @@ final class QEMUPeer: @unchecked Sendable {
     /// Starts QEMU named `name` (its QMP socket and log in `directory`) with `ramSize` bytes of RAM, backed by
     /// `memoryFile` when given (`memory-backend-file` `backendID`, `share=on`: after a migration into QEMU the file
     /// holds the guest RAM, and the RAM block is named after the backend); paused (`-S`) unless `paused` is false;
-    /// waiting for `migrate-incoming` with `incoming`.
+    /// waiting for `migrate-incoming` with `incoming`; `extraArguments` last.
     init(in directory: TemporaryDirectory, name: String, ramSize: Int, memoryFile: String? = nil,
-         backendID: String = "ram", paused: Bool = true, incoming: Bool = false) throws {
+         backendID: String = "ram", paused: Bool = true, incoming: Bool = false, extraArguments: [String] = []) throws {
         qemu = try QEMUProcess(in: directory, name: name, memoryBytes: UInt64(ramSize), memoryFile: memoryFile,
-                               backendID: backendID, paused: paused, incoming: incoming)
+                               backendID: backendID, paused: paused, incoming: incoming, extraArguments: extraArguments)
     }
 
     /// A file of `size` bytes for `memory-backend-file`: random bytes from `seed`, or zeros (sparse) when nil;

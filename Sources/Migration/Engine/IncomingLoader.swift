@@ -63,7 +63,8 @@ final class IncomingLoader {
         let (capabilities, parameters) = session.settings()
         setupInfo = MigrationSetupInfo(capabilities: capabilities, parameters: parameters)
         let dialect = session.host.dialect
-        let local = StreamConfiguration(capabilities: capabilities, parameters: parameters, dialect: dialect)
+        var local = StreamConfiguration(capabilities: capabilities, parameters: parameters, dialect: dialect)
+        local.uuid = session.host.uuid
         let remote = try StreamConfiguration.read(from: reader, dialect: dialect)
         try local.checkCompatible(source: remote)
         let devices = session.host.saveHandlers

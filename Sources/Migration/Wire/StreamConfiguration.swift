@@ -19,6 +19,8 @@ package struct StreamConfiguration: Sendable, Equatable {
     static let capabilitiesSubsectionName = "configuration/capabilities"
     /// QEMU's subsection carrying TARGET_PAGE_BITS (sent only by targets with a variable page size).
     static let pageBitsSubsectionName = "configuration/target-page-bits"
+    /// QEMU's subsection carrying the source's UUID (sent with `validate-uuid` when the source has `-uuid`).
+    static let uuidSubsectionName = "configuration/uuid"
     /// The capabilities a QEMU destination compares with its own (`should_validate_capability`), in QEMU's order.
     static let validatedCapabilities: [MigrationCapability] = [.xIgnoreShared, .mappedRAM]
 
@@ -62,6 +64,9 @@ package struct StreamConfiguration: Sendable, Equatable {
     package var multifdChannels: UInt8
     /// `multifd-compression`.
     package var multifdCompression: MultiFDCompression
+    /// The VM's UUID: the source's from QEMU's `configuration/uuid` when it sent one, or the local VM's (all zero:
+    /// not set, like QEMU without `-uuid`).
+    package var uuid: [UInt8]?
 
     /// The configuration an engine with these settings sends (or expects).
     package init(capabilities: MigrationCapabilities, parameters: MigrationParameters, dialect: StreamDialect = .vmig) {
@@ -157,6 +162,8 @@ package struct StreamConfiguration: Sendable, Equatable {
                 guard bits == local else { throw MigrationError("Received TARGET_PAGE_BITS is \(bits) but local is \(local)") }
             case Self.capabilitiesSubsectionName:
                 capabilities = try Self.readCapabilityList(from: reader)
+            case Self.uuidSubsectionName:
+                uuid = try reader.getBytes(16, limit: 16, what: "UUID")
             default:
                 throw MigrationError("Subsection '\(name)' of 'configuration' is not supported by vmig")
             }
@@ -206,6 +213,7 @@ package struct StreamConfiguration: Sendable, Equatable {
         }
         guard dialect.hasVMigExtras else {
             try checkQEMUCapabilities(source: source)
+            try checkQEMUUUID(source: source)
             return
         }
         if source.pageSize != pageSize {
@@ -224,6 +232,21 @@ package struct StreamConfiguration: Sendable, Equatable {
         if source.multifdCompression != multifdCompression {
             throw MigrationError("Migration parameter mismatch: 'multifd-compression' is "
                 + "'\(source.multifdCompression.name)' on the source and '\(multifdCompression.name)' on the destination")
+        }
+    }
+
+    /// QEMU's `vmstate_uuid_post_load`: a UUID the source sent must be this VM's, unless this VM has none (all
+    /// zero), which QEMU only warns about.
+    private func checkQEMUUUID(source: StreamConfiguration) throws {
+        guard let received = source.uuid else { return }
+        let local = uuid ?? []
+        let receivedText = MultiFDHello.format(uuid: received)
+        guard local.contains(where: { $0 != 0 }) else {
+            migrationLog.warning("UUID is received \(receivedText), but local uuid isn't set")
+            return
+        }
+        guard received == local else {
+            throw MigrationError("UUID received is \(receivedText) and local is \(MultiFDHello.format(uuid: local))")
         }
     }
 
