@@ -38,14 +38,12 @@ package struct SwiftGenerationPlan: Sendable {
 
     /// The file of the plain Swift types, relative to the package root.
     package let typesPath: String
-    /// The file of the JSON mapping.
+    /// The file of the JSON mapping (its module provides `QAPIDecoding`, the readers with QEMU's error texts).
     package let jsonPath: String
     /// The module of the plain types, which the mapping imports.
     package let typesModule: String
     /// The access level of the plain types and their members (`public` or `package`).
     package let access: String
-    /// The function the mapping builds its errors with from a message, e.g. `QMPError.generic`.
-    package let errorFunction: String
     /// The modules the mapping imports besides `JSON`, `QAPI` and ``typesModule``.
     package let jsonImports: [String]
     /// The generated types, in the order they are written.
@@ -53,14 +51,13 @@ package struct SwiftGenerationPlan: Sendable {
 
     /// A plan writing `entries` to `typesPath` (module `typesModule`) and their mapping to `jsonPath`.
     package init(
-        typesPath: String, jsonPath: String, typesModule: String, access: String, errorFunction: String,
+        typesPath: String, jsonPath: String, typesModule: String, access: String,
         jsonImports: [String], entries: [Entry]
     ) {
         self.typesPath = typesPath
         self.jsonPath = jsonPath
         self.typesModule = typesModule
         self.access = access
-        self.errorFunction = errorFunction
         self.jsonImports = jsonImports
         self.entries = entries
     }
@@ -72,7 +69,7 @@ package struct SwiftGenerationPlan: Sendable {
     package static let migration = SwiftGenerationPlan(
         typesPath: "Sources/Migration/Model/Generated/MigrationQAPITypes.swift",
         jsonPath: "Sources/Monitor/Generated/MigrationQAPIJSON.swift",
-        typesModule: "Migration", access: "public", errorFunction: "QMPError.generic", jsonImports: ["QMP"],
+        typesModule: "Migration", access: "public", jsonImports: ["QMP"],
         entries: [
             Entry("MigrationCapability", .enumeration),
             Entry("MigrationCapabilityStatus", .tuple, wireOrder: ["state", "capability"]),

@@ -23,7 +23,7 @@ import Testing
     private static func plan(_ entries: [SwiftGenerationPlan.Entry]) -> SwiftGenerationPlan {
         SwiftGenerationPlan(
             typesPath: "Types.swift", jsonPath: "JSON.swift", typesModule: "Model", access: "package",
-            errorFunction: "Failure.init", jsonImports: [], entries: entries)
+            jsonImports: [], entries: entries)
     }
 
     private static let entries: [SwiftGenerationPlan.Entry] = [
