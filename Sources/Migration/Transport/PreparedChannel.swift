@@ -18,23 +18,15 @@ final class PreparedChannel: Sendable {
     /// The source's channel: the command's pipes, or the file created (truncated) with the stream starting at its
     /// `offset` (QEMU: `O_CREAT | O_WRONLY | O_TRUNC`, mode 0600). Nil for socket URIs.
     static func outgoing(_ uri: MigrationURI) throws -> PreparedChannel? {
-        switch uri {
-        case .unix, .tcp:
-            return nil
-        case .exec(let command):
-            let channel = try CommandChannel.spawn(command: command)
-            return PreparedChannel(connection: channel.connection, command: channel, uri: uri)
-        case .file(let path, let offset):
-            let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw MigrationError("Could not create '\(path)': \(Errno.text())") }
-            let connection = SocketConnection(readFD: -1, writeFD: fd, kind: .file)
-            if offset > 0 { try connection.seek(to: offset) }
-            return PreparedChannel(connection: connection, command: nil, uri: uri)
-        }
+        try prepare(uri, writing: true)
     }
 
     /// The destination's channel: the command's pipes, or the file opened read-only at `offset`. Nil for sockets.
     static func incoming(_ uri: MigrationURI) throws -> PreparedChannel? {
+        try prepare(uri, writing: false)
+    }
+
+    private static func prepare(_ uri: MigrationURI, writing: Bool) throws -> PreparedChannel? {
         switch uri {
         case .unix, .tcp:
             return nil
@@ -42,9 +34,11 @@ final class PreparedChannel: Sendable {
             let channel = try CommandChannel.spawn(command: command)
             return PreparedChannel(connection: channel.connection, command: channel, uri: uri)
         case .file(let path, let offset):
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw MigrationError("Could not open '\(path)': \(Errno.text())") }
-            let connection = SocketConnection(readFD: fd, writeFD: -1, kind: .file)
+            let fd = writing ? open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600) : open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw MigrationError("Could not \(writing ? "create" : "open") '\(path)': \(Errno.text())")
+            }
+            let connection = SocketConnection(readFD: writing ? -1 : fd, writeFD: writing ? fd : -1, kind: .file)
             if offset > 0 { try connection.seek(to: offset) }
             return PreparedChannel(connection: connection, command: nil, uri: uri)
         }
