@@ -83,6 +83,24 @@ package final class SpawnedProcess {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
+    /// Starts `executable` with `arguments` reading `input` as its stdin and writing its stdout to `output` (both
+    /// descriptors of this process, e.g. pipe ends; its stderr is this process's), leading a process group of its
+    /// own, with no signal blocked and `defaultSignals` at their default action. Returns its pid: the caller owns
+    /// the child (signals and reaps it).
+    package static func spawn(
+        _ executable: String, arguments: [String], input: Int32, output: Int32, defaultSignals: [Int32]
+    ) throws(SpawnError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 clears close-on-exec on the copies, so the caller's own ends may stay close-on-exec.
+        posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO)
+        posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
+        return try spawn(executable, arguments: arguments, ownProcessGroup: true, defaultSignals: defaultSignals) {
+            withUnsafePointer(to: &actions, $0)
+        }
+    }
+
     /// Where the child's stdin, stdout and stderr (nil: a copy of stdout) are opened.
     private struct StandardFiles {
         let input: String
@@ -93,10 +111,19 @@ package final class SpawnedProcess {
     private static func spawn(
         _ executable: String, arguments: [String], files: StandardFiles, ownProcessGroup: Bool, defaultSignals: Bool
     ) throws(SpawnError) -> pid_t {
+        try spawn(executable, arguments: arguments, ownProcessGroup: ownProcessGroup,
+                  defaultSignals: defaultSignals ? [SIGINT] : []) { body in withFileActions(files, body) }
+    }
+
+    /// `posix_spawn` with the file actions `withActions` lends and the attributes of ``withAttributes``.
+    private static func spawn(
+        _ executable: String, arguments: [String], ownProcessGroup: Bool, defaultSignals: [Int32],
+        withActions: ((UnsafePointer<posix_spawn_file_actions_t>) -> Int32) -> Int32
+    ) throws(SpawnError) -> pid_t {
         var pid: pid_t = 0
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let result = withFileActions(files) { actions in
+        let result = withActions { actions in
             withAttributes(ownProcessGroup: ownProcessGroup, defaultSignals: defaultSignals) { attributes in
                 posix_spawn(&pid, executable, actions, attributes, argv, environ)
             }
@@ -124,10 +151,10 @@ package final class SpawnedProcess {
     }
 
     /// With `ownProcessGroup`, a new process group led by the child (`POSIX_SPAWN_SETPGROUP`, group 0); with
-    /// `defaultSignals`, an empty signal mask (`POSIX_SPAWN_SETSIGMASK`) and SIGINT at `SIG_DFL`
+    /// `defaultSignals` not empty, an empty signal mask (`POSIX_SPAWN_SETSIGMASK`) and those signals at `SIG_DFL`
     /// (`POSIX_SPAWN_SETSIGDEF`).
     private static func withAttributes<T>(
-        ownProcessGroup: Bool, defaultSignals: Bool, _ body: (UnsafePointer<posix_spawnattr_t>) -> T
+        ownProcessGroup: Bool, defaultSignals: [Int32], _ body: (UnsafePointer<posix_spawnattr_t>) -> T
     ) -> T {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -137,12 +164,12 @@ package final class SpawnedProcess {
             flags |= POSIX_SPAWN_SETPGROUP
             posix_spawnattr_setpgroup(&attributes, 0)
         }
-        if defaultSignals {
+        if !defaultSignals.isEmpty {
             flags |= POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
             var signals = sigset_t()
             sigemptyset(&signals)
             posix_spawnattr_setsigmask(&attributes, &signals)
-            sigaddset(&signals, SIGINT)
+            for signal in defaultSignals { sigaddset(&signals, signal) }
             posix_spawnattr_setsigdefault(&attributes, &signals)
         }
         posix_spawnattr_setflags(&attributes, Int16(flags))

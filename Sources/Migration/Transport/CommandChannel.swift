@@ -63,36 +63,15 @@ final class CommandChannel: Sendable {
         }
     }
 
+    /// `/bin/sh -c command` on the two pipe ends, in a process group of its own, with no signal blocked and
+    /// SIGPIPE and SIGINT at their defaults (this daemon ignores SIGPIPE).
     private static func launch(command: String, stdin: Int32, stdout: Int32) -> Result<pid_t, MigrationError> {
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
+        do {
+            return .success(try SpawnedProcess.spawn(
+                "/bin/sh", arguments: ["-c", command], input: stdin, output: stdout, defaultSignals: [SIGPIPE, SIGINT]))
+        } catch {
+            return .failure(MigrationError("Unable to start the command: \(Errno.text(error.code))"))
         }
-        // dup2 clears close-on-exec on the copies; the pipe ends themselves are close-on-exec.
-        posix_spawn_file_actions_adddup2(&actions, stdin, STDIN_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, stdout, STDOUT_FILENO)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        sigaddset(&defaults, SIGINT)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-        let arguments = ["/bin/sh", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
-        guard status == 0 else { return .failure(MigrationError("Unable to start the command: \(Errno.text(status))")) }
-        return .success(pid)
     }
 
     /// Closes both pipes, gives the command `grace` to exit on its own (it sees the end of its input), then stops
