@@ -52,8 +52,26 @@ package final class QEMUProcess: @unchecked Sendable {
         self.memoryFile = memoryFile
         process = try DaemonProcess(
             binary: Self.binary, arguments: arguments, socketPath: socket, logPath: directory.path + "/\(name).log")
-        try process.waitForSocket(timeout: 30)
-        qmp = try QMPTestClient(path: socket)
+        qmp = try Self.connect(to: socket, of: process, timeout: 30)
+    }
+
+    /// The QMP client, as the first connection QEMU accepts. QEMU's monitor serves one client at a time, and the
+    /// greeting it wrote to a probe connection (``DaemonProcess/waitForSocket(timeout:)``) can reach the next
+    /// client: seen once as a second greeting in place of the `qmp_capabilities` reply. Only an unreachable socket
+    /// is retried, until `timeout` (scaled like every test wait) or QEMU's exit.
+    private static func connect(to socket: String, of process: DaemonProcess, timeout: Double) throws -> QMPTestClient {
+        let deadline = HostClock.monotonicSeconds + TestTimeScale.scaled(timeout)
+        while true {
+            if let status = process.poll() {
+                throw TestingError("QEMU exited with status \(status) before listening; log:\n\(process.log)")
+            }
+            do {
+                return try QMPTestClient(path: socket)
+            } catch {
+                guard case .unreachable = error, HostClock.monotonicSeconds < deadline else { throw error }
+                usleep(10_000)
+            }
+        }
     }
 
     deinit {
