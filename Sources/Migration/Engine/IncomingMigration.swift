@@ -301,8 +301,12 @@ final class IncomingMigration: Sendable {
         migrationLog.error("incoming migration \(refused ? "stream refused" : "failed"): \(wrapped.message)")
         configurationDecided.post()
         pool.abort()
-        // The listener goes before `failed` is visible: whoever sees it may listen on the same path at once.
-        if case .listener(let listener) = source { listener.close() }
+        // The listener goes before `failed` is visible: whoever sees it may listen on the same path at once. An
+        // `exec:` command is reaped before then too, so that no child is left once the failure shows.
+        switch source {
+        case .listener(let listener): listener.close()
+        case .prepared(let channel): channel.command?.stop()
+        }
         status.transition(from: [.none, .setup, .active], to: .failed)
         sendOutcome(completed: false, resume: 0, message: wrapped.message)
         closeChannels()

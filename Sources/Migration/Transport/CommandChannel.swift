@@ -79,6 +79,12 @@ final class CommandChannel: Sendable {
     /// (plus however long the kernel takes to end a SIGKILLed process).
     func finish(grace: Duration) {
         connection.close()
+        stop(grace: grace)
+    }
+
+    /// Gives the command `grace` to exit on its own, then stops its process group (SIGTERM, then SIGKILL) and reaps
+    /// it, leaving the pipes open (a reader still blocked on them then sees their end). Idempotent.
+    func stop(grace: Duration = .zero) {
         let deadline = ContinuousClock.now.advanced(by: grace)
         while ContinuousClock.now < deadline {
             if reap() { return }
